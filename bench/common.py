@@ -1,0 +1,207 @@
+"""Shared plumbing for benchmarks: the result table, a throwaway PostgreSQL, Django in a subprocess."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DATASETS = Path(os.environ.get("JICENG_DATASETS", ROOT.parent / "shared" / "datasets"))
+
+
+@dataclass
+class Row:
+    area: str
+    name: str
+    value: Any
+    unit: str
+    goal: str = ""
+    note: str = ""
+
+
+@dataclass
+class Context:
+    quick: bool = False
+    rows: list[Row] = field(default_factory=list)
+    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="jiceng-bench-")))
+    _pg: Any = None
+
+    def row(self, area: str, name: str, value: Any, unit: str, goal: str = "", note: str = "") -> None:
+        if isinstance(value, float):
+            value = f"{value:,.3f}" if abs(value) < 100 else f"{value:,.0f}"
+        self.rows.append(Row(area, name, value, unit, goal, note))
+        print(f"  {area} | {name} | {value} {unit} {goal} {note}", file=sys.stderr, flush=True)
+
+    def dataset(self, *parts: str) -> Path | None:
+        path = DATASETS.joinpath(*parts)
+        return path if path.exists() else None
+
+    @property
+    def pg_url(self) -> str:
+        if os.environ.get("BENCH_PG_URL"):
+            return os.environ["BENCH_PG_URL"]
+        if self._pg is None:
+            self._pg = ThrowawayPostgres(self.workdir / "pg")
+        return self._pg.url
+
+    def sqlite_url(self, name: str) -> str:
+        return f"sqlite:///{self.workdir / (name + '.sqlite3')}"
+
+    def in_django(self, database_url: str, target: str, *args: Any, timeout: int = 3600) -> Any:
+        """Run ``module:function(*args)`` in a fresh process with Django on ``database_url``; return its JSON."""
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "DJANGO_SETTINGS_MODULE": "jiceng.settings",
+            "JICENG_FAST_HASHER": "1",
+            "JICENG_VAR_DIR": str(self.workdir / "var"),
+        }
+        proc = subprocess.run(
+            [sys.executable, "-m", "bench.common", target, json.dumps(args)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if proc.returncode != 0:
+            raise RuntimeError(f"{target} failed:\n{proc.stderr[-4000:]}")
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+
+    def close(self) -> None:
+        if self._pg is not None:
+            self._pg.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def table(self) -> str:
+        headers = ["area", "benchmark", "value", "unit", "goal", "note"]
+        data = [[r.area, r.name, str(r.value), r.unit, r.goal, r.note] for r in self.rows]
+        widths = [
+            max(_width(h), *(_width(d[i]) for d in data)) if data else _width(h)
+            for i, h in enumerate(headers)
+        ]
+        lines = [
+            "| " + " | ".join(_pad(h, w) for h, w in zip(headers, widths, strict=True)) + " |",
+            "|" + "|".join("-" * (w + 2) for w in widths) + "|",
+        ]
+        lines += ["| " + " | ".join(_pad(c, w) for c, w in zip(d, widths, strict=True)) + " |" for d in data]
+        return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+class ThrowawayPostgres:
+    """A PostgreSQL cluster in a temp directory on a free loopback port, stopped at the end of the run."""
+
+    def __init__(self, datadir: Path) -> None:
+        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))
+        if not bins:
+            raise RuntimeError("PostgreSQL is not installed (Debian package postgresql); set BENCH_PG_URL")
+        self.bin = bins[-1]
+        self.datadir = datadir
+        self.port = _free_port()
+        run_as = [] if os.geteuid() != 0 else ["runuser", "-u", "postgres", "--"]
+        datadir.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(datadir.parent, "postgres", "postgres")
+            shutil.chown(datadir, "postgres", "postgres")
+        self.run_as = run_as
+        subprocess.run(
+            [
+                *run_as,
+                str(self.bin / "initdb"),
+                "-D",
+                str(datadir),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        opts = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} -k /tmp -c fsync=off -c synchronous_commit=off "
+            "-c full_page_writes=off -c shared_buffers=1GB -c max_wal_size=8GB -c work_mem=64MB "
+            "-c maintenance_work_mem=1GB"
+        )
+        subprocess.run(
+            [
+                *run_as,
+                str(self.bin / "pg_ctl"),
+                "-D",
+                str(datadir),
+                "-l",
+                str(datadir / "log"),
+                "-o",
+                opts,
+                "-w",
+                "start",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        subprocess.run(
+            [
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-c",
+                "CREATE DATABASE bench",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}/bench"
+
+    def stop(self) -> None:
+        subprocess.run(
+            [*self.run_as, str(self.bin / "pg_ctl"), "-D", str(self.datadir), "-m", "fast", "stop"],
+            check=False,
+            capture_output=True,
+        )
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def timed(fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
+    started = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return result, time.perf_counter() - started
+
+
+if __name__ == "__main__":
+    import django
+
+    django.setup()
+    module_name, func_name = sys.argv[1].split(":")
+    result = getattr(importlib.import_module(module_name), func_name)(*json.loads(sys.argv[2]))
+    print(json.dumps(result))

@@ -1,0 +1,21 @@
+"""The ``jiceng`` command: Django's management utility with Jiceng's settings.
+
+Every verb (``demo``, ``generate``, ``import``, ``export``, ``link``, ``triage``, ``sla``…) is a
+management command of one of the apps, so ``jiceng VERB --help`` documents it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiceng.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["jiceng", *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":
+    main()

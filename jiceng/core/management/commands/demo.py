@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from jiceng.core.plugins import DemoLogin, app_modules
+
+
+class Command(BaseCommand):
+    help = "建库并载入演示辖区（宝安），打印演示账号，然后启动服务。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--scale", choices=["small", "district"], default="small")
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", default="8000")
+        parser.add_argument("--no-serve", action="store_true", help="只载入数据，不启动服务")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        started = time.monotonic()
+        call_command("migrate", interactive=False, verbosity=0)
+        logins: list[DemoLogin] = []
+        for module in app_modules("demo"):
+            with transaction.atomic():
+                logins.extend(module.load(options["scale"], self.stdout) or [])
+        self.stdout.write(
+            self.style.SUCCESS(f"演示数据已就绪（用时 {time.monotonic() - started:.1f} 秒）。演示账号：")
+        )
+        width = max((len(login.username) for login in logins), default=8)
+        for login in logins:
+            self.stdout.write(f"  {login.username:<{width}}  {login.password}  {login.role}  {login.where}")
+        if options["no_serve"]:
+            return
+        call_command("collectstatic", interactive=False, verbosity=0)
+        self.stdout.write(f"服务地址：http://{options['host']}:{options['port']}/")
+        call_command(
+            "runserver", f"{options['host']}:{options['port']}", use_reloader=False, insecure_serving=True
+        )

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from jiceng.core.api import error_response
+from jiceng.core.navigation import menu_for
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/home.html", {"menu": menu_for(request.user)})
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+class ObtainTokenView(APIView):
+    """Exchange a username and password for an API token (``Authorization: Token <token>``)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(
+        request=inline_serializer(
+            "TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()}
+        ),
+        responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+    )
+    def post(self, request: Request) -> Response:
+        from django.contrib.auth import authenticate
+
+        username = str(request.data.get("username", ""))
+        password = str(request.data.get("password", ""))
+        if not username or not password:
+            return error_response("invalid", _("请填写用户名和密码。"), 400)
+        user = authenticate(request._request, username=username, password=password)
+        if user is None or not user.is_active:
+            return error_response("invalid_credentials", _("用户名或密码错误。"), 400)
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})

@@ -1,0 +1,1 @@
+"""Framework-free helpers: address codes, identity checksums, coordinates, working-day calendar."""

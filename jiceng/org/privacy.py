@@ -1,0 +1,69 @@
+"""Personal data shown to staff: masked unless the role may see it, and every unmasked read logged.
+
+Call ``reveal(request_or_user, subject, fields, values)`` wherever personal data leaves the server (a
+page, an API response, an export): it returns the values masked or, for roles entitled to see them,
+unmasked with one ``AccessLog`` row per call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.http import HttpRequest
+
+from jiceng.lib.identity import mask_address, mask_name, mask_phone, mask_resident_id
+from jiceng.org.models import AccessLog, Role
+from jiceng.org.scopes import roles_of
+
+# Roles that may see personal data in full, within their scope. Grid workers verify people door to
+# door and must read ID numbers and phones; dispatchers and handlers call residents back. Leaders and
+# supervisors judge units' work and see only masked values.
+UNMASKED_ROLES = frozenset(
+    {Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.DISPATCHER, Role.HANDLER, Role.ADMIN}
+)
+
+MASKERS: dict[str, Callable[[str], str]] = {
+    "id_number": mask_resident_id,
+    "phone": mask_phone,
+    "name": mask_name,
+    "address": mask_address,
+}
+
+
+def may_see_personal_data(user: Any) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.is_superuser or roles_of(user) & UNMASKED_ROLES)
+
+
+def _user_and_request(who: Any) -> tuple[Any, HttpRequest | None]:
+    request = getattr(who, "_request", who)  # DRF Request wraps a Django HttpRequest
+    if isinstance(request, HttpRequest):
+        return request.user, request
+    return who, None
+
+
+def reveal(
+    who: Any, subject_type: str, subject_id: Any, values: Mapping[str, str], purpose: str = ""
+) -> dict[str, str]:
+    """Return ``values`` masked, or unmasked and logged when ``who`` may see them.
+
+    ``values`` maps a kind of personal field (``id_number``, ``phone``, ``name``, ``address``) to its
+    value. Empty values are never logged: nothing was revealed.
+    """
+    user, request = _user_and_request(who)
+    if not may_see_personal_data(user):
+        return {field: MASKERS[field](value or "") for field, value in values.items()}
+    shown = [field for field, value in values.items() if value]
+    if shown:
+        AccessLog.objects.create(
+            user=user,
+            subject_type=subject_type,
+            subject_id=str(subject_id),
+            fields=",".join(sorted(shown)),
+            purpose=purpose[:64],
+            path=(request.get_full_path()[:300] if request is not None else ""),
+            ip=(request.META.get("REMOTE_ADDR") if request is not None else None),
+        )
+    return {field: value or "" for field, value in values.items()}

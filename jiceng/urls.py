@@ -1,0 +1,49 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from jiceng.core import views as core_views
+
+admin.site.site_header = "基层智治平台 管理后台"
+admin.site.site_title = "基层智治平台"
+admin.site.index_title = "基础数据管理"
+
+# Each app mounts its pages under its own prefix and its REST API under /api/v1/.
+api_v1 = [
+    path("auth/token/", core_views.ObtainTokenView.as_view(), name="api-token"),
+    path("", include("jiceng.places.api_urls")),
+    path("", include("jiceng.org.api_urls")),
+    path("", include("jiceng.registry.api_urls")),
+    path("", include("jiceng.cases.api_urls")),
+    path("", include("jiceng.triage.api_urls")),
+    path("", include("jiceng.community.api_urls")),
+    path("", include("jiceng.sensing.api_urls")),
+    path("", include("jiceng.mediation.api_urls")),
+    path("", include("jiceng.command.api_urls")),
+]
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("open311/", include("jiceng.open311.urls")),
+    path("places/", include("jiceng.places.urls")),
+    path("org/", include("jiceng.org.urls")),
+    path("registry/", include("jiceng.registry.urls")),
+    path("cases/", include("jiceng.cases.urls")),
+    path("triage/", include("jiceng.triage.urls")),
+    path("community/", include("jiceng.community.urls")),
+    path("sensing/", include("jiceng.sensing.urls")),
+    path("mediation/", include("jiceng.mediation.urls")),
+    path("command/", include("jiceng.command.urls")),
+    path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+]
