@@ -41,6 +41,7 @@ fmt: install
 	$(BIN)/ruff format jiceng bench
 
 bench: install
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:

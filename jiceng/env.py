@@ -58,15 +58,14 @@ def parse_database_url(url: str, base_dir: str) -> dict[str, object]:
     parsed = urlparse(url)
     scheme = parsed.scheme.lower()
     if scheme == "sqlite":
-        path = unquote(parsed.path)
-        if path.startswith("/") and url.startswith("sqlite:////"):
-            name = path
+        # sqlite:///relative/to/checkout.sqlite3 or sqlite:////absolute/path.sqlite3
+        rest = unquote(url[len("sqlite://") :])
+        if rest.startswith("//"):
+            name = rest[1:]
+        elif rest.strip("/"):
+            name = os.path.join(base_dir, rest.lstrip("/"))
         else:
-            name = (
-                os.path.join(base_dir, path.lstrip("/"))
-                if path
-                else os.path.join(base_dir, "var", "jiceng.sqlite3")
-            )
+            name = os.path.join(base_dir, "var", "jiceng.sqlite3")
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": name,
@@ -75,7 +74,6 @@ def parse_database_url(url: str, base_dir: str) -> dict[str, object]:
                 "transaction_mode": "IMMEDIATE",
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
-            "TEST": {"NAME": os.path.join(os.path.dirname(name), "test-" + os.path.basename(name))},
         }
     if scheme in {"postgres", "postgresql", "pgsql"}:
         options: dict[str, object] = {}

@@ -14,7 +14,7 @@ from jiceng.org.models import Membership, Role, Unit, UnitCategory, UnitKind, Us
 from jiceng.places.models import Building, Division, Grid, Level, Room
 
 DISTRICT = "440306"
-PASSWORD = "jiceng-test-pass"
+PASSWORD = "jiceng-test-pass"  # noqa: S105
 
 
 def square(lng: float, lat: float, half: float = 0.004) -> str:

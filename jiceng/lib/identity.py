@@ -41,7 +41,7 @@ def validate_resident_id(value: str) -> ResidentId:
         birth = ric.get_birth_date(number)
     except (ValidationError, KeyError, ValueError):
         raise IdentityError(f"身份证号码“{value}”中的出生日期无效")
-    if birth > dt.date.today() or birth.year < 1880:
+    if birth > dt.datetime.now(dt.UTC).date() or birth.year < 1880:
         raise IdentityError(f"身份证号码“{value}”中的出生日期无效")
     sex = "M" if int(number[16]) % 2 == 1 else "F"
     return ResidentId(number=number, birth_date=birth, sex=sex, region=number[:6])

@@ -150,3 +150,6 @@ class CodeHistory(models.Model):
         verbose_name = _("编码变更记录")
         verbose_name_plural = _("编码变更记录")
         ordering = ["-changed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.old_code} → {self.new_code}"
