@@ -14,6 +14,7 @@ admin.site.index_title = "基础数据管理"
 # Each app mounts its pages under its own prefix and its REST API under /api/v1/.
 api_v1 = [
     path("auth/token/", core_views.ObtainTokenView.as_view(), name="api-token"),
+    path("", include("jiceng.core.api_urls")),
     path("", include("jiceng.places.api_urls")),
     path("", include("jiceng.org.api_urls")),
     path("", include("jiceng.registry.api_urls")),
