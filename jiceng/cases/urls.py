@@ -1,4 +1,18 @@
-from django.urls import path  # noqa: F401
+from django.urls import path, re_path
+
+from jiceng.cases import views
 
 app_name = "cases"
-urlpatterns: list = []
+_ACTIONS = "|".join(views.PAGE_ACTIONS)
+
+urlpatterns = [
+    path("", views.case_list, name="list"),
+    path("desk/", views.desk, name="desk"),
+    path("desk/<int:case_id>/panel/", views.desk_panel, name="desk-panel"),
+    path("inbox/", views.inbox, name="inbox"),
+    path("supervision/", views.supervision, name="supervision"),
+    path("evaluation/", views.evaluation_page, name="evaluation"),
+    path("hotline/", views.hotline, name="hotline"),
+    path("<int:case_id>/", views.case_detail, name="case"),
+    re_path(rf"^(?P<case_id>[0-9]+)/act/(?P<action>{_ACTIONS})/$", views.act, name="act"),
+]

@@ -1,4 +1,50 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from jiceng.community import views
 
 app_name = "community"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("signup/", views.signup, name="signup"),
+    path("volunteer/", views.volunteer, name="volunteer"),
+    path("ask/", views.ask, name="ask"),
+    path("secretary/", views.secretary, name="secretary"),
+    path("requests/", views.my_requests, name="requests"),
+    path("requests/<int:pk>/", views.request_detail, name="request"),
+    path("requests/<int:pk>/rate/", views.rate_request, name="rate_request"),
+    path("resources/", views.resources, name="resources"),
+    path("guides/", views.guides, name="guides"),
+    path("guides/<int:pk>/", views.guide, name="guide"),
+    path("venues/", views.venues, name="venues"),
+    path("venues/<int:pk>/", views.venue, name="venue"),
+    path("slots/<int:pk>/book/", views.book, name="book"),
+    path("bookings/", views.bookings, name="bookings"),
+    path("bookings/<int:pk>/cancel/", views.cancel_booking, name="cancel_booking"),
+    path("activities/", views.activities, name="activities"),
+    path("activities/<int:pk>/signup/", views.signup_activity, name="signup_activity"),
+    path("signups/<int:pk>/cancel/", views.cancel_signup, name="cancel_signup"),
+    path("timebank/", views.timebank, name="timebank"),
+    path("rewards/<int:pk>/redeem/", views.redeem, name="redeem"),
+    path("notices/", views.notices, name="notices"),
+    path("notices/<int:pk>/", views.notice, name="notice"),
+    path("learn/", views.learn, name="learn"),
+    path("surveys/<int:pk>/", views.survey, name="survey"),
+    path("projects/", views.projects, name="projects"),
+    path("rounds/<int:pk>/", views.project_round, name="round"),
+    path("rounds/<int:pk>/propose/", views.propose, name="propose"),
+    path("rounds/<int:pk>/vote/", views.vote, name="vote"),
+    path("projects/<int:pk>/", views.project, name="project"),
+    path("projects/<int:pk>/report/", views.observer_report, name="observer_report"),
+    path("staff/", views.staff_home, name="staff"),
+    path("staff/residents/", views.staff_residents, name="staff_residents"),
+    path("staff/assist/start/", views.assist_start, name="assist_start"),
+    path("staff/assist/stop/", views.assist_stop, name="assist_stop"),
+    path("staff/requests/", views.staff_requests, name="staff_requests"),
+    path("staff/roster/", views.staff_roster, name="staff_roster"),
+    path("staff/venues/", views.staff_venues, name="staff_venues"),
+    path("staff/activities/", views.staff_activities, name="staff_activities"),
+    path("staff/timebank/", views.staff_timebank, name="staff_timebank"),
+    path("staff/notices/", views.staff_notices, name="staff_notices"),
+    path("staff/surveys/<int:pk>/", views.staff_survey, name="staff_survey"),
+    path("staff/projects/", views.staff_projects, name="staff_projects"),
+]

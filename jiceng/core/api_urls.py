@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from jiceng.core.calendar_api import DaysView, DeadlineView
+
+urlpatterns = [
+    path("calendar/deadline", DeadlineView.as_view(), name="calendar-deadline"),
+    path("calendar/days", DaysView.as_view(), name="calendar-days"),
+]

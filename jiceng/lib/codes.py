@@ -113,3 +113,25 @@ def prefix_range(prefix: str) -> tuple[str, str | None]:
     if len(str(upper)) > len(prefix):
         return prefix, None
     return prefix, str(upper).zfill(len(prefix))
+
+
+def error_for(code: str, expected: CodeKind, parent: str | None = None) -> str | None:
+    """The Chinese reason ``code`` is not a valid ``expected`` code (under ``parent``), or None.
+
+    The same checks as ``parse`` without raising, for bulk validation of import files.
+    """
+    try:
+        parse(code, expected, parent)
+    except CodeError as exc:
+        return str(exc)
+    return None
+
+
+def parent_of(code: str) -> str | None:
+    """The parent's code (by the code's structure), or None for a district."""
+    return parse(code).parent
+
+
+def is_within(code: str, ancestor: str) -> bool:
+    """Whether ``code`` is ``ancestor`` or lies under it (structurally)."""
+    return len(code) >= len(ancestor) and code.startswith(ancestor)

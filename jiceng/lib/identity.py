@@ -27,17 +27,93 @@ class ResidentId:
     region: str  # first six digits
 
 
-def validate_resident_id(value: str) -> ResidentId:
-    number = (value or "").strip().upper().replace(" ", "")
+# Province-level area codes (first two digits, GB/T 2260), plus 81/82/83 used on the residence permits
+# of Hong Kong, Macao and Taiwan residents. County codes (digits 3–6) are not checked: counties are
+# merged and renamed, and people keep the number they were given (stdnum's ``ric.is_valid`` rejects,
+# and for some codes raises ``KeyError`` on, such retired county codes).
+PROVINCE_CODES = frozenset(
+    {
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+        "83",
+    }
+)
+_WEIGHTS = [2 ** (17 - i) % 11 for i in range(17)]
+
+
+def resident_id_check_digit(first17: str) -> str:
+    """The ISO 7064 MOD 11-2 check character of the first 17 digits."""
+    checksum = (12 - sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True)) % 11) % 11
+    return "X" if checksum == 10 else str(checksum)
+
+
+def make_resident_id(region: str, birth_date: dt.date, sequence: int) -> str:
+    """A well-formed number for synthetic data: 6-digit region, birth date, 3-digit sequence (odd for
+    men, even for women) and its check character."""
+    first17 = f"{region}{birth_date:%Y%m%d}{sequence % 1000:03d}"
+    return first17 + resident_id_check_digit(first17)
+
+
+def upgrade_resident_id(value: str) -> str:
+    """An old 15-digit number (issued before 1999, birth year in two digits) as its 18-digit form."""
+    old = (value or "").strip()
+    if len(old) != 15 or not old.isdigit():
+        raise IdentityError(f"“{value}”不是 15 位旧身份证号码")
+    first17 = old[:6] + "19" + old[6:]
+    return first17 + resident_id_check_digit(first17)
+
+
+def validate_resident_id(value: str, allow_old: bool = False) -> ResidentId:
+    """Check an 18-digit resident identity number (GB 11643-1999); with ``allow_old`` a 15-digit one
+    is accepted and upgraded. Raises IdentityError with a Chinese message."""
+    number = str(value or "").strip().upper().replace(" ", "")
+    if allow_old and len(number) == 15:
+        number = upgrade_resident_id(number)
     if len(number) != 18:
         raise IdentityError(f"身份证号码“{value}”应为 18 位")
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not (number[:17].isascii() and number[:17].isdigit()) or not (
+        number[17].isdigit() or number[17] == "X"
+    ):
         raise IdentityError(f"身份证号码“{value}”前 17 位须为数字，末位为数字或 X")
-    if ric.calc_check_digit(number[:17]) != number[17]:
+    if number[:2] not in PROVINCE_CODES:
+        raise IdentityError(f"身份证号码“{value}”的地区码无效")
+    if resident_id_check_digit(number[:17]) != number[17]:
         raise IdentityError(f"身份证号码“{value}”校验位错误")
     try:
-        # stdnum raises on unknown area codes, and may raise other exceptions on odd input:
-        # we check structure and checksum ourselves and only ask it for the birth date.
+        # stdnum is asked for the birth date only: its full validation also looks the county up and
+        # raises on unknown area codes.
         birth = ric.get_birth_date(number)
     except (ValidationError, KeyError, ValueError):
         raise IdentityError(f"身份证号码“{value}”中的出生日期无效")
@@ -47,16 +123,16 @@ def validate_resident_id(value: str) -> ResidentId:
     return ResidentId(number=number, birth_date=birth, sex=sex, region=number[:6])
 
 
-def is_valid_resident_id(value: str) -> bool:
+def is_valid_resident_id(value: str, allow_old: bool = False) -> bool:
     try:
-        validate_resident_id(value)
+        validate_resident_id(value, allow_old=allow_old)
     except IdentityError:
         return False
     return True
 
 
 def validate_credit_code(value: str) -> str:
-    code = (value or "").strip().upper().replace(" ", "")
+    code = str(value or "").strip().upper().replace(" ", "")
     if len(code) != 18:
         raise IdentityError(f"统一社会信用代码“{value}”应为 18 位")
     try:
@@ -69,7 +145,7 @@ def validate_credit_code(value: str) -> str:
 
 def validate_phone(value: str) -> str:
     """Return the national significant number of a valid mainland number (mobile or fixed line)."""
-    raw = (value or "").strip()
+    raw = str(value or "").strip()
     if not raw:
         raise IdentityError("电话号码不能为空")
     try:

@@ -7,6 +7,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jiceng.lib.identity import IdentityError, validate_phone, validate_resident_id
+from jiceng.org.validators import phone_validator, resident_id_validator
 from jiceng.places.models import Division, Grid, Level
 
 
@@ -68,8 +70,10 @@ class Unit(models.Model):
 
 class User(AbstractUser):
     display_name = models.CharField(_("姓名"), max_length=64, blank=True)
-    phone = models.CharField(_("手机号"), max_length=20, blank=True, db_index=True)
-    id_number = models.CharField(_("身份证号"), max_length=18, blank=True)
+    phone = models.CharField(
+        _("手机号"), max_length=20, blank=True, db_index=True, validators=[phone_validator]
+    )
+    id_number = models.CharField(_("身份证号"), max_length=18, blank=True, validators=[resident_id_validator])
 
     class Meta:
         verbose_name = _("用户")
@@ -77,6 +81,17 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    def clean(self) -> None:
+        """Store phones and ID numbers in one canonical form, so lookups and record linkage match."""
+        super().clean()
+        try:
+            if self.phone:
+                self.phone = validate_phone(self.phone)
+            if self.id_number:
+                self.id_number = validate_resident_id(self.id_number).number
+        except IdentityError:
+            pass  # the field validators report the error with its Chinese message
 
 
 class Role(models.TextChoices):
@@ -195,3 +210,37 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.subject_type}:{self.subject_id}"
+
+
+class OrgEvent(models.Model):
+    """The audit trail of organisation changes: duty shifts added, changed or removed, and who did it."""
+
+    class Verb(models.TextChoices):
+        SHIFT_ADDED = "shift_added", _("新增值班")
+        SHIFT_CHANGED = "shift_changed", _("调整值班")
+        SHIFT_REMOVED = "shift_removed", _("删除值班")
+        SUBSTITUTE_SET = "substitute_set", _("设置替班")
+
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    verb = models.CharField(_("操作"), max_length=32, choices=Verb.choices)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    object_id = models.BigIntegerField(_("对象"), null=True, blank=True)
+    detail = models.JSONField(_("详情"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("组织变更记录")
+        verbose_name_plural = _("组织变更记录")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_verb_display()} {self.unit or ''}"

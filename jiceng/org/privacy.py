@@ -7,7 +7,7 @@ unmasked with one ``AccessLog`` row per call.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.http import HttpRequest
@@ -44,6 +44,51 @@ def _user_and_request(who: Any) -> tuple[Any, HttpRequest | None]:
     return who, None
 
 
+def mask(values: Mapping[str, str]) -> dict[str, str]:
+    return {field: MASKERS[field](value or "") for field, value in values.items()}
+
+
+def _log_row(
+    user: Any,
+    request: HttpRequest | None,
+    subject_type: str,
+    subject_id: Any,
+    fields: list[str],
+    purpose: str,
+) -> AccessLog:
+    return AccessLog(
+        user=user,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        fields=",".join(sorted(fields)),
+        purpose=purpose[:64],
+        path=(request.get_full_path()[:300] if request is not None else ""),
+        ip=(request.META.get("REMOTE_ADDR") if request is not None else None),
+    )
+
+
+def reveal_many(
+    who: Any,
+    subject_type: str,
+    rows: Iterable[tuple[Any, Mapping[str, str]]],
+    purpose: str = "",
+) -> list[dict[str, str]]:
+    """``reveal`` for a list page: one ``AccessLog`` row per subject shown unmasked, written in one
+    query, so a page of fifty people costs one insert rather than fifty."""
+    user, request = _user_and_request(who)
+    rows = list(rows)
+    if not may_see_personal_data(user):
+        return [mask(values) for _subject, values in rows]
+    logs = []
+    for subject_id, values in rows:
+        shown = [field for field, value in values.items() if value]
+        if shown:
+            logs.append(_log_row(user, request, subject_type, subject_id, shown, purpose))
+    if logs:
+        AccessLog.objects.bulk_create(logs)
+    return [{field: value or "" for field, value in values.items()} for _subject, values in rows]
+
+
 def reveal(
     who: Any, subject_type: str, subject_id: Any, values: Mapping[str, str], purpose: str = ""
 ) -> dict[str, str]:
@@ -54,16 +99,8 @@ def reveal(
     """
     user, request = _user_and_request(who)
     if not may_see_personal_data(user):
-        return {field: MASKERS[field](value or "") for field, value in values.items()}
+        return mask(values)
     shown = [field for field, value in values.items() if value]
     if shown:
-        AccessLog.objects.create(
-            user=user,
-            subject_type=subject_type,
-            subject_id=str(subject_id),
-            fields=",".join(sorted(shown)),
-            purpose=purpose[:64],
-            path=(request.get_full_path()[:300] if request is not None else ""),
-            ip=(request.META.get("REMOTE_ADDR") if request is not None else None),
-        )
+        _log_row(user, request, subject_type, subject_id, shown, purpose).save()
     return {field: value or "" for field, value in values.items()}

@@ -5,6 +5,9 @@ community's, street's and district's code, "inside my jurisdiction" is a range t
 column, whatever the object. A grid worker's prefixes are their grids' 14-digit codes; a community
 workstation's the 12-digit community code; a street office's the 9-digit street code; a district
 unit's the 6-digit district code.
+
+Only active users, active posts and active units give a scope; residents and building heads never get
+a territorial one (they see their own matters through the portal's own checks).
 """
 
 from __future__ import annotations
@@ -17,8 +20,12 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q
 
-from jiceng.lib.codes import prefix_range
-from jiceng.org.models import Membership, Role
+from jiceng.lib.codes import LENGTHS, CodeKind, prefix_range
+from jiceng.org.models import STAFF_ROLES, Membership, Role
+
+# Division code lengths above a code, for "which divisions contain this prefix".
+_DIVISION_LENGTHS = (LENGTHS[CodeKind.DISTRICT], LENGTHS[CodeKind.STREET], LENGTHS[CodeKind.COMMUNITY])
+_VALID_PREFIX_LENGTHS = frozenset(LENGTHS.values())
 
 
 @dataclass(frozen=True)
@@ -30,8 +37,28 @@ class Scope:
     def is_empty(self) -> bool:
         return not self.prefixes
 
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.roles & STAFF_ROLES)
+
     def covers(self, code: str | None) -> bool:
+        """The code lies inside the scope (a room of my grid, a grid of my street…)."""
         return bool(code) and any(code.startswith(p) for p in self.prefixes)  # type: ignore[union-attr]
+
+    def touches(self, code: str | None) -> bool:
+        """The code lies inside the scope, or contains part of it (my grid's community and street):
+        what a breadcrumb or a territory tree may show."""
+        if not code:
+            return False
+        return any(code.startswith(p) or p.startswith(code) for p in self.prefixes)
+
+    def ancestors(self) -> frozenset[str]:
+        """Division codes strictly above the scope's prefixes (a grid worker's community, street and
+        district): visible as containers, though only the part inside the scope is shown in them."""
+        found: set[str] = set()
+        for prefix in self.prefixes:
+            found.update(prefix[:n] for n in _DIVISION_LENGTHS if n < len(prefix))
+        return frozenset(found)
 
     def q(self, field: str = "code") -> Q:
         """A filter on a code column; matches nothing when the scope is empty."""
@@ -46,8 +73,17 @@ class Scope:
                 parts.append(Q(**{f"{field}__gte": low, f"{field}__lt": high}))
         return reduce(or_, parts)
 
+    def q_touching(self, field: str = "code") -> Q:
+        """Rows whose code is inside the scope or is one of its containing divisions."""
+        ancestors = self.ancestors()
+        inside = self.q(field)
+        return inside | Q(**{f"{field}__in": sorted(ancestors)}) if ancestors else inside
+
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
+
+
+EMPTY = Scope((), frozenset())
 
 
 def _compact(prefixes: set[str]) -> tuple[str, ...]:
@@ -59,40 +95,62 @@ def _compact(prefixes: set[str]) -> tuple[str, ...]:
     return tuple(sorted(kept))
 
 
-def scope_for(user: Any) -> Scope:
-    """The territory a user's active staff posts cover. Cached on the user object per request."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return Scope((), frozenset())
-    cached = getattr(user, "_jiceng_scope", None)
-    if cached is not None:
-        return cached
+def _valid(code: str | None) -> bool:
+    # A malformed code in a jurisdiction (blank, non-digits, wrong length) must never widen a scope:
+    # "" would be a prefix of everything.
+    if not code:
+        return False
+    return code.isascii() and code.isdigit() and len(code) in _VALID_PREFIX_LENGTHS
+
+
+def compute_scope(user: Any) -> Scope:
+    """The scope from the database, without the per-request cache."""
+    if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", True):
+        return EMPTY
     prefixes: set[str] = set()
     roles: set[str] = set()
+    district = settings.JICENG_DISTRICT_CODE
     if user.is_superuser:
-        prefixes.add(settings.JICENG_DISTRICT_CODE)
+        prefixes.add(district)
         roles.add(Role.ADMIN)
     memberships = (
         Membership.objects.filter(user=user, is_active=True)
-        .select_related("unit", "division")
+        .select_related("unit")
         .prefetch_related("grids", "unit__jurisdiction")
     )
     for membership in memberships:
+        unit = membership.unit
+        if unit is not None and not unit.is_active:
+            continue  # a disbanded or suspended unit's posts give nothing
         roles.add(membership.role)
         if membership.role in (Role.RESIDENT, Role.BUILDING_HEAD):
-            # Residents and building heads are not staff: they see their own matters through the
-            # portal's own checks, never other people's data through a territorial scope.
-            continue
-        if membership.role == Role.GRID_WORKER:
-            prefixes.update(grid.code for grid in membership.grids.all())
             continue
         if membership.role == Role.ADMIN:
-            prefixes.add(settings.JICENG_DISTRICT_CODE)
-            continue
-        if membership.unit is not None and membership.unit.is_active:
-            prefixes.update(d.code for d in membership.unit.jurisdiction.all())
-    scope = Scope(_compact(prefixes), frozenset(roles))
+            prefixes.add(district)
+        elif membership.role == Role.GRID_WORKER:
+            # A grid worker sees their grids only, not the rest of their workstation's community.
+            prefixes.update(grid.code for grid in membership.grids.all())
+        elif unit is not None:
+            prefixes.update(d.code for d in unit.jurisdiction.all())
+    return Scope(_compact({p for p in prefixes if _valid(p)}), frozenset(roles))
+
+
+def scope_for(user: Any) -> Scope:
+    """The territory a user's active staff posts cover. Cached on the user object (one request)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return EMPTY
+    cached = getattr(user, "_jiceng_scope", None)
+    if cached is not None:
+        return cached
+    scope = compute_scope(user)
     user._jiceng_scope = scope
     return scope
+
+
+def forget_scope(user: Any) -> None:
+    """Drop the cached scope after changing a user's posts within the same request or test."""
+    if user is not None and hasattr(user, "_jiceng_scope"):
+        del user._jiceng_scope
 
 
 def roles_of(user: Any) -> frozenset[str]:

@@ -63,6 +63,8 @@ class Grid(models.Model):
     max_lat = models.FloatField(null=True, blank=True)
     center_lng = models.FloatField(_("中心经度"), null=True, blank=True)
     center_lat = models.FloatField(_("中心纬度"), null=True, blank=True)
+    # Part of the point-lookup cache key (places.geo), so a redrawn polygon is noticed by every process.
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True, null=True)
 
     class Meta:
         verbose_name = _("网格")
@@ -153,3 +155,16 @@ class CodeHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.old_code} → {self.new_code}"
+
+
+# Bumped on every saved or deleted grid in this process; places.geo rebuilds its polygon index when it
+# changes (other processes' changes are caught by geo's periodic version query).
+grid_generation = [0]
+
+
+def _grid_changed(**kwargs: object) -> None:
+    grid_generation[0] += 1
+
+
+models.signals.post_save.connect(_grid_changed, sender=Grid, dispatch_uid="places_grid_saved")
+models.signals.post_delete.connect(_grid_changed, sender=Grid, dispatch_uid="places_grid_deleted")

@@ -1,0 +1,289 @@
+"""Registry: record linkage against Splink, and one-key lookup latency on PostgreSQL.
+
+Linkage: five departments' generated records with known truth (homophones, typos, mistyped and
+transposed ID digits, missing fields, shared family phones, moves, address variants), linked by our
+linker and by Splink (DuckDB backend) on the same records in the same run. Both get the same prepared
+columns (name, pinyin, ID number, birth date from the ID, phone, and the room/building codes from our
+address matching); our time includes address matching, Splink's does not. Each linker runs in its own
+process so peak memory (max RSS) is its own. Two error profiles: "default" and "alt" (different
+rates, traditional characters, more missing IDs and moves).
+
+Lookup: a generated address library and registry on PostgreSQL, then p50/p99 of the lookup API's work
+(``registry.lookup.lookup`` for room, building and ID-number queries).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import ROOT, Context
+
+
+def _prepare(n: int, profile: str, out: Path) -> Path:
+    from jiceng.registry import synth
+
+    people = int(n / 2.6)
+    library = synth.address_library(max(50, int(people / 2.2)))
+    persons = synth.population(library, people)
+    rows = list(synth.person_records(persons, library, profile))
+    data = {
+        "buildings": [(b.code, b.address) for b in library],
+        "rooms": [(code, room_no) for b in library for code, room_no, _ in b.rooms],
+        "rows": [
+            (r.source, r.record_id, r.name, r.id_number, r.phone, r.address, r.true_person, r.true_room)
+            for r in rows
+        ],
+    }
+    path = out / f"linkage-{profile}-{n}.json"
+    path.write_text(json.dumps(data, ensure_ascii=False))
+    return path
+
+
+def _features(data: dict[str, Any]) -> tuple[list[Any], float, float]:
+    """Address matching (timed) and the linkage records."""
+    from jiceng.registry import linkage
+    from jiceng.registry.addressing import AddressIndex
+
+    started = time.perf_counter()
+    index = AddressIndex.build(data["buildings"], data["rooms"])
+    records = []
+    hits = total = 0
+    for _s, _rid, name, idn, phone, address, _tp, true_room in data["rows"]:
+        m = index.match(address)
+        if address:
+            total += 1
+            hits += m.room_code == true_room
+        records.append(
+            linkage.Record(
+                name=name,
+                id_number=idn,
+                phone=phone,
+                room_code=m.room_code or "",
+                building_code=m.building_code or "",
+            )
+        )
+    return records, time.perf_counter() - started, hits / max(total, 1)
+
+
+def run_ours(path: str) -> dict[str, Any]:
+    from jiceng.registry import linkage
+
+    data = json.loads(Path(path).read_text())
+    records, address_seconds, room_accuracy = _features(data)
+    started = time.perf_counter()
+    result = linkage.link(records)
+    seconds = time.perf_counter() - started + address_seconds
+    quality = linkage.pairwise_quality(result.cluster, [r[6] for r in data["rows"]])
+    return {
+        **quality,
+        "seconds": seconds,
+        "room_accuracy": room_accuracy,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def run_splink(path: str) -> dict[str, Any]:
+    import duckdb
+    import pyarrow as pa
+    import splink.comparison_level_library as cll
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    from jiceng.registry import linkage
+
+    data = json.loads(Path(path).read_text())
+    records, _address_seconds, _acc = _features(data)
+    linkage.prepare(records)
+
+    def nz(value: str) -> str | None:
+        return value or None
+
+    frame = pa.table(
+        {
+            "unique_id": list(range(len(records))),
+            "name": [nz(r.name) for r in records],
+            "name_py": [nz(r.pinyin.replace(" ", "")) for r in records],
+            "id_number": [nz(r.id_number) for r in records],
+            "birth": [nz(r.birth) for r in records],
+            "phone": [nz(r.phone) for r in records],
+            "room_code": [nz(r.room_code) for r in records],
+            "building_code": [nz(r.building_code) for r in records],
+        }
+    )
+    started = time.perf_counter()
+    con = duckdb.connect()
+    con.register("people_arrow", frame)
+    con.execute("CREATE TABLE people AS SELECT * FROM people_arrow")
+    db_api = DuckDBAPI(con)
+    name = cl.CustomComparison(
+        comparison_levels=[
+            cll.NullLevel("name"),
+            cll.ExactMatchLevel("name").configure(tf_adjustment_column="name"),
+            cll.ExactMatchLevel("name_py"),
+            cll.JaroWinklerLevel("name_py", 0.9),
+            cll.ElseLevel(),
+        ],
+        output_column_name="name",
+    )
+    phone = cl.CustomComparison(
+        comparison_levels=[
+            cll.NullLevel("phone"),
+            cll.ExactMatchLevel("phone").configure(tf_adjustment_column="phone"),
+            cll.LevenshteinLevel("phone", 1),
+            cll.ElseLevel(),
+        ],
+        output_column_name="phone",
+    )
+    place = cl.CustomComparison(
+        comparison_levels=[
+            cll.NullLevel("room_code"),
+            cll.ExactMatchLevel("room_code").configure(tf_adjustment_column="room_code"),
+            cll.ExactMatchLevel("building_code"),
+            cll.ElseLevel(),
+        ],
+        output_column_name="place",
+    )
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=[
+            cl.DamerauLevenshteinAtThresholds("id_number", [1, 2]),
+            name,
+            phone,
+            place,
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("substr(id_number, 1, 12)"),
+            block_on("substr(id_number, 7, 12)"),
+            block_on("substr(id_number, 1, 6)", "substr(id_number, 13, 6)"),
+            block_on("phone"),
+            block_on("name_py", "birth"),
+            block_on("name_py", "room_code"),
+            block_on("name_py", "building_code"),
+        ],
+        retain_intermediate_calculation_columns=False,
+    )
+    df = db_api.register("people")
+    linker = Linker(df, settings, log_level="WARNING")
+    linker.training.estimate_probability_two_random_records_match([block_on("id_number")], recall=0.85)
+    linker.training.estimate_u_using_random_sampling(max_pairs=2e6)
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("id_number"))
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("name_py", "birth"))
+    predictions = linker.inference.predict(threshold_match_probability=0.05)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, 0.5)
+    table = con.execute(f"SELECT unique_id, cluster_id FROM {clusters.physical_name}").fetchall()
+    seconds = time.perf_counter() - started
+    by_id = dict(table)
+    predicted = [by_id.get(i, f"s{i}") for i in range(len(records))]
+    quality = linkage.pairwise_quality(predicted, [r[6] for r in data["rows"]])
+    return {
+        **quality,
+        "seconds": seconds,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def _child(which: str, path: Path, timeout: int = 3600) -> dict[str, Any]:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "jiceng.settings"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.bench_registry", which, str(path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"{which} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def linkage_rows(ctx: Context, n: int, profile: str) -> None:
+    path = _prepare(n, profile, ctx.workdir)
+    label = f"{n // 1000}K {profile}"
+    ours = _child("ours", path)
+    try:
+        theirs: dict[str, Any] | None = _child("splink", path)
+    except Exception as exc:  # noqa: BLE001 — report Splink's failure, keep our figures
+        print(exc, file=sys.stderr)
+        theirs = None
+    ctx.row(
+        "registry",
+        f"linkage F1 ({label}), ours",
+        ours["f1"],
+        "",
+        "≥ Splink",
+        f"P {ours['precision']:.3f} R {ours['recall']:.3f}",
+    )
+    if theirs:
+        ctx.row(
+            "registry",
+            f"linkage F1 ({label}), Splink",
+            theirs["f1"],
+            "",
+            "",
+            f"P {theirs['precision']:.3f} R {theirs['recall']:.3f}",
+        )
+    ctx.row(
+        "registry",
+        f"linkage time ({label}), ours",
+        ours["seconds"],
+        "s",
+        "≤ 0.5× Splink",
+        "incl. address matching",
+    )
+    if theirs:
+        ctx.row(
+            "registry",
+            f"linkage time ({label}), Splink",
+            theirs["seconds"],
+            "s",
+            "",
+            "DuckDB; train + predict + cluster",
+        )
+        ctx.row(
+            "registry", f"time ratio ({label}) ours/Splink", ours["seconds"] / theirs["seconds"], "×", "≤ 0.5"
+        )
+    ctx.row("registry", f"peak memory ({label}), ours", ours["peak_mb"], "MB")
+    if theirs:
+        ctx.row("registry", f"peak memory ({label}), Splink", theirs["peak_mb"], "MB")
+    ctx.row(
+        "registry", f"room-code accuracy ({label})", ours["room_accuracy"], "", "", "records with an address"
+    )
+    path.unlink(missing_ok=True)
+
+
+def run(ctx: Context) -> None:
+    sizes = [20_000] if ctx.quick else [100_000]
+    if os.environ.get("BENCH_REGISTRY_1M"):
+        sizes.append(1_000_000)
+    for n in sizes:
+        linkage_rows(ctx, n, "default")
+    linkage_rows(ctx, sizes[0], "alt")
+    lookup_scale = int(os.environ.get("BENCH_REGISTRY_PEOPLE", "20000" if ctx.quick else "300000"))
+    result = ctx.in_django(ctx.pg_url, "bench.bench_registry:lookup_latency", lookup_scale, timeout=7200)
+    note = f"{result['people']:,} people, {result['rooms']:,} rooms, {result['entities']:,} entities"
+    ctx.row("registry", "lookup p50 (PostgreSQL)", result["p50_ms"], "ms", "", note)
+    ctx.row("registry", "lookup p99 (PostgreSQL)", result["p99_ms"], "ms", "< 50 ms", note)
+
+
+def lookup_latency(people: int) -> dict[str, Any]:
+    """Load a generated registry into the (PostgreSQL) database and time lookups."""
+    from jiceng.registry.benchdata import load_and_time
+
+    return load_and_time(people)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    which, path = sys.argv[1], sys.argv[2]
+    result = run_ours(path) if which == "ours" else run_splink(path)
+    print(json.dumps(result))

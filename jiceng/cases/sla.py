@@ -1,0 +1,424 @@
+"""Time limits (办理时限): deadlines derived from the trail, cached on the case, and the sweep.
+
+Two clocks run on a case:
+
+- the **unit's clock** has phases: the desk's dispatch limit (from arriving at the desk), the unit's
+  acceptance limit (from dispatch) and its handling limit (from acceptance, or from a reopen);
+- the **resident's clock** runs from registration (or from a reopen) until the case is completed.
+
+A suspension (挂起, an approved extension) stops both. Everything is computed from the events, so a
+corrected calendar or catalogue recomputes every deadline (``refresh``); the results are cached in
+indexed columns (``due_at``, ``warn_at``, ``resident_due_at``, ``next_check_at``) for lists and for
+the sweep, which finds due work through ``next_check_at`` only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import logging
+import signal
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from jiceng.cases.models import Case, EventType, LimitUnit, Notification, Status
+from jiceng.lib.workdays import Calendar, CalendarMissing
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_LIMITS = {
+    "dispatch": (2.0, LimitUnit.WORKHOUR),
+    "accept": (2.0, LimitUnit.WORKHOUR),
+    "handle": (5.0, LimitUnit.WORKDAY),
+    "resident": (7.0, LimitUnit.WORKDAY),
+}
+PHASE_OF_STATUS: dict[str, str] = {
+    Status.PENDING_DISPATCH: "dispatch",
+    Status.DISPATCHED: "accept",
+    Status.IN_PROGRESS: "handle",
+}
+# Events that start a phase of the unit's clock.
+PHASE_STARTS = {
+    "route": "dispatch",
+    "return": "dispatch",
+    "escalate": "dispatch",
+    "dispatch": "accept",
+    "redispatch": "accept",
+    "first_responder": "accept",
+    "accept": "handle",
+    "reopen": "handle",
+}
+RETRY_WITHOUT_CALENDAR = timedelta(hours=1)
+
+
+_pinned: contextvars.ContextVar[Calendar | None] = contextvars.ContextVar(
+    "jiceng_cases_calendar", default=None
+)
+
+
+def calendar() -> Calendar:
+    """The calendar deadlines are counted with (one compiled per process, see core.calendar)."""
+    pinned = _pinned.get()
+    if pinned is not None:
+        return pinned
+    from jiceng.core.calendar import current_calendar
+
+    return current_calendar()
+
+
+@contextlib.contextmanager
+def pinned_calendar(cal: Calendar | None = None) -> Iterator[Calendar]:
+    """Use one calendar for a batch of actions (the demo, an import) instead of re-checking it each time."""
+    cal = cal or calendar()
+    token = _pinned.set(cal)
+    try:
+        yield cal
+    finally:
+        _pinned.reset(token)
+
+
+def warning_fraction() -> float:
+    return float(getattr(settings, "JICENG_SLA_WARNING_FRACTION", 0.8))
+
+
+def limit(event_type: EventType | None, phase: str) -> tuple[float, str]:
+    if event_type is None:
+        return DEFAULT_LIMITS[phase]
+    if phase == "resident":
+        return event_type.resident_limit, event_type.handle_unit
+    return getattr(event_type, f"{phase}_limit"), getattr(event_type, f"{phase}_unit")
+
+
+@dataclass
+class Clocks:
+    phase: str | None = None
+    phase_start: datetime | None = None
+    due_at: datetime | None = None
+    warn_at: datetime | None = None
+    resident_start: datetime | None = None
+    resident_due_at: datetime | None = None
+    supervision_due_at: datetime | None = None
+    warned: bool = False
+    overdue: bool = False
+    resident_overdue: bool = False
+    supervision_overdue: bool = False
+    next_check_at: datetime | None = None
+    note: str = ""
+    pauses: list[tuple[datetime, datetime]] = field(default_factory=list)
+    missing_year: int | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """What the clocks need of one event."""
+
+    action: str
+    at: datetime
+    to_status: str
+    data: dict[str, Any]
+
+
+def steps_of(case: Case) -> list[Step]:
+    return [
+        Step(a, at, to, data or {})
+        for a, at, to, data in case.events.order_by("seq").values_list("action", "at", "to_status", "data")
+    ]
+
+
+def compute(
+    event_type: EventType | None,
+    status: str,
+    steps: Iterable[Step],
+    cal: Calendar,
+    now: datetime | None = None,
+) -> Clocks:
+    """Replay the trail into the current clocks. Pure: no queries."""
+    now = now or timezone.now()
+    c = Clocks()
+    resident_running = False
+    supervise_at: datetime | None = None
+    pause_start: datetime | None = None
+    pauses: list[tuple[datetime, datetime]] = []
+    for step in steps:
+        if step.action == "submit" or step.action == "reopen":
+            c.resident_start, resident_running = step.at, True
+            c.resident_overdue = False
+        elif step.action == "complete":
+            resident_running = False
+        elif step.action == "verify" and step.to_status == Status.IN_PROGRESS:
+            resident_running = True  # the result failed its check: the resident is still waiting
+        if step.action in PHASE_STARTS:
+            c.phase, c.phase_start = PHASE_STARTS[step.action], step.at
+            c.warned = c.overdue = False
+        if step.action == "suspend":
+            pause_start = step.at
+        elif step.action == "resume" and pause_start is not None:
+            pauses.append((pause_start, step.at))
+            pause_start = None
+        elif step.action == "supervise":
+            due = parse_datetime(str(step.data.get("due") or ""))
+            if due is not None:
+                c.supervision_due_at, supervise_at, c.supervision_overdue = due, step.at, False
+        elif step.action in ("sla_warning", "sla_overdue"):
+            clock = step.data.get("clock", "unit")
+            if clock == "resident":
+                c.resident_overdue = c.resident_overdue or step.action == "sla_overdue"
+            elif step.data.get("phase") == c.phase:
+                c.warned = True
+                c.overdue = c.overdue or step.action == "sla_overdue"
+        elif step.action == "supervision_overdue" and supervise_at is not None:
+            c.supervision_overdue = True
+    c.pauses = pauses
+    if status not in PHASE_OF_STATUS:
+        # Suspended, completed or final: the clocks stand still. Only a formal supervision of a
+        # suspended or completed case keeps its own deadline.
+        c.due_at = c.warn_at = c.resident_due_at = None
+        if status not in (Status.SUSPENDED, Status.COMPLETED):
+            c.supervision_due_at = None
+        c.next_check_at = _next(c)
+        return c
+    c.phase = PHASE_OF_STATUS[status]
+    try:
+        if c.phase and c.phase_start is not None:
+            amount, unit = limit(event_type, c.phase)
+            relevant = [(max(a, c.phase_start), b) for a, b in pauses if b > c.phase_start]
+            c.due_at = cal.extend(cal.add(c.phase_start, amount, unit), relevant, unit)
+            c.warn_at = cal.extend(cal.add(c.phase_start, amount * warning_fraction(), unit), relevant, unit)
+        if resident_running and c.resident_start is not None:
+            amount, unit = limit(event_type, "resident")
+            relevant = [(max(a, c.resident_start), b) for a, b in pauses if b > c.resident_start]
+            c.resident_due_at = cal.extend(cal.add(c.resident_start, amount, unit), relevant, unit)
+    except CalendarMissing as exc:
+        c.missing_year = exc.year
+        c.note = exc.message[:200]
+        c.due_at = c.warn_at = c.resident_due_at = None
+        c.next_check_at = now + RETRY_WITHOUT_CALENDAR
+        return c
+    c.next_check_at = _next(c)
+    return c
+
+
+def _next(c: Clocks) -> datetime | None:
+    candidates = []
+    if c.warn_at is not None and not (c.warned or c.overdue):
+        candidates.append(c.warn_at)
+    if c.due_at is not None and not c.overdue:
+        candidates.append(c.due_at)
+    if c.resident_due_at is not None and not c.resident_overdue:
+        candidates.append(c.resident_due_at)
+    if c.supervision_due_at is not None and not c.supervision_overdue:
+        candidates.append(c.supervision_due_at)
+    return min(candidates) if candidates else None
+
+
+CACHED = (
+    "due_at",
+    "warn_at",
+    "resident_due_at",
+    "supervision_due_at",
+    "next_check_at",
+    "warned",
+    "overdue",
+    "resident_overdue",
+)
+
+
+def apply(case: Case, clocks: Clocks) -> None:
+    for name in CACHED:
+        setattr(case, name, getattr(clocks, name))
+    case.sla_note = clocks.note
+
+
+def refresh(
+    case: Case,
+    steps: list[Step] | None = None,
+    now: datetime | None = None,
+    cal: Calendar | None = None,
+) -> Clocks:
+    """Recompute the case's clocks from its trail and cache them on the (unsaved) case."""
+    clocks = compute(
+        case.event_type, case.status, steps if steps is not None else steps_of(case), cal or calendar(), now
+    )
+    apply(case, clocks)
+    if clocks.missing_year is not None:
+        alert_missing_calendar(clocks.missing_year, case)
+    return clocks
+
+
+_logged: set[tuple[int, Any]] = set()
+
+
+def alert_missing_calendar(year: int, case: Case | None = None) -> None:
+    """A logged alert (once per process and day) and one outbox row per missing year and day:
+    deadlines are never guessed."""
+    today = timezone.localdate()
+    if (year, today) not in _logged:
+        _logged.add((year, today))
+        logger.error("工作日历缺少 %s 年数据，相关工单期限暂无法计算。", year)
+    if not Notification.objects.filter(
+        kind="calendar_missing", data__year=year, created_at__date=today
+    ).exists():
+        Notification.objects.create(
+            kind="calendar_missing",
+            role="admin",
+            message=f"缺少 {year} 年的工作日历，工单期限暂停计算；请管理员补录。",
+            data={"year": year, "case": case.pk if case is not None else None},
+        )
+
+
+def recompute_all(queryset: Any = None, batch: int = 500) -> int:
+    """Recompute cached deadlines of open cases (after a calendar or catalogue correction)."""
+    from jiceng.cases.models import OPEN_STATUSES
+
+    qs = (queryset if queryset is not None else Case.objects.filter(status__in=OPEN_STATUSES)).order_by("pk")
+    cal = calendar()
+    done = 0
+    last = 0
+    while True:
+        ids = list(qs.filter(pk__gt=last).values_list("pk", flat=True)[:batch])
+        if not ids:
+            return done
+        for pk in ids:
+            with transaction.atomic():
+                case = Case.objects.select_for_update(of=("self",)).select_related("event_type").get(pk=pk)
+                refresh(case, cal=cal)
+                case.version += 1
+                case.save(update_fields=[*CACHED, "sla_note", "version"])
+                done += 1
+        last = ids[-1]
+
+
+# -- the sweep --------------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepReport:
+    claimed: int = 0
+    skipped: int = 0
+    warnings: int = 0
+    overdue: int = 0
+    first_responder: int = 0
+    supervision_overdue: int = 0
+    errors: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"处理 {self.claimed} 件（跳过 {self.skipped}）：预警 {self.warnings}，超期 {self.overdue}，"
+            f"首问负责转派 {self.first_responder}，督办超期 {self.supervision_overdue}，错误 {self.errors}"
+        )
+
+
+def due_rows(
+    now: datetime, batch: int = 500, after: tuple[datetime, int] | None = None
+) -> list[tuple[int, int, datetime]]:
+    """(id, version, next_check_at) of cases whose check has come, oldest first, through the index."""
+    from django.db.models import Q
+
+    qs = Case.objects.filter(next_check_at__lte=now).order_by("next_check_at", "pk")
+    if after is not None:
+        # Keyset paging, so a case whose check failed is not retried forever within one pass.
+        qs = qs.filter(Q(next_check_at__gt=after[0]) | Q(next_check_at=after[0], pk__gt=after[1]))
+    return [
+        (pk, v, at)
+        for pk, v, at in qs.values_list("pk", "version", "next_check_at")[:batch]
+        if at is not None
+    ]
+
+
+def process(pk: int, version: int, now: datetime, cal: Calendar, report: SweepReport) -> bool:
+    """Claim one case by compare-and-set and run its checks; False when another runner had it first.
+
+    Runs in its own savepoint, so the caller may group many claims into one transaction (one commit
+    per chunk instead of per case); a failing case rolls back alone and is logged.
+    """
+    from jiceng.cases import actions
+
+    try:
+        with transaction.atomic():
+            # The claim: only one runner moves the version on; the loser sees 0 rows and leaves the
+            # case to the winner. The update also holds the row lock until the transaction ends.
+            if Case.objects.filter(pk=pk, version=version).update(version=version + 1) != 1:
+                report.skipped += 1
+                return False
+            report.claimed += 1
+            case = Case.objects.select_related("event_type").get(pk=pk)
+            actions.do_sla_check(case, now=now, cal=cal, report=report)
+            return True
+    except Exception:  # noqa: BLE001 — one bad case must not stop the sweep; log and go on.
+        report.errors += 1
+        logger.exception("SLA check of case %s failed", pk)
+        return False
+
+
+def sweep(
+    now: datetime | None = None, batch: int = 500, cal: Calendar | None = None, chunk: int = 100
+) -> SweepReport:
+    """One pass over every case whose ``next_check_at`` has come, ``chunk`` claims per commit."""
+    now = now or timezone.now()
+    cal = cal or calendar()
+    report = SweepReport()
+    after: tuple[datetime, int] | None = None
+    while True:
+        rows = due_rows(now, batch, after)
+        for start in range(0, len(rows), chunk):
+            with transaction.atomic():
+                for pk, version, check_at in rows[start : start + chunk]:
+                    after = (check_at, pk)
+                    process(pk, version, now, cal, report)
+        if len(rows) < batch:
+            return report
+
+
+class Runner:
+    """``jiceng sla run``: sweep, sleep, repeat; SIGTERM/SIGINT finish the current pass and exit."""
+
+    def __init__(self, interval: float = 30.0, batch: int = 500, out: Any = None) -> None:
+        self.interval = interval
+        self.batch = batch
+        self.out = out
+        self.stopping = threading.Event()
+
+    def stop(self, *_args: Any) -> None:
+        self.stopping.set()
+
+    def check_calendar(self) -> None:
+        from jiceng.core.calendar import alert_message, calendar_alert
+
+        missing = calendar_alert()
+        if missing:
+            logger.error(alert_message(missing))
+            for year in missing:
+                alert_missing_calendar(year)
+            if self.out is not None:
+                self.out.write(alert_message(missing))
+
+    def run(self, once: bool = False) -> SweepReport:
+        previous = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                previous[sig] = signal.signal(sig, self.stop)
+        try:
+            return self._loop(once)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def _loop(self, once: bool) -> SweepReport:
+        total = SweepReport()
+        while True:
+            self.check_calendar()
+            report = sweep(batch=self.batch)
+            for name in vars(total):
+                setattr(total, name, getattr(total, name) + getattr(report, name))
+            if self.out is not None and (report.claimed or once):
+                self.out.write(str(report))
+            if once or self.stopping.wait(self.interval):
+                return total

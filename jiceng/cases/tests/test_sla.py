@@ -1,0 +1,107 @@
+"""Deadlines from the trail across holidays, suspensions, warnings, overdue marks and the sweep."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.management import call_command
+
+from jiceng.cases import actions, sla
+from jiceng.cases.models import Case, CaseEvent, Notification, Status
+from jiceng.cases.tests.conftest import at, submit
+from jiceng.core.calendar import Actor, current_calendar, do_set_day
+from jiceng.testing import World
+
+
+def accepted(world: World, when: dt.datetime, **kw) -> Case:  # type: ignore[no-untyped-def]
+    case = submit(world, at=when, **kw)
+    return actions.check_accept(world.people["handler"], case.pk, at=when + dt.timedelta(hours=1))
+
+
+def test_two_working_days_accepted_before_national_day_end_after_it(cw: World) -> None:
+    case = accepted(cw, at(2026, 9, 30, 10))
+    assert case.due_at == at(2026, 10, 9, 18)
+    assert case.warn_at == at(2026, 10, 9, 15, 12)  # 80% of 14 working hours
+
+
+def test_the_residents_clock_runs_from_registration(cw: World) -> None:
+    case = accepted(cw, at(2026, 9, 30, 10))
+    assert case.resident_due_at == at(2026, 10, 10, 18)  # the make-up Saturday counts
+
+
+def test_the_acceptance_limit_counts_working_hours_over_the_lunch_break(cw: World) -> None:
+    case = submit(cw, at=at(2026, 3, 10, 11, 30))
+    assert case.status == Status.DISPATCHED
+    assert case.due_at == at(2026, 3, 10, 14, 30)  # 1 working hour: 11:30–12:00, 14:00–14:30
+
+
+def test_a_suspension_stops_the_clock_for_its_working_time(cw: World) -> None:
+    case = accepted(cw, at(2026, 3, 10, 9))
+    assert case.due_at == at(2026, 3, 12, 18)
+    actions.check_suspend(cw.people["dispatcher"], case.pk, reason="等待配合", at=at(2026, 3, 11, 9))
+    case = actions.check_resume(cw.people["dispatcher"], case.pk, at=at(2026, 3, 12, 9))
+    assert case.due_at == at(2026, 3, 13, 18)
+
+
+def test_the_sweep_warns_then_marks_overdue_once(cw: World) -> None:
+    case = accepted(cw, at(2026, 3, 10, 9))
+    report = sla.sweep(now=at(2026, 3, 12, 17))
+    assert report.warnings == 1 and Case.objects.get(pk=case.pk).warned
+    report = sla.sweep(now=at(2026, 3, 12, 19))
+    case = Case.objects.get(pk=case.pk)
+    assert report.overdue >= 1 and case.overdue
+    marks = list(case.events.filter(action__startswith="sla_").values_list("action", "data__clock"))
+    assert marks == [("sla_warning", "unit"), ("sla_overdue", "unit")]
+    again = sla.sweep(now=at(2026, 3, 12, 19))
+    assert again.claimed == 0 and case.events.count() == Case.objects.get(pk=case.pk).events.count()
+
+
+def test_the_residents_clock_gets_its_own_overdue_mark(cw: World) -> None:
+    case = accepted(cw, at(2026, 3, 10, 9))
+    sla.sweep(now=at(2026, 3, 16, 9))
+    case = Case.objects.get(pk=case.pk)
+    assert case.resident_overdue and case.overdue
+    assert case.events.filter(action="sla_overdue", data__clock="resident").count() == 1
+
+
+def test_two_runners_never_act_twice_on_the_same_case(cw: World) -> None:
+    for _ in range(3):
+        accepted(cw, at(2026, 3, 10, 9))
+    now = at(2026, 3, 12, 19)
+    stale = sla.due_rows(now)  # runner A has read the due cases…
+    assert len(stale) == 3
+    sla.sweep(now=now)  # …runner B claims and handles them first
+    before = CaseEvent.objects.count()
+    report = sla.SweepReport()
+    claimed = [sla.process(pk, version, now, current_calendar(), report) for pk, version, _ in stale]
+    assert claimed == [False, False, False] and report.skipped == 3
+    assert CaseEvent.objects.count() == before
+
+
+def test_correcting_the_calendar_recomputes_the_deadline(cw: World) -> None:
+    case = accepted(cw, at(2026, 3, 10, 9))
+    do_set_day(Actor("test"), dt.date(2026, 3, 11), False, "临时放假")
+    sla.recompute_all()
+    assert Case.objects.get(pk=case.pk).due_at == at(2026, 3, 13, 18)
+
+
+def test_a_missing_calendar_year_gives_no_deadline_and_an_alert(cw: World) -> None:
+    last = max(current_calendar().years)
+    case = submit(cw, at=at(last, 12, 28, 10), type_code="LD02", description="公司不签劳动合同")
+    accepted_case = case
+    assert accepted_case.resident_due_at is None and str(last + 1) in accepted_case.sla_note
+    assert Notification.objects.filter(kind="calendar_missing", data__year=last + 1).exists()
+    assert accepted_case.next_check_at is not None  # retried later, never guessed
+
+
+def test_the_sla_command_runs_one_pass(cw: World, capsys) -> None:  # type: ignore[no-untyped-def]
+    accepted(cw, at(2026, 3, 10, 9))
+    call_command("sla", "run", "--once")
+    assert Case.objects.get().overdue
+
+
+def test_the_runner_stops_after_the_current_pass_when_asked(cw: World) -> None:
+    runner = sla.Runner(interval=3600)
+    runner.stop()
+    report = runner.run()
+    assert report.errors == 0

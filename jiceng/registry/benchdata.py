@@ -1,0 +1,212 @@
+"""Load a generated registry at scale (PostgreSQL COPY) and time the one-key lookup; used by
+bench/bench_registry.py in a subprocess on a throwaway database."""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from typing import Any
+
+from django.db import connection
+
+from jiceng.places.models import Level
+from jiceng.registry import synth
+
+
+def _copy(table: str, columns: list[str], rows: Any) -> None:
+    if connection.vendor != "postgresql":
+        raise RuntimeError("the lookup benchmark loads data with PostgreSQL COPY")
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+
+def load(people: int) -> dict[str, Any]:
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    rng = random.Random(5)
+    library = synth.address_library(int(people / 1.5), seed=3)
+    persons = synth.population(library, people, seed=4)
+    seen: set[str] = set()
+    unique = []
+    for p in persons:
+        if p.id_number not in seen:
+            seen.add(p.id_number)
+            unique.append(p)
+    persons = unique
+    divisions: list[tuple[str, str, str, str | None]] = [("440306", "宝安区", Level.DISTRICT, None)]
+    for s_code, s_name, communities in synth.STREETS:
+        divisions.append((f"440306{s_code}", s_name, Level.STREET, "440306"))
+        for c, c_name in enumerate(communities):
+            divisions.append((f"440306{s_code}{c + 1:03d}", c_name, Level.COMMUNITY, f"440306{s_code}"))
+    ids: dict[str, int] = {}
+    for n, (code, name, level, parent) in enumerate(divisions, start=1):
+        ids[code] = n
+        _copy(
+            "places_division",
+            ["id", "code", "name", "level", "parent_id"],
+            [(n, code, name, level, ids.get(parent) if parent else None)],
+        )
+    grid_ids: dict[str, int] = {}
+    grid_rows = []
+    for code in sorted({b.code[:14] for b in library}):
+        grid_ids[code] = len(grid_ids) + 1
+        grid_rows.append((grid_ids[code], code, f"网格{code[-2:]}", ids[code[:12]], ""))
+    _copy("places_grid", ["id", "code", "name", "community_id", "polygon"], grid_rows)
+    building_ids = {b.code: i for i, b in enumerate(library, start=1)}
+    _copy(
+        "places_building",
+        ["id", "code", "grid_id", "address", "address_key", "floors", "kind"],
+        (
+            (
+                building_ids[b.code],
+                b.code,
+                grid_ids[b.code[:14]],
+                b.address,
+                "",
+                max(f for _c, _r, f in b.rooms),
+                "residential",
+            )
+            for b in library
+        ),
+    )
+    room_ids: dict[str, int] = {}
+    room_rows = []
+    for b in library:
+        for code, room_no, floor in b.rooms:
+            room_ids[code] = len(room_ids) + 1
+            room_rows.append((room_ids[code], code, building_ids[b.code], room_no, floor, "residence"))
+    _copy("places_room", ["id", "code", "building_id", "room_no", "floor", "use"], room_rows)
+    _copy(
+        "registry_person",
+        [
+            "id",
+            "id_number",
+            "name",
+            "other_names",
+            "phones",
+            "birth_date",
+            "sex",
+            "care_tags",
+            "cluster_key",
+            "created_at",
+            "updated_at",
+        ],
+        (
+            (
+                i,
+                p.id_number,
+                p.name,
+                "[]",
+                f'["{p.phone}"]',
+                f"{p.id_number[6:10]}-{p.id_number[10:12]}-{p.id_number[12:14]}",
+                "M" if int(p.id_number[16]) % 2 else "F",
+                "[" + ",".join(f'"{t}"' for t in p.care) + "]",
+                "",
+                "2025-01-01T00:00:00Z",
+                "2025-01-01T00:00:00Z",
+            )
+            for i, p in enumerate(persons, start=1)
+        ),
+    )
+    _copy(
+        "registry_occupancy",
+        ["person_id", "room_id", "relation", "started_on", "source", "created_at"],
+        (
+            (i, room_ids[p.room[0]], "resident", "2024-01-01", "bench", "2025-01-01T00:00:00Z")
+            for i, p in enumerate(persons, start=1)
+        ),
+    )
+    entities = max(1, people // 6)
+    all_rooms = list(room_ids.values())
+    _copy(
+        "registry_legalentity",
+        [
+            "id",
+            "uscc",
+            "name",
+            "kind",
+            "legal_representative",
+            "industry",
+            "phone",
+            "created_at",
+            "updated_at",
+        ],
+        (
+            (i, "", f"企业{i}", "company", "", "", "", "2025-01-01T00:00:00Z", "2025-01-01T00:00:00Z")
+            for i in range(1, entities + 1)
+        ),
+    )
+    _copy(
+        "registry_entitylocation",
+        ["entity_id", "room_id", "source"],
+        ((i, rng.choice(all_rooms), "bench") for i in range(1, entities + 1)),
+    )
+    with connection.cursor() as cursor:
+        for table in (
+            "places_division",
+            "places_grid",
+            "places_building",
+            "places_room",
+            "registry_person",
+            "registry_legalentity",
+        ):
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
+            )
+        cursor.execute("ANALYZE")
+    return {
+        "people": len(persons),
+        "rooms": len(room_ids),
+        "buildings": len(library),
+        "entities": entities,
+        "room_codes": rng.sample(list(room_ids), min(2000, len(room_ids))),
+        "building_codes": rng.sample(list(building_ids), min(500, len(building_ids))),
+        "id_numbers": [p.id_number for p in rng.sample(persons, min(500, len(persons)))],
+    }
+
+
+def load_and_time(people: int, queries: int = 1500) -> dict[str, Any]:
+    from rest_framework.test import APIClient
+
+    from jiceng.org.models import Role
+    from jiceng.testing import make_user
+
+    started = time.perf_counter()
+    data = load(people)
+    load_seconds = time.perf_counter() - started
+    # A community-workstation member of the whole district would be unusual; the admin's scope
+    # covers the district and unmasked reads write access-log rows, the most expensive path.
+    admin = make_user("bench-admin", "管理员", Role.ADMIN)
+    client = APIClient()
+    client.force_authenticate(admin)
+    rng = random.Random(9)
+    plan = (
+        [("code", c) for c in data["room_codes"]]
+        + [("code", c) for c in data["building_codes"]]
+        + [("id_number", n) for n in data["id_numbers"]]
+    )
+    rng.shuffle(plan)
+    plan = (plan * (1 + queries // max(len(plan), 1)))[:queries]
+    for key, value in plan[:50]:  # warm up
+        client.get("/api/v1/registry/lookup", {key: value})
+    times = []
+    for key, value in plan:
+        t = time.perf_counter()
+        response = client.get("/api/v1/registry/lookup", {key: value})
+        times.append((time.perf_counter() - t) * 1000)
+        if response.status_code != 200:
+            raise RuntimeError(f"lookup {key}={value} → {response.status_code} {response.content[:200]!r}")
+    times.sort()
+    return {
+        "people": data["people"],
+        "rooms": data["rooms"],
+        "entities": data["entities"],
+        "load_seconds": load_seconds,
+        "p50_ms": statistics.median(times),
+        "p99_ms": times[int(len(times) * 0.99) - 1],
+    }

@@ -1,0 +1,56 @@
+from jiceng.registry.addressing import AddressIndex, cn_number, normalise, parse
+
+BUILDING = "4403060010010100001"
+OTHER = "4403060010020100001"
+
+
+def index() -> AddressIndex:
+    return AddressIndex.build(
+        [
+            (BUILDING, "深圳市宝安区新安街道海裕社区宝城路12号3栋"),
+            (OTHER, "深圳市宝安区新安街道上川社区107国道88号2栋"),
+        ],
+        [(BUILDING + "012003", "1203"), (OTHER + "003001", "301")],
+    )
+
+
+def test_chinese_numerals_are_read_as_numbers() -> None:
+    assert [cn_number(t) for t in ("三", "十二", "二十", "一百零五", "一二零三")] == [3, 12, 20, 105, 1203]
+
+
+def test_full_width_digits_and_building_marks_normalise_to_one_key() -> None:
+    keys = {
+        parse(t).building_key
+        for t in ("宝城路１２号三栋", "宝城路12号3座", "宝城路12号3幢", "宝城路十二号3号楼")
+    }
+    assert keys == {"宝城路12号3栋"}
+
+
+def test_the_district_prefix_street_and_community_are_optional() -> None:
+    assert normalise("广东省深圳市宝安区新安街道海裕社区宝城路12号3栋") == normalise("宝城路12号3栋")
+
+
+def test_room_suffixes_and_leading_zeros_do_not_matter() -> None:
+    i = index()
+    codes = {
+        i.match(t).room_code for t in ("宝城路12号3栋1203室", "宝城路12号3栋-1203房", "宝城路12号三座1203户")
+    }
+    assert codes == {BUILDING + "012003"}
+
+
+def test_a_road_alias_finds_the_library_name() -> None:
+    assert index().match("广深公路88号2栋301").room_code == OTHER + "003001"
+
+
+def test_a_mistyped_road_name_is_found_by_similarity_with_a_lower_score() -> None:
+    found = index().match("宝城街12号3栋1203")
+    assert found.room_code == BUILDING + "012003" and found.score < 1.0
+
+
+def test_an_address_that_matches_nothing_gives_no_room() -> None:
+    assert not index().match("罗湖区人民南路1号").matched
+
+
+def test_a_building_without_a_room_number_matches_the_building_only() -> None:
+    found = index().match("宝城路12号3栋")
+    assert found.room_code is None and found.building_code == BUILDING

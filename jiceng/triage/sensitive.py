@@ -1,0 +1,183 @@
+"""The sensitive-request detector (敏感诉求): rules of phrases and contexts, kept as data.
+
+A rule names a kind (risk to life, violence, group incident, public safety, media threat, minor at
+risk), a pattern, and optionally a context that must be near (``near``) or must not be near
+(``exclude``) the hit. A hit preceded by a negation in the same clause ("不是家暴", "没有人跳楼") is
+dropped; reported speech ("邻居说要跳楼") still flags, and the reason says so. The default rules ship
+in ``data/sensitive_rules.json``; the admin edits the ``SensitiveRule`` rows seeded from it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+RULES_FILE = Path(__file__).with_name("data") / "sensitive_rules.json"
+_CLAUSE_END = re.compile(r"[，。！？；,.!?;：:\n]")
+# Compounds that begin with a negation character but negate nothing.
+_NOT_NEGATIONS = re.compile(r"未成年|无辜|无故|无奈|无法|没办法|没人|无人|不得不|不停|不断|不少|不少于|无数|不管")
+_REPORTED = re.compile(r"说|称|听说|据说|表示|扬言|声称|嚷着|喊着|威胁")
+NEGATION_WINDOW = 5
+
+
+@dataclass(frozen=True)
+class Flag:
+    kind: str
+    reason: str
+    phrase: str
+    rule: str = ""
+    score: float = 1.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "reason": self.reason, "phrase": self.phrase, "rule": self.rule,
+                "score": self.score}
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    kind: str
+    pattern: re.Pattern[str]
+    near: re.Pattern[str] | None = None
+    exclude: re.Pattern[str] | None = None
+    sentence_exclude: re.Pattern[str] | None = None
+    window: int = 6
+    negatable: bool = True
+    weight: float = 1.0
+
+
+@dataclass
+class Lexicon:
+    rules: list[Rule]
+    negations: re.Pattern[str]
+    kinds: dict[str, str] = field(default_factory=dict)
+
+    def label(self, kind: str) -> str:
+        return self.kinds.get(kind, kind)
+
+
+def _compile(text: str | None) -> re.Pattern[str] | None:
+    return re.compile(text) if text else None
+
+
+def rule_from_dict(data: dict[str, Any]) -> Rule:
+    return Rule(
+        name=data["name"],
+        kind=data["kind"],
+        pattern=re.compile(data["pattern"]),
+        near=_compile(data.get("near")),
+        exclude=_compile(data.get("exclude")),
+        sentence_exclude=_compile(data.get("sentence_exclude")),
+        window=int(data.get("window", 6)),
+        negatable=bool(data.get("negatable", True)),
+        weight=float(data.get("weight", 1.0)),
+    )
+
+
+@cache
+def default_data() -> dict[str, Any]:
+    return json.loads(RULES_FILE.read_text(encoding="utf-8"))
+
+
+def default_lexicon() -> Lexicon:
+    data = default_data()
+    return Lexicon(
+        rules=[rule_from_dict(r) for r in data["rules"]],
+        negations=re.compile(data["negations"]),
+        kinds=data["kinds"],
+    )
+
+
+_lock = threading.Lock()
+_cached: tuple[Any, Lexicon] | None = None
+
+
+def current_lexicon() -> Lexicon:
+    """The rules in the database (as edited in the admin), or the shipped defaults when there are none.
+
+    The compiled lexicon is cached and rebuilt when any rule changes (the newest ``updated_at`` and the
+    row count are the cache key), so an admin edit takes effect on the next request.
+    """
+    global _cached
+    try:
+        from django.db.models import Count, Max
+
+        from jiceng.triage.models import SensitiveRule
+
+        stamp = SensitiveRule.objects.aggregate(n=Count("id"), t=Max("updated_at"))
+        key: Any = (stamp["n"], stamp["t"])
+    except Exception:  # noqa: BLE001 — no database (a script, a bare CLI run): the shipped rules
+        return _default_cached()
+    if not key[0]:
+        return _default_cached()
+    with _lock:
+        if _cached is not None and _cached[0] == key:
+            return _cached[1]
+    rows = list(SensitiveRule.objects.filter(enabled=True).order_by("id"))
+    lexicon = Lexicon(
+        rules=[r.compiled() for r in rows],
+        negations=re.compile(default_data()["negations"]),
+        kinds=default_data()["kinds"],
+    )
+    with _lock:
+        _cached = (key, lexicon)
+    return lexicon
+
+
+@cache
+def _default_cached() -> Lexicon:
+    return default_lexicon()
+
+
+def _negated(text: str, start: int, negations: re.Pattern[str]) -> bool:
+    clause_start = 0
+    for m in _CLAUSE_END.finditer(text, 0, start):
+        clause_start = m.end()
+    prefix = text[max(clause_start, start - NEGATION_WINDOW) : start]
+    prefix = _NOT_NEGATIONS.sub("__", prefix)
+    return bool(negations.search(prefix))
+
+
+def _sentence(text: str, m: re.Match[str]) -> str:
+    start = max((text.rfind(c, 0, m.start()) for c in "。！？!?；;"), default=-1) + 1
+    ends = [p for p in (text.find(c, m.end()) for c in "。！？!?；;") if p >= 0]
+    return text[start : min(ends) if ends else len(text)]
+
+
+def _reported(text: str, start: int) -> bool:
+    clause_start = 0
+    for m in _CLAUSE_END.finditer(text, 0, start):
+        clause_start = m.end()
+    return bool(_REPORTED.search(text[clause_start:start]))
+
+
+def detect(text: str, lexicon: Lexicon | None = None) -> list[Flag]:
+    """Flags of ``text``: at most one per kind, each naming the phrase, the rule and why."""
+    lexicon = lexicon or current_lexicon()
+    text = re.sub(r"\s+", "", text or "")
+    flags: dict[str, Flag] = {}
+    for rule in lexicon.rules:
+        if rule.kind in flags:
+            continue
+        for m in rule.pattern.finditer(text):
+            lo, hi = max(0, m.start() - rule.window), min(len(text), m.end() + rule.window)
+            around = text[lo:hi]
+            if rule.exclude is not None and rule.exclude.search(around):
+                continue
+            if rule.sentence_exclude is not None and rule.sentence_exclude.search(_sentence(text, m)):
+                continue
+            if rule.near is not None and not rule.near.search(around):
+                continue
+            if rule.negatable and _negated(text, m.start(), lexicon.negations):
+                continue
+            phrase = m.group(0)
+            how = "（转述）" if _reported(text, m.start()) else ""
+            reason = f"{lexicon.label(rule.kind)}：命中“{phrase}”{how}，规则“{rule.name}”"
+            flags[rule.kind] = Flag(rule.kind, reason, phrase, rule.name, rule.weight)
+            break
+    return list(flags.values())
