@@ -46,6 +46,12 @@ def _prepare(n: int, profile: str, out: Path) -> Path:
     return path
 
 
+def _cpu() -> float:
+    """CPU seconds of this process (all threads) and its finished children (forked scorers)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def _features(data: dict[str, Any]) -> tuple[list[Any], float, float]:
     """Address matching (timed) and the linkage records."""
     from jiceng.registry import linkage
@@ -76,14 +82,17 @@ def run_ours(path: str) -> dict[str, Any]:
     from jiceng.registry import linkage
 
     data = json.loads(Path(path).read_text())
+    cpu = _cpu()
     records, address_seconds, room_accuracy = _features(data)
     started = time.perf_counter()
     result = linkage.link(records)
     seconds = time.perf_counter() - started + address_seconds
+    cpu_seconds = _cpu() - cpu
     quality = linkage.pairwise_quality(result.cluster, [r[6] for r in data["rows"]])
     return {
         **quality,
         "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
         "room_accuracy": room_accuracy,
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
@@ -118,6 +127,7 @@ def run_splink(path: str) -> dict[str, Any]:
         }
     )
     started = time.perf_counter()
+    cpu = _cpu()
     con = duckdb.connect()
     con.register("people_arrow", frame)
     con.execute("CREATE TABLE people AS SELECT * FROM people_arrow")
@@ -180,12 +190,14 @@ def run_splink(path: str) -> dict[str, Any]:
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, 0.5)
     table = con.execute(f"SELECT unique_id, cluster_id FROM {clusters.physical_name}").fetchall()
     seconds = time.perf_counter() - started
+    cpu_seconds = _cpu() - cpu
     by_id = dict(table)
     predicted = [by_id.get(i, f"s{i}") for i in range(len(records))]
     quality = linkage.pairwise_quality(predicted, [r[6] for r in data["rows"]])
     return {
         **quality,
         "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from jiceng.testing import World, build_world
+from jiceng.testing import World, build_world, restore_reference_data
 
 CHROMIUM = os.environ.get("JICENG_CHROMIUM", "/usr/bin/chromium")
 # Playwright's sync API runs an event loop; Django's async-safety check would refuse ORM calls
@@ -19,6 +19,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 @pytest.fixture
 def world(db: Any) -> World:
+    restore_reference_data()
     return build_world()
 
 
@@ -73,5 +74,5 @@ def login(page: Any, live_server: Any, username: str, password: str) -> None:
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.click("button[type=submit]")
+    page.click("section.login button[type=submit]")
     page.wait_for_load_state("networkidle")

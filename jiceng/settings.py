@@ -106,6 +106,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# The project-wide assets (site.css, vendored htmx and ECharts) live outside any app.
+STATICFILES_DIRS = [BASE_DIR / "jiceng" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 10)

@@ -104,6 +104,31 @@ def make_unit(
     return unit
 
 
+def restore_reference_data() -> None:
+    """Put back the reference rows the data migrations load (unit kinds, the working-day calendar, the
+    event catalogue). Transactional tests flush every table between tests, these rows included."""
+    from jiceng.org.kinds import ensure_unit_kinds
+
+    ensure_unit_kinds()
+    from jiceng.core.models import CalendarYear
+
+    if not CalendarYear.objects.exists():
+        from jiceng.core.calendar import Actor, seed_from_package
+        from jiceng.core.models import CalendarChange, CalendarDay, CalendarState
+        from jiceng.lib.workdays import package_years
+
+        seed_from_package(CalendarYear, CalendarDay, CalendarChange, Actor("migration"), *package_years())
+        CalendarState.objects.update_or_create(id=1, defaults={"version": "restored"})
+    from jiceng.cases.models import EventType
+
+    if not EventType.objects.exists():
+        from jiceng.cases.catalogue import apply_rows, default_rows, validate_row
+        from jiceng.cases.models import CatalogueChange, Category
+
+        rows = [validate_row(row, None)[0] for row in default_rows()]
+        apply_rows(rows, Category, EventType, CatalogueChange, source="migration")
+
+
 @dataclass
 class World:
     district: Division

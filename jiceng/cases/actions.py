@@ -1184,14 +1184,16 @@ def do_invalidate(case: Case | int, *, reason: str, actor: Any = None, at: datet
 # -- the SLA sweep's action -------------------------------------------------------------------------
 
 
-def do_sla_check(case: Case, *, now: datetime, cal: Any = None, report: Any = None) -> Case:
+def do_sla_check(
+    case: Case, *, now: datetime, cal: Any = None, report: Any = None, steps: list[sla.Step] | None = None
+) -> Case:
     """Write the warning / overdue marks that have come due, and hand over late desk cases.
 
     Called by ``sla.sweep`` with the case already claimed (its version moved by compare-and-set).
     """
     case._jiceng_locked = True  # type: ignore[attr-defined]
     cal = cal or sla.calendar()
-    steps = sla.steps_of(case)
+    steps = list(steps) if steps is not None else sla.steps_of(case)
     clocks = sla.compute(case.event_type, case.status, steps, cal, now)
     phase_unit = case.desk_unit_id if clocks.phase == "dispatch" else case.lead_unit_id
     late_desk = False

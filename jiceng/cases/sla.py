@@ -19,6 +19,7 @@ import contextvars
 import logging
 import signal
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -29,7 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from jiceng.cases.models import Case, EventType, LimitUnit, Notification, Status
+from jiceng.cases.models import Case, CaseEvent, EventType, LimitUnit, Notification, Status
 from jiceng.lib.workdays import Calendar, CalendarMissing
 
 logger = logging.getLogger(__name__)
@@ -333,14 +334,26 @@ def due_rows(
     ]
 
 
-def process(pk: int, version: int, now: datetime, cal: Calendar, report: SweepReport) -> bool:
+def process(
+    pk: int,
+    version: int,
+    now: datetime,
+    cal: Calendar,
+    report: SweepReport,
+    case: Case | None = None,
+    steps: list[Step] | None = None,
+) -> bool:
     """Claim one case by compare-and-set and run its checks; False when another runner had it first.
 
-    Runs in its own savepoint, so the caller may group many claims into one transaction (one commit
-    per chunk instead of per case); a failing case rolls back alone and is logged.
+    ``case`` and ``steps`` may be read beforehand (the sweep reads a whole chunk in two queries): a
+    successful claim on ``case.version`` proves nothing changed since, because every action bumps the
+    version in the same transaction as its events. Runs in its own savepoint, so the caller groups
+    many claims into one transaction (one commit per chunk); a failing case rolls back alone.
     """
     from jiceng.cases import actions
 
+    if case is not None:
+        version = case.version
     try:
         with transaction.atomic():
             # The claim: only one runner moves the version on; the loser sees 0 rows and leaves the
@@ -349,13 +362,32 @@ def process(pk: int, version: int, now: datetime, cal: Calendar, report: SweepRe
                 report.skipped += 1
                 return False
             report.claimed += 1
-            case = Case.objects.select_related("event_type").get(pk=pk)
-            actions.do_sla_check(case, now=now, cal=cal, report=report)
+            if case is None:
+                case = Case.objects.select_related("event_type").get(pk=pk)
+                steps = None
+            else:
+                case.version = version + 1
+            actions.do_sla_check(case, now=now, cal=cal, report=report, steps=steps)
             return True
     except Exception:  # noqa: BLE001 — one bad case must not stop the sweep; log and go on.
         report.errors += 1
         logger.exception("SLA check of case %s failed", pk)
         return False
+
+
+def _read_chunk(ids: list[int]) -> tuple[dict[int, Case], dict[int, list[Step]]]:
+    """The chunk's cases, then their trails: two queries for the whole chunk."""
+    cases = {c.pk: c for c in Case.objects.filter(pk__in=ids).select_related("event_type")}
+    steps: dict[int, list[Step]] = {pk: [] for pk in ids}
+    rows = (
+        (case_id, Step(action, at, to, data or {}))
+        for case_id, action, at, to, data in CaseEvent.objects.filter(case_id__in=ids)
+        .order_by("case_id", "seq")
+        .values_list("case_id", "action", "at", "to_status", "data")
+    )
+    for case_id, step in rows:
+        steps[case_id].append(step)
+    return cases, steps
 
 
 def sweep(
@@ -369,10 +401,15 @@ def sweep(
     while True:
         rows = due_rows(now, batch, after)
         for start in range(0, len(rows), chunk):
+            part = rows[start : start + chunk]
+            cases, steps = _read_chunk([pk for pk, _v, _at in part])
             with transaction.atomic():
-                for pk, version, check_at in rows[start : start + chunk]:
+                for pk, version, check_at in part:
                     after = (check_at, pk)
-                    process(pk, version, now, cal, report)
+                    case = cases.get(pk)
+                    if case is None or case.next_check_at is None or case.next_check_at > now:
+                        continue  # acted on since it was listed; its new check time is its own
+                    process(pk, version, now, cal, report, case=case, steps=steps[pk])
         if len(rows) < batch:
             return report
 
@@ -385,20 +422,27 @@ class Runner:
         self.batch = batch
         self.out = out
         self.stopping = threading.Event()
+        self._missing: list[int] = []
+        self._alerted_at = 0.0
 
     def stop(self, *_args: Any) -> None:
         self.stopping.set()
 
     def check_calendar(self) -> None:
+        """Alert (log + outbox) when a year the clocks need is missing: at start, then hourly."""
         from jiceng.core.calendar import alert_message, calendar_alert
 
         missing = calendar_alert()
-        if missing:
-            logger.error(alert_message(missing))
-            for year in missing:
-                alert_missing_calendar(year)
-            if self.out is not None:
-                self.out.write(alert_message(missing))
+        now = time.monotonic()
+        if not missing or (missing == self._missing and now - self._alerted_at < 3600):
+            self._missing = missing
+            return
+        self._missing, self._alerted_at = missing, now
+        logger.error(alert_message(missing))
+        for year in missing:
+            alert_missing_calendar(year)
+        if self.out is not None:
+            self.out.write(alert_message(missing))
 
     def run(self, once: bool = False) -> SweepReport:
         previous = {}

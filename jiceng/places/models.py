@@ -131,6 +131,15 @@ class Room(models.Model):
         verbose_name = _("房屋")
         verbose_name_plural = _("房屋")
         ordering = ["code"]
+        # Enforced by the database so that bulk loads (COPY) are checked row by row for free.
+        constraints = [
+            models.CheckConstraint(condition=models.Q(use__in=RoomUse.values), name="places_room_use_known"),
+            models.CheckConstraint(condition=models.Q(floor__gte=-20, floor__lte=300), name="places_room_floor_range"),
+            models.CheckConstraint(condition=~models.Q(room_no=""), name="places_room_room_no_set"),
+            models.CheckConstraint(
+                condition=models.Q(area_m2__isnull=True) | models.Q(area_m2__gte=0), name="places_room_area_positive"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.room_no}（{self.code}）"

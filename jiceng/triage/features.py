@@ -28,6 +28,9 @@ def _codepoints(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """All texts as one uint64 array of code points with a 0 after each; and the doc of each position."""
     joined = "\x00".join(texts) + "\x00"
     cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    # Full-width ASCII (！to ～) folds to half-width, as ``text.normalise`` does, without a Python loop.
+    wide = (cps >= 0xFF01) & (cps <= 0xFF5E)
+    cps[wide] -= np.uint64(0xFEE0)
     lengths = np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts))
     docs = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
     return cps, docs
@@ -66,6 +69,7 @@ class HashTable:
         self.mask = np.uint64(size - 1)
         self.keys = np.zeros(size, dtype=np.uint64)
         self.values = np.full(size, -1, dtype=np.int64)
+        keys = keys[keys != 0]  # 0 marks an empty slot; a zero hash is astronomically unlikely
         slots = self._slot(keys)
         pending = np.arange(len(keys))
         self.probes = 0
@@ -87,18 +91,23 @@ class HashTable:
             return (h * np.uint64(0xBF58476D1CE4E5B9)) >> np.uint64(40) & self.mask
 
     def lookup(self, h: np.ndarray) -> np.ndarray:
-        """Vocabulary position of each hash, -1 when absent."""
-        out = np.full(len(h), -1, dtype=np.int64)
+        """Vocabulary position of each hash, -1 when absent.
+
+        Only the key array is read for misses (most n-grams are misses); an empty slot has key 0.
+        """
         base = self._slot(h)
-        todo = np.arange(len(h))
-        for k in range(self.probes):
-            s = (base[todo] + np.uint64(k)) & self.mask
-            vals = self.values[s]
-            hit = (vals >= 0) & (self.keys[s] == h[todo])
-            out[todo[hit]] = vals[hit]
-            todo = todo[~hit & (vals >= 0)]
+        found = self.keys[base]
+        hit = found == h
+        out = np.where(hit, self.values[base], -1)
+        todo = np.nonzero(~hit & (found != 0))[0]
+        for k in range(1, self.probes):
             if not len(todo):
                 break
+            s = (base[todo] + np.uint64(k)) & self.mask
+            found = self.keys[s]
+            hit = found == h[todo]
+            out[todo[hit]] = self.values[s[hit]]
+            todo = todo[~hit & (found != 0)]
         return out
 
 
@@ -177,8 +186,10 @@ def fit_block(
 ) -> Block:
     """Learn the vocabulary (document frequency between ``min_df`` and ``max_df``) and smooth idf."""
     h, d = all_hashes(texts, ns, head)
-    pairs = np.unique(np.stack([h, d.astype(np.uint64)]), axis=1)
-    vocab, df = np.unique(pairs[0], return_counts=True)
+    order = np.lexsort((d, h))
+    h, d = h[order], d[order]
+    first = np.concatenate(([True], (h[1:] != h[:-1]) | (d[1:] != d[:-1])))
+    vocab, df = np.unique(h[first], return_counts=True)
     n_docs = len(texts)
     keep = (df >= min_df) & (df <= max_df * n_docs)
     if allowed is not None:

@@ -7,7 +7,6 @@ import logging
 import math
 import re
 import threading
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 
@@ -16,9 +15,16 @@ _jieba_lock = threading.Lock()
 _jieba_ready = False
 
 
+# Full-width ASCII (！to ～) and the ideographic space, mapped to their half-width forms: what NFKC does
+# to the characters residents type, at a tenth of its cost.
+_FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]")
+_HALF_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+
+
 def normalise(text: str) -> str:
-    """Full-width to half-width (NFKC), whitespace removed: the form the training data uses."""
-    return _SPACE.sub("", unicodedata.normalize("NFKC", text or ""))
+    """Full-width to half-width, whitespace removed: the form the training data uses."""
+    text = "".join((text or "").split())
+    return text.translate(_HALF_WIDTH) if _FULL_WIDTH.search(text) else text
 
 
 def jieba_cut(text: str) -> list[str]:

@@ -106,3 +106,12 @@ def test_a_bad_row_stops_the_whole_import(db, tmp_path) -> None:  # type: ignore
     report = import_catalogue(path)
     assert not report.ok and {e.column for e in report.errors} == {"lead_kind", "level"}
     assert not EventType.objects.filter(code__startswith="ZZ").exists()
+
+
+def test_the_yaml_file_imports_through_the_import_verb_without_changes(db) -> None:  # type: ignore[no-untyped-def]
+    from django.core.management import call_command
+
+    from jiceng.cases.catalogue import DEFAULT_FILE
+
+    call_command("import", "catalogue", str(DEFAULT_FILE))
+    assert not CatalogueChange.objects.exclude(source="migration").exists()

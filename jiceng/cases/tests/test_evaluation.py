@@ -56,3 +56,12 @@ def test_the_evaluation_exports_to_xlsx(cw: World, tmp_path) -> None:  # type: i
     write_xlsx(evaluate(), path)
     sheet = load_workbook(path).active
     assert sheet.cell(1, 2).value == "单位名称" and sheet.cell(2, 1).value == "xinan-chengguan"
+
+
+def test_the_export_verb_writes_the_evaluation_workbook(cw: World, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from django.core.management import call_command
+
+    handled(cw, at(2026, 3, 10, 9), score=5)
+    path = tmp_path / "eval.xlsx"
+    call_command("export", "evaluation", str(path))
+    assert load_workbook(path).active.max_row == 2

@@ -114,3 +114,38 @@ def test_the_error_report_is_downloadable_by_an_admin_and_hidden_from_a_grid_wor
     assert body.splitlines()[0] == "file,row,column,level,reason" and "phone" in body
     client.force_login(world.people["grid_worker"])
     assert client.get(f"/registry/batches/{batch.pk}/errors.csv").status_code == 404
+
+
+def test_a_people_roster_sets_care_tags_and_the_room(world, tmp_path: Path) -> None:
+    from jiceng.registry.importers import import_people
+    from jiceng.registry.models import Person
+
+    idn = resident_id("19400101", "321")
+    path = tmp_path / "people.csv"
+    path.write_text(
+        "id_number,name,phone,care_tags,room_code,relation\n"
+        f"{idn},陈老伯,13812345678,独居老人;高龄,{world.rooms['haiyu1'].code},owner\n"
+        "123,坏数据,,,,\n",
+        encoding="utf-8",
+    )
+    report = import_people(path)
+    person = Person.objects.get()
+    assert person.care_tags == ["独居老人", "高龄"] and person.occupancies.get().room == world.rooms["haiyu1"]
+    assert report.created == 1 and report.errors[0].column == "id_number"
+
+
+def test_an_entities_file_places_the_entity_in_its_room(world, tmp_path: Path) -> None:
+    import random
+
+    from jiceng.registry.importers import import_entities
+    from jiceng.registry.models import LegalEntity
+    from jiceng.registry.synth import make_uscc
+
+    code = make_uscc(random.Random(1))
+    path = tmp_path / "entities.csv"
+    path.write_text(
+        f"uscc,name,kind,legal_representative,industry,phone,room_code\n{code},深圳市海裕科技有限公司,company,张三,I65,,{world.rooms['haiyu1'].code}\n",
+        encoding="utf-8",
+    )
+    import_entities(path)
+    assert LegalEntity.objects.get().locations.get().room == world.rooms["haiyu1"]

@@ -1,0 +1,135 @@
+"""The default model, built from the event catalogue itself so the demo dispatches out of the box.
+
+For each event type the catalogue gives a name, a category, a description and keywords; the builder
+writes varied phrasings of them (templates × keywords × places × asks), the way residents and grid
+workers write, and trains the same classifier on those. Users retrain on their own history with
+``jiceng triage train``.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from jiceng.triage.classifier import Params, TextModel, train
+
+PLACES = [
+    "小区门口", "我家楼下", "3栋楼道", "菜市场旁边", "学校附近", "公交站台", "社区公园里", "城中村巷子里",
+    "幸福路与建设路交叉口", "工业园东门", "地铁站出口", "老街", "河边步道", "商场后面", "村口", "出租屋",
+    "12号楼", "停车场", "人行天桥下", "幼儿园对面",
+]
+OPENERS = ["", "您好，", "你好，", "反映一下：", "投诉：", "麻烦处理一下，", "我是附近居民，", "网格巡查发现：", "市民来电："]
+ASKS = [
+    "", "请尽快处理。", "希望相关部门管一管。", "已经好几天了，没人管。", "请派人来看看。", "严重影响居民生活。",
+    "麻烦尽快解决，谢谢！", "多次反映没有结果。", "请问该找哪个部门？",
+]
+TEMPLATES = [
+    "{opener}{place}{kw}，{ask}",
+    "{opener}{place}有{kw}的问题，{ask}",
+    "{opener}{place}出现{kw}，{ask}",
+    "{opener}关于{name}：{place}{kw}。{ask}",
+    "{opener}{kw}，地点在{place}。{ask}",
+    "{opener}{place}{kw}{kw2}，{ask}",
+    "{name}{opener}{place}{kw}",
+    "{opener}{description}{place}。{ask}",
+    "{opener}{place}一直{kw}，{ask}",
+    "{kw}问题{opener}{place}{ask}",
+]
+_SPLIT = re.compile(r"[,，、;；\s/|]+")
+
+
+@dataclass(frozen=True)
+class Entry:
+    code: str
+    name: str
+    category: str = ""
+    description: str = ""
+    keywords: tuple[str, ...] = ()
+    unit: str = ""
+
+
+def as_entry(e: Any) -> Entry:
+    """An entry from a tuple ``(code, name, category, description, keywords)``, a dict or an object with
+    those attributes (the catalogue's model). Keywords may be a list or a 、/，-separated string."""
+    if isinstance(e, Entry):
+        return e
+    if isinstance(e, (tuple, list)):
+        code, name, category, description, keywords = (list(e) + [""] * 5)[:5]
+        unit = e[5] if len(e) > 5 else ""
+    else:
+        get = e.get if isinstance(e, dict) else (lambda k, d="": getattr(e, k, d))
+        code, name, category = get("code", ""), get("name", ""), get("category", "")
+        description, keywords = get("description", ""), get("keywords", "")
+        unit = get("unit_code", "") or get("unit", "")
+    if category and not isinstance(category, str):
+        category = getattr(category, "name", str(category))
+    if unit and not isinstance(unit, str):
+        unit = getattr(unit, "code", str(unit))
+    if isinstance(keywords, str):
+        words = tuple(w for w in _SPLIT.split(keywords) if w)
+    else:
+        words = tuple(str(w) for w in keywords or ())
+    return Entry(str(code), str(name or ""), str(category or ""), str(description or ""), words, str(unit or ""))
+
+
+def phrasings(entry: Entry, n: int = 80, seed: int = 0) -> list[str]:
+    """``n`` varied messages about ``entry``, deterministic for a seed."""
+    rng = random.Random(f"{seed}:{entry.code}")
+    name_words = [w for w in _SPLIT.split(entry.name) if w]
+    keywords = list(entry.keywords) or name_words or [entry.name]
+    description = entry.description.rstrip("。.") if entry.description else entry.name
+    out = {entry.name, description, "、".join(keywords)}
+    for _ in range(n * 3):
+        if len(out) >= n:
+            break
+        kw = rng.choice(keywords)
+        kw2 = rng.choice(keywords)
+        text = rng.choice(TEMPLATES).format(
+            opener=rng.choice(OPENERS),
+            place=rng.choice(PLACES),
+            kw=kw,
+            kw2="" if kw2 == kw else "，还有" + kw2,
+            ask=rng.choice(ASKS),
+            name=entry.name,
+            description=description + "，",
+        )
+        out.add(text)
+    return sorted(out)
+
+
+def training_set(entries: Iterable[Any], per_type: int = 80) -> tuple[list[str], list[str]]:
+    texts: list[str] = []
+    labels: list[str] = []
+    for raw in entries:
+        entry = as_entry(raw)
+        for text in phrasings(entry, per_type):
+            texts.append(text)
+            labels.append(entry.code)
+    return texts, labels
+
+
+# Synthetic phrasings cannot calibrate confidence (the model learns them perfectly), so a catalogue
+# model uses a fixed, conservative temperature and leaves the auto-dispatch threshold to the setting
+# JICENG_AUTO_DISPATCH_CONFIDENCE until it is retrained on real history.
+CATALOGUE_TEMPERATURE = 3.0
+
+
+def build_model(entries: Iterable[Any], per_type: int = 80) -> TextModel:
+    entries = [as_entry(e) for e in entries]
+    if len({e.code for e in entries}) < 2:
+        raise ValueError("事项目录至少需要两个事项才能生成分拨模型")
+    texts, labels = training_set(entries, per_type)
+    model = train(texts, labels, Params(min_df=1), calibrate=False)
+    model.temperature = CATALOGUE_TEMPERATURE
+    model.threshold = None
+    model.meta.update(
+        {
+            "source": "catalogue",
+            "units": {e.code: e.unit for e in entries if e.unit},
+            "names": {e.code: e.name for e in entries},
+        }
+    )
+    return model
