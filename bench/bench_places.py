@@ -32,9 +32,27 @@ def run(ctx: Context) -> None:
     rooms = pg["rooms"]
     ctx.row("places", f"import buildings ({pg['buildings']:,}) SQLite", sqlite["buildings_s"], "s")
     ctx.row("places", f"import buildings ({pg['buildings']:,}) PostgreSQL", pg["buildings_s"], "s")
-    ctx.row("places", f"import rooms ({rooms:,}) SQLite", sqlite["rooms"] / sqlite["rooms_s"], "rows/s", note=f"{sqlite['rooms_s']:.1f} s")
-    ctx.row("places", f"import rooms ({rooms:,}) PostgreSQL", rooms / pg["rooms_s"], "rows/s", note=f"{pg['rooms_s']:.1f} s")
-    ctx.row("places", "raw COPY of the same rows, PostgreSQL", rooms / pg["copy_s"], "rows/s", note=f"{pg['copy_s']:.1f} s, bare table")
+    ctx.row(
+        "places",
+        f"import rooms ({rooms:,}) SQLite",
+        sqlite["rooms"] / sqlite["rooms_s"],
+        "rows/s",
+        note=f"{sqlite['rooms_s']:.1f} s",
+    )
+    ctx.row(
+        "places",
+        f"import rooms ({rooms:,}) PostgreSQL",
+        rooms / pg["rooms_s"],
+        "rows/s",
+        note=f"{pg['rooms_s']:.1f} s",
+    )
+    ctx.row(
+        "places",
+        "raw COPY of the same rows, PostgreSQL",
+        rooms / pg["copy_s"],
+        "rows/s",
+        note=f"{pg['copy_s']:.1f} s, bare table",
+    )
     ctx.row(
         "places",
         "rooms import / raw COPY, PostgreSQL",
@@ -44,8 +62,16 @@ def run(ctx: Context) -> None:
         note="same run, same server",
     )
     ctx.row("places", f"point → grid ({pg['grids']:,} grids), index build", pg["index_s"], "s")
-    ctx.row("places", "point → grid id (STRtree)", pg["lookups_per_s"], "lookups/s", note="random points in Bao'an")
-    ctx.row("places", "point → Grid row (locate_point)", pg["rows_per_s"], "lookups/s", note="tree + one query")
+    ctx.row(
+        "places",
+        "point → grid id (STRtree)",
+        pg["lookups_per_s"],
+        "lookups/s",
+        note="random points in Bao'an",
+    )
+    ctx.row(
+        "places", "point → Grid row (locate_point)", pg["rows_per_s"], "lookups/s", note="tree + one query"
+    )
 
 
 def import_all(data: str, copy: bool) -> dict[str, Any]:

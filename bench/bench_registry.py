@@ -264,6 +264,14 @@ def linkage_rows(ctx: Context, n: int, profile: str) -> None:
         ctx.row(
             "registry", f"time ratio ({label}) ours/Splink", ours["seconds"] / theirs["seconds"], "×", "≤ 0.5"
         )
+        ctx.row(
+            "registry",
+            f"CPU time ({label}) ours / Splink",
+            f"{ours['cpu_seconds']:.1f} / {theirs['cpu_seconds']:.1f}",
+            "s",
+            "",
+            "all threads and processes; less sensitive to other load",
+        )
     ctx.row("registry", f"peak memory ({label}), ours", ours["peak_mb"], "MB")
     if theirs:
         ctx.row("registry", f"peak memory ({label}), Splink", theirs["peak_mb"], "MB")

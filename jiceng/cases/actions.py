@@ -396,7 +396,12 @@ def do_submit_case(
         _move(case, "submit", at=at, actor=actor, to=Status.REGISTERED, data=data)
         _store_photos(case, photos, seq=1, at=at)
         unit = routing.route(event_type, grid.code, case.floor_level) if event_type is not None else None
-        confident = confidence >= _threshold() if auto_dispatch is None else auto_dispatch
+        # A sensitive request the model typed goes to a person first, however confident the model.
+        confident = (
+            confidence >= _threshold() and (confidence >= 1.0 or not triage.sensitive)
+            if auto_dispatch is None
+            else auto_dispatch
+        )
         if confident and unit is not None:
             CaseUnit.objects.create(case=case, unit=unit, role=CaseUnitRole.LEAD, added_at=at)
             case.lead_unit = unit
@@ -410,7 +415,7 @@ def do_submit_case(
             )
         else:
             case.desk_unit = routing.desk_for(grid.code, case.level)
-            why = "no_type" if event_type is None else ("no_unit" if unit is None else "low_confidence")
+            why = "no_type" if event_type is None else ("no_unit" if unit is None else "not_confident")
             _move(
                 case,
                 "route",

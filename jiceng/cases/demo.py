@@ -22,7 +22,7 @@ from django.utils import timezone
 from jiceng.cases import actions, routing, sla
 from jiceng.cases.intake import Located
 from jiceng.cases.models import Case, Channel, EventType, Status
-from jiceng.cases.triage_port import TriageResult, keyword_suggest, sensitive_flags
+from jiceng.cases.triage_port import TriageResult, detect_sensitive, keyword_suggest
 from jiceng.core.exceptions import JicengError
 from jiceng.core.plugins import DemoLogin
 from jiceng.org.models import Membership, Role, Unit, User
@@ -395,7 +395,7 @@ def _load(scale: str, out: TextIO) -> list[DemoLogin]:
         opener = rng.choice(OPENERS)
         address = f"{grid.community.name}{grid.name[-4:]}附近"
         description = f"{opener}{address}{event_type.description or event_type.name}{sensitive_line}"
-        flags = sensitive_flags(description)
+        flags = detect_sensitive(description)
         triage = TriageResult(types=[(event_type.code, 1.0)], flags=flags, sensitive=bool(flags))
         reporter = (
             resident

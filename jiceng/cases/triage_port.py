@@ -40,11 +40,11 @@ class TriageResult:
         return self.types[0] if self.types else None
 
 
-def _service() -> Any:
+def _optional(module: str) -> Any:
     try:
-        return import_module("jiceng.triage.service")
+        return import_module(module)
     except ModuleNotFoundError as exc:
-        if exc.name not in ("jiceng.triage.service", "jiceng.triage"):
+        if exc.name not in (module, "jiceng.triage"):
             raise
         return None
 
@@ -52,19 +52,46 @@ def _service() -> Any:
 def suggest(
     text: str, location: Any = None, channel: str | None = None, candidates: list[str] | None = None
 ) -> TriageResult:
-    service = _service()
-    if service is not None and hasattr(service, "suggest"):
-        try:
-            result = service.suggest(text, location=location, channel=channel, candidates=candidates)
-        except Exception:  # noqa: BLE001 — triage must never block intake; fall back and log.
-            logger.exception("triage.service.suggest failed; using keyword fallback")
-        else:
-            return _adapt(result)
+    """Ranked event types with confidence, sensitive flags and likely duplicates for ``text``.
+
+    ``candidates`` are event type codes. With exactly one (the submitter chose the type) only the
+    sensitive-request check runs. When the triage service has no model yet, the types come from the
+    catalogue keywords and the flags still from the service.
+    """
+    text = text or ""
     if candidates and len(candidates) == 1:
         # The type is already known: only the sensitive-request check is left to do.
-        flags = sensitive_flags(text or "")
+        flags = detect_sensitive(text)
         return TriageResult(types=[(candidates[0], 1.0)], flags=flags, sensitive=bool(flags))
-    return keyword_suggest(text, candidates=candidates)
+    service = _optional("jiceng.triage.service")
+    if service is None or not hasattr(service, "suggest"):
+        return keyword_suggest(text, candidates=candidates)
+    entries = None
+    if candidates:
+        from jiceng.cases.models import EventType
+
+        entries = list(
+            EventType.objects.filter(code__in=candidates, is_active=True).select_related("category")
+        )
+    try:
+        result = _adapt(service.suggest(text, location=location, channel=channel, candidates=entries))
+    except Exception:  # noqa: BLE001 — triage must never block intake; fall back and log.
+        logger.exception("triage.service.suggest failed; using keyword fallback")
+        return keyword_suggest(text, candidates=candidates)
+    if not result.types:
+        result.types = keyword_suggest(text, candidates=candidates).types
+    return result
+
+
+def detect_sensitive(text: str) -> list[Flag]:
+    """The triage app's sensitive-request detector when installed, else a short phrase list."""
+    module = _optional("jiceng.triage.sensitive")
+    if module is not None and hasattr(module, "detect"):
+        try:
+            return [Flag(str(f.kind), str(f.reason), str(f.phrase)) for f in module.detect(text)]
+        except Exception:  # noqa: BLE001 — fall back rather than block intake
+            logger.exception("triage.sensitive.detect failed; using the phrase list")
+    return sensitive_flags(text)
 
 
 def _adapt(result: Any) -> TriageResult:
@@ -124,5 +151,5 @@ def keyword_suggest(text: str, candidates: list[str] | None = None, limit: int =
             share = score / top
             confidence = min(0.97, (0.35 + 0.1 * min(score, 4.0) + 0.3 * margin) * share)
             types.append((code, round(confidence, 3)))
-    flags = sensitive_flags(text)
+    flags = detect_sensitive(text)
     return TriageResult(types=types, flags=flags, sensitive=bool(flags))

@@ -53,7 +53,9 @@ def do_set_index_weights(actor: Any, values: dict[str, float]) -> dict[str, floa
         before = stats.weights()
         now = timezone.now()
         for name, weight in values.items():
-            IndexWeight.objects.update_or_create(component=name, defaults={"weight": weight, "updated_at": now})
+            IndexWeight.objects.update_or_create(
+                component=name, defaults={"weight": weight, "updated_at": now}
+            )
         after = stats.weights()
         CommandEvent.objects.create(
             actor=actor if getattr(actor, "pk", None) else None,

@@ -28,7 +28,9 @@ FILTERS = [
 ]
 
 
-def _panel(name: str, compute: Callable[[Request, stats.Filters], Any], doc: str, extra: list | None = None) -> type:
+def _panel(
+    name: str, compute: Callable[[Request, stats.Filters], Any], doc: str, extra: list | None = None
+) -> type[APIView]:
     class PanelView(APIView):
         @extend_schema(parameters=[*FILTERS, *(extra or [])], responses=OpenApiTypes.OBJECT, description=doc)
         def get(self, request: Request) -> Response:
@@ -57,7 +59,9 @@ MapView = _panel(
     [OpenApiParameter("metric", OpenApiTypes.STR, description="open | overdue | alarms | sensitive")],
 )
 GeoView = _panel("Geo", lambda r, f: stats.geo(f), "下级区划或网格的边界（GeoJSON）。")
-RankingView = _panel("Ranking", lambda r, f: stats.rankings(f, limit=_int(r.query_params.get("limit")) or 15), "单位考评排名。")
+RankingView = _panel(
+    "Ranking", lambda r, f: stats.rankings(f, limit=_int(r.query_params.get("limit")) or 15), "单位考评排名。"
+)
 FeedView = _panel(
     "Feed",
     lambda r, f: stats.feed(f, since=_int(r.query_params.get("since"))),
@@ -73,7 +77,9 @@ GridCasesView = _panel(
     "某网格的在办工单。",
     [OpenApiParameter("grid", OpenApiTypes.STR, required=True)],
 )
-SafetyIndexView = _panel("SafetyIndex", lambda r, f: stats.safety_index(f), "平安建设考评指数（可配置权重）。")
+SafetyIndexView = _panel(
+    "SafetyIndex", lambda r, f: stats.safety_index(f), "平安建设考评指数（可配置权重）。"
+)
 EvaluationView = _panel(
     "Evaluation",
     lambda r, f: {"filters": f.as_dict(), "items": stats.rankings(f, limit=1000)["items"]},

@@ -76,6 +76,9 @@ class AreaFigure(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.period}{self.start} {self.community_code} #{self.category_id}"
+
 
 class UnitFigure(models.Model):
     """One unit's evaluation figures (same rules as ``cases.evaluation``) per community, category and
@@ -108,6 +111,29 @@ class UnitFigure(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.period}{self.start} unit {self.unit_id} {self.community_code}"
+
+
+class TopicDay(models.Model):
+    """New cases per community, event type and day: what the hot-topic panel groups."""
+
+    start = models.DateField()
+    community_code = models.CharField(max_length=12)
+    type_id = models.IntegerField()
+    received = models.IntegerField(default=0)
+    sensitive = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("事项日汇总")
+        verbose_name_plural = _("事项日汇总")
+        constraints = [
+            models.UniqueConstraint(fields=["start", "community_code", "type_id"], name="topicday_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start} {self.community_code} type {self.type_id}"
+
 
 class LiveCase(models.Model):
     """A case that is open now: what the map colours by (open, overdue, alarms)."""
@@ -126,6 +152,9 @@ class LiveCase(models.Model):
         verbose_name_plural = _("在办工单")
         indexes = [models.Index(fields=["grid_code", "category_id"], name="livecase_grid")]
 
+    def __str__(self) -> str:
+        return f"case {self.case_id} @ {self.grid_code}"
+
 
 class FeedItem(models.Model):
     """New and escalated cases of the last days, for the live feed and the hot-topic fallback."""
@@ -139,7 +168,7 @@ class FeedItem(models.Model):
     case_id = models.BigIntegerField()
     grid_code = models.CharField(max_length=14)
     category_id = models.IntegerField(default=0)
-    type_name = models.CharField(max_length=64, blank=True)
+    type_id = models.IntegerField(default=0)
     title = models.CharField(max_length=200)
     channel = models.CharField(max_length=16)
     sensitive = models.BooleanField(default=False)
@@ -149,6 +178,9 @@ class FeedItem(models.Model):
         verbose_name = _("实时动态")
         verbose_name_plural = _("实时动态")
         indexes = [models.Index(fields=["grid_code", "event_id"], name="feeditem_grid")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.case_id}"
 
 
 class WorkerPosition(models.Model):
@@ -165,6 +197,9 @@ class WorkerPosition(models.Model):
         verbose_name = _("网格员位置")
         verbose_name_plural = _("网格员位置")
 
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.lat:.5f},{self.lng:.5f}"
+
 
 class CareBuilding(models.Model):
     """How many people of each care group live in a building (refreshed from the registry)."""
@@ -177,6 +212,9 @@ class CareBuilding(models.Model):
         verbose_name = _("关爱对象分布")
         verbose_name_plural = _("关爱对象分布")
         constraints = [models.UniqueConstraint(fields=["building_code", "tag"], name="carebuilding_key")]
+
+    def __str__(self) -> str:
+        return f"{self.building_code} {self.tag} {self.people}"
 
 
 class RollupState(models.Model):
@@ -195,6 +233,9 @@ class RollupState(models.Model):
         verbose_name = _("汇总进度")
         verbose_name_plural = _("汇总进度")
 
+    def __str__(self) -> str:
+        return f"watermark {self.watermark}"
+
 
 class IndexWeight(models.Model):
     """The weight of one component of the safety-building index (平安建设考评指数)."""
@@ -207,6 +248,9 @@ class IndexWeight(models.Model):
         verbose_name = _("考评指数权重")
         verbose_name_plural = _("考评指数权重")
         ordering = ["component"]
+
+    def __str__(self) -> str:
+        return f"{self.component}={self.weight}"
 
 
 class CommandEvent(models.Model):
@@ -223,3 +267,6 @@ class CommandEvent(models.Model):
         verbose_name = _("指挥中心操作记录")
         verbose_name_plural = _("指挥中心操作记录")
         ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.verb}"

@@ -15,5 +15,10 @@ def entries(user: Any) -> list[NavEntry]:
         return []
     return [
         NavEntry(_("指挥中心大屏"), "/command/", _("辖区态势一屏掌握：地图、指标、实时动态、排名"), order=10),
-        NavEntry(_("考评与平安指数"), "/command/evaluation/", _("单位考评、平安建设考评指数，可导出 Excel"), order=11),
+        NavEntry(
+            _("考评与平安指数"),
+            "/command/evaluation/",
+            _("单位考评、平安建设考评指数，可导出 Excel"),
+            order=11,
+        ),
     ]

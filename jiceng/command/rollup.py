@@ -45,6 +45,7 @@ from jiceng.command.models import (
     FeedItem,
     LiveCase,
     RollupState,
+    TopicDay,
     UnitFigure,
     WorkerPosition,
 )
@@ -70,7 +71,7 @@ _FIELDS = (
     "data",
     "case__grid_code",
     "case__event_type__category_id",
-    "case__event_type__name",
+    "case__event_type_id",
     "case__channel",
     "case__sensitive",
     "case__title",
@@ -106,6 +107,7 @@ class _Deltas:
         # case_id -> new LiveCase row (opened in this batch) | None (closed in this batch)
         self.live: dict[int, dict[str, Any] | None] = {}
         self.flags: dict[str, set[int]] = {"overdue": set(), "escalated": set()}
+        self.topics: dict[tuple[date, str, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
         self.feed: list[FeedItem] = []
         self.positions: dict[int, tuple[float, float, datetime, str, int]] = {}
         self.feed_since = timezone.now() - timedelta(days=FEED_DAYS)
@@ -138,7 +140,7 @@ class _Deltas:
             data,
             grid_code,
             category,
-            type_name,
+            type_id,
             channel,
             sensitive,
             title,
@@ -152,7 +154,18 @@ class _Deltas:
         category = category or 0
         area = self._area
         if action == "submit":
-            area(day, community, category, received=1, sensitive=int(sensitive), alarms=int(channel == Channel.SENSOR))
+            area(
+                day,
+                community,
+                category,
+                received=1,
+                sensitive=int(sensitive),
+                alarms=int(channel == Channel.SENSOR),
+            )
+            if type_id:
+                topic = self.topics[(day, community, type_id)]
+                topic["received"] += 1
+                topic["sensitive"] += int(sensitive)
             if at >= self.feed_since:
                 self.feed.append(
                     FeedItem(
@@ -162,7 +175,7 @@ class _Deltas:
                         case_id=case_id,
                         grid_code=grid_code,
                         category_id=category,
-                        type_name=type_name or "",
+                        type_id=type_id or 0,
                         title=title[:200],
                         channel=channel,
                         sensitive=sensitive,
@@ -187,7 +200,7 @@ class _Deltas:
                         case_id=case_id,
                         grid_code=grid_code,
                         category_id=category,
-                        type_name=type_name or "",
+                        type_id=type_id or 0,
                         title=title[:200],
                         channel=channel,
                         sensitive=sensitive,
@@ -229,11 +242,12 @@ class _Deltas:
             self._unit_event(day, unit_id, community, category, case_id, action, data)
 
     def _flag(self, case_id: int, name: str) -> None:
-        live = self.live.get(case_id, False)
-        if live is False:
+        if case_id not in self.live:
             self.flags[name].add(case_id)
-        elif live is not None:
-            live[name] = True
+        else:
+            live = self.live[case_id]
+            if live is not None:
+                live[name] = True
 
     def _unit_event(
         self, day: date, unit_id: int, community: str, category: int, case_id: int, action: str, data: dict
@@ -242,7 +256,9 @@ class _Deltas:
         if action in RECEIVE:
             unit(day, unit_id, community, category, received=1)
         elif action == "accept":
-            unit(day, unit_id, community, category, accepted=1, accepted_on_time=int(bool(data.get("on_time"))))
+            unit(
+                day, unit_id, community, category, accepted=1, accepted_on_time=int(bool(data.get("on_time")))
+            )
         elif action == "complete":
             hours = data.get("work_hours")
             timed = isinstance(hours, int | float)
@@ -253,7 +269,7 @@ class _Deltas:
                 category,
                 completed=1,
                 completed_on_time=int(bool(data.get("on_time"))),
-                hours_total=float(hours) if timed else 0.0,
+                hours_total=float(hours) if isinstance(hours, int | float) else 0.0,
                 hours_count=int(timed),
             )
         elif action == "return":
@@ -262,7 +278,14 @@ class _Deltas:
             unit(day, unit_id, community, category, reopened=1)
         elif action == "rate":
             score = int(data.get("score", 0) or 0)
-            unit(day, unit_id, community, category, rated=1, satisfied=int(bool(data.get("satisfied", score >= 3))))
+            unit(
+                day,
+                unit_id,
+                community,
+                category,
+                rated=1,
+                satisfied=int(bool(data.get("satisfied", score >= 3))),
+            )
         elif action == "sla_overdue" and data.get("clock", "unit") == "unit":
             # Counted per mark; the unit clock is marked once per case and phase.
             unit(day, unit_id, community, category, overdue=1)
@@ -270,12 +293,23 @@ class _Deltas:
     # -- writing ----------------------------------------------------------------------------------
 
     def apply(self) -> None:
-        _upsert_add(AreaFigure._meta.db_table, ("period", "start", "community_code", "category_id"), AREA_COUNTS, self.area)
+        _upsert_add(
+            AreaFigure._meta.db_table,
+            ("period", "start", "community_code", "category_id"),
+            AREA_COUNTS,
+            self.area,
+        )
         _upsert_add(
             UnitFigure._meta.db_table,
             ("period", "start", "community_code", "category_id", "unit_id"),
             (*UNIT_COUNTS, "hours_total"),
             self.unit,
+        )
+        _upsert_add(
+            TopicDay._meta.db_table,
+            ("start", "community_code", "type_id"),
+            ("received", "sensitive"),
+            self.topics,
         )
         closed = [case_id for case_id, row in self.live.items() if row is None]
         opened = [LiveCase(case_id=case_id, **row) for case_id, row in self.live.items() if row is not None]
@@ -287,7 +321,15 @@ class _Deltas:
                 batch_size=500,
                 update_conflicts=True,
                 unique_fields=["case_id"],
-                update_fields=["grid_code", "category_id", "channel", "sensitive", "overdue", "escalated", "opened_at"],
+                update_fields=[
+                    "grid_code",
+                    "category_id",
+                    "channel",
+                    "sensitive",
+                    "overdue",
+                    "escalated",
+                    "opened_at",
+                ],
             )
         for name, ids in self.flags.items():
             for chunk in _chunks(sorted(ids), 500):
@@ -312,11 +354,11 @@ def _upsert_add(
     qn = connection.ops.quote_name
     columns = (*keys, *counts)
     width = len(columns)
-    per_statement = max(1, 900 // width)  # SQLite's default limit on bound parameters
+    # SQLite's default limit on bound parameters is 999; PostgreSQL takes 65,535.
+    per_statement = max(1, (900 if connection.vendor == "sqlite" else 30000) // width)
     head = f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in columns)}) VALUES "
-    tail = (
-        f" ON CONFLICT ({', '.join(qn(k) for k in keys)}) DO UPDATE SET "
-        + ", ".join(f"{qn(c)} = {qn(table)}.{qn(c)} + excluded.{qn(c)}" for c in counts)
+    tail = f" ON CONFLICT ({', '.join(qn(k) for k in keys)}) DO UPDATE SET " + ", ".join(
+        f"{qn(c)} = {qn(table)}.{qn(c)} + excluded.{qn(c)}" for c in counts
     )
     placeholder = "(" + ", ".join(["%s"] * width) + ")"
     items = list(rows.items())
@@ -363,7 +405,9 @@ def catch_up_once(batch: int = BATCH) -> int:
             rows.extend(CaseEvent.objects.filter(pk__in=list(gaps)).values_list(*_FIELDS))
             for row in rows:
                 gaps.pop(row[0], None)
-        fresh = list(CaseEvent.objects.filter(pk__gt=state.watermark).order_by("pk").values_list(*_FIELDS)[:batch])
+        fresh = list(
+            CaseEvent.objects.filter(pk__gt=state.watermark).order_by("pk").values_list(*_FIELDS)[:batch]
+        )
         if fresh:
             seen = {row[0] for row in fresh}
             top = fresh[-1][0]
@@ -373,7 +417,12 @@ def catch_up_once(batch: int = BATCH) -> int:
             low = max(low, top - 20 * batch)
             missing = [i for i in range(low, top) if i not in seen]
             if len(missing) > MAX_GAPS:
-                logger.warning("command rollup: %d ids missing below %d; keeping the last %d", len(missing), top, MAX_GAPS)
+                logger.warning(
+                    "command rollup: %d ids missing below %d; keeping the last %d",
+                    len(missing),
+                    top,
+                    MAX_GAPS,
+                )
                 missing = missing[-MAX_GAPS:]
             for i in missing:
                 gaps.setdefault(i, now)
@@ -406,15 +455,19 @@ def catch_up(batch: int = BATCH, limit: int | None = None) -> Progress:
 
 
 def trim_feed(days: int = FEED_DAYS) -> int:
+    """Drop feed items older than ``days`` and topic counts older than a month (the panels' horizon)."""
     deleted, _detail = FeedItem.objects.filter(at__lt=timezone.now() - timedelta(days=days)).delete()
-    return deleted
+    old_topics, _detail = TopicDay.objects.filter(
+        start__lt=timezone.localdate() - timedelta(days=31)
+    ).delete()
+    return deleted + old_topics
 
 
 def rebuild(batch: int = BATCH, progress: Any = None) -> Progress:
     """Empty every rollup and apply the whole trail again."""
     with transaction.atomic():
         _claim()
-        for model in (AreaFigure, UnitFigure, LiveCase, FeedItem, WorkerPosition):
+        for model in (AreaFigure, UnitFigure, TopicDay, LiveCase, FeedItem, WorkerPosition):
             model.objects.all().delete()
         RollupState.objects.filter(pk=1).update(
             watermark=0, gaps=[], events_applied=0, rebuilt_at=timezone.now()
@@ -452,7 +505,10 @@ def ensure_fresh() -> None:
     catch_up(limit=4 * BATCH)
     care_age = float(getattr(settings, "COMMAND_CARE_MAX_AGE", 3600))
     state = _state()
-    if state.care_refreshed_at is None or (timezone.now() - state.care_refreshed_at).total_seconds() > care_age:
+    if (
+        state.care_refreshed_at is None
+        or (timezone.now() - state.care_refreshed_at).total_seconds() > care_age
+    ):
         refresh_care()
 
 
@@ -484,7 +540,8 @@ def refresh_care() -> int:
     with transaction.atomic():
         CareBuilding.objects.all().delete()
         CareBuilding.objects.bulk_create(
-            [CareBuilding(building_code=b, tag=t, people=len(p)) for (b, t), p in counts.items()], batch_size=2000
+            [CareBuilding(building_code=b, tag=t, people=len(p)) for (b, t), p in counts.items()],
+            batch_size=2000,
         )
         _state()
         RollupState.objects.filter(pk=1).update(care_refreshed_at=timezone.now())

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiceng.cases.evaluation import UnitEvaluation
-from jiceng.cases.models import OPEN_STATUSES, Case, Category, Channel, Status
+from jiceng.cases.models import OPEN_STATUSES, Case, Category, Channel, EventType, Status
 from jiceng.command.models import (
     AREA_COUNTS,
     DAY,
@@ -33,6 +33,7 @@ from jiceng.command.models import (
     FeedItem,
     IndexWeight,
     LiveCase,
+    TopicDay,
     UnitFigure,
     WorkerPosition,
 )
@@ -76,7 +77,9 @@ class Filters:
         parts = []
         for prefix in self.prefixes:
             low, high = prefix_range(prefix)
-            parts.append(Q(**{f"{column}__gte": low, f"{column}__lt": high}) if high else Q(**{f"{column}__gte": low}))
+            parts.append(
+                Q(**{f"{column}__gte": low, f"{column}__lt": high}) if high else Q(**{f"{column}__gte": low})
+            )
         return reduce(or_, parts) if parts else Q(pk__in=[])
 
     def as_dict(self) -> dict[str, Any]:
@@ -180,14 +183,18 @@ def filters_for(user: Any, params: Any) -> Filters:
     category_id = None
     category = (params.get("category") or "").strip()
     if category:
-        found = Category.objects.filter(Q(code=category) | Q(pk=int(category)) if category.isdigit() else Q(code=category)).first()
+        found = Category.objects.filter(
+            Q(code=category) | Q(pk=int(category)) if category.isdigit() else Q(code=category)
+        ).first()
         if found is None:
             raise BadFilter(_("未知的事件大类“%(c)s”。") % {"c": category})
         category_id = found.pk
     unit_id = None
     unit = (params.get("unit") or "").strip()
     if unit:
-        found_unit = Unit.objects.filter(Q(code=unit) | Q(pk=int(unit)) if unit.isdigit() else Q(code=unit)).first()
+        found_unit = Unit.objects.filter(
+            Q(code=unit) | Q(pk=int(unit)) if unit.isdigit() else Q(code=unit)
+        ).first()
         if found_unit is None:
             raise BadFilter(_("未知的单位“%(u)s”。") % {"u": unit})
         unit_id = found_unit.pk
@@ -221,7 +228,9 @@ def _period_q(start: date, end: date) -> Q:
 
 
 def _area_rows(f: Filters, start: date | None = None, end: date | None = None) -> Any:
-    rows = AreaFigure.objects.filter(_period_q(start or f.start, end or f.end)).filter(f.codes("community_code"))
+    rows = AreaFigure.objects.filter(_period_q(start or f.start, end or f.end)).filter(
+        f.codes("community_code")
+    )
     if f.category_id is not None:
         rows = rows.filter(category_id=f.category_id)
     return rows
@@ -300,7 +309,9 @@ def trend(f: Filters) -> dict[str, Any]:
             month = _next_month(month)
     data: dict[int, dict[date, int]] = defaultdict(lambda: defaultdict(int))
     for start, category, received in (
-        rows.values("start", "category_id").annotate(n=Sum("received")).values_list("start", "category_id", "n")
+        rows.values("start", "category_id")
+        .annotate(n=Sum("received"))
+        .values_list("start", "category_id", "n")
     ):
         data[category][start if by_day else start.replace(day=1)] += int(received or 0)
     names = _category_names()
@@ -309,7 +320,7 @@ def trend(f: Filters) -> dict[str, Any]:
             {"category": c, "name": names.get(c, str(c)), "data": [values.get(b, 0) for b in buckets]}
             for c, values in data.items()
         ),
-        key=lambda s: -sum(s["data"]),
+        key=lambda s: -sum(s["data"]),  # type: ignore[call-overload]
     )
     return {
         "filters": f.as_dict(),
@@ -337,8 +348,13 @@ METRICS = {
 def children(division: Division) -> list[tuple[str, str, str]]:
     """(code, name, kind) of what the map of a division shows: streets, communities or grids."""
     if division.level == Level.COMMUNITY:
-        return [(g.code, g.name, "grid") for g in Grid.objects.filter(community=division).only("code", "name")]
-    return [(d.code, d.name, d.level) for d in Division.objects.filter(parent=division).only("code", "name", "level")]
+        return [
+            (g.code, g.name, "grid") for g in Grid.objects.filter(community=division).only("code", "name")
+        ]
+    return [
+        (d.code, d.name, d.level)
+        for d in Division.objects.filter(parent=division).only("code", "name", "level")
+    ]
 
 
 def map_values(f: Filters, metric: str = "open") -> dict[str, Any]:
@@ -372,7 +388,10 @@ def geo(f: Filters) -> dict[str, Any]:
     features = [
         feature
         for feature in shapes["features"]
-        if any(feature["properties"]["code"].startswith(p) or p.startswith(feature["properties"]["code"]) for p in f.prefixes)
+        if any(
+            feature["properties"]["code"].startswith(p) or p.startswith(feature["properties"]["code"])
+            for p in f.prefixes
+        )
     ]
     return {"type": "FeatureCollection", "features": features}
 
@@ -398,7 +417,11 @@ def _build_geo(division: Division) -> dict[str, Any]:
         if kind != "grid":
             geometry = geometry.simplify(0.0002, preserve_topology=True)
         features.append(
-            {"type": "Feature", "properties": {"code": code, "name": name, "kind": kind}, "geometry": mapping(geometry)}
+            {
+                "type": "Feature",
+                "properties": {"code": code, "name": name, "kind": kind},
+                "geometry": mapping(geometry),
+            }
         )
     return {"type": "FeatureCollection", "features": features}
 
@@ -475,12 +498,18 @@ def rankings(f: Filters, limit: int = 15) -> dict[str, Any]:
     return {"filters": f.as_dict(), "items": items[:limit], "total": len(items)}
 
 
+def _type_names(ids: Any) -> dict[int, str]:
+    return dict(EventType.objects.filter(pk__in=set(ids)).values_list("pk", "name"))
+
+
 def feed(f: Filters, since: int = 0, limit: int = 30) -> dict[str, Any]:
     rows = FeedItem.objects.filter(f.codes("grid_code"))
     if f.category_id is not None:
         rows = rows.filter(category_id=f.category_id)
     if since:
         rows = rows.filter(event_id__gt=since)
+    found = list(rows.order_by("-event_id")[:limit])
+    names = _type_names(item.type_id for item in found)
     items = [
         {
             "id": item.event_id,
@@ -488,12 +517,12 @@ def feed(f: Filters, since: int = 0, limit: int = 30) -> dict[str, Any]:
             "kind": item.kind,
             "at": timezone.localtime(item.at).isoformat(timespec="minutes"),
             "title": item.title,
-            "type": item.type_name,
+            "type": names.get(item.type_id, ""),
             "grid_code": item.grid_code,
             "channel": item.channel,
             "sensitive": item.sensitive,
         }
-        for item in rows.order_by("-event_id")[:limit]
+        for item in found
     ]
     return {"filters": f.as_dict(), "items": items, "last": items[0]["id"] if items else since}
 
@@ -502,27 +531,34 @@ def hot_topics(f: Filters, days: int = 7, limit: int = 10) -> dict[str, Any]:
     """What many people asked about in the same place lately: new cases of the last ``days`` grouped
     by community and event type (triage's own hot-topic finder answers instead when installed)."""
     finder = _triage_hot_topics()
-    since = timezone.now() - timedelta(days=days)
     if finder is not None:
-        return {"filters": f.as_dict(), "source": "triage", "items": finder(prefixes=f.prefixes, since=since, limit=limit)}
-    rows = FeedItem.objects.filter(f.codes("grid_code"), kind=FeedItem.NEW, at__gte=since).exclude(type_name="")
+        since = timezone.now() - timedelta(days=days)
+        return {
+            "filters": f.as_dict(),
+            "source": "triage",
+            "items": finder(prefixes=f.prefixes, since=since, limit=limit),
+        }
+    first = timezone.localdate() - timedelta(days=days - 1)
+    rows = TopicDay.objects.filter(f.codes("community_code"), start__gte=first)
     if f.category_id is not None:
-        rows = rows.filter(category_id=f.category_id)
-    grouped = (
-        rows.annotate(community=Substr("grid_code", 1, COMMUNITY_LENGTH))
-        .values("community", "type_name")
-        .annotate(n=Count("pk"), sensitive=Count("pk", filter=Q(sensitive=True)))
+        rows = rows.filter(type_id__in=EventType.objects.filter(category_id=f.category_id).values("pk"))
+    grouped = list(
+        rows.values("community_code", "type_id")
+        .annotate(n=Sum("received"), sensitive=Sum("sensitive"))
         .filter(n__gte=2)
-        .order_by("-n")[:limit]
+        .order_by("-n", "community_code")[:limit]
     )
-    names = dict(Division.objects.filter(code__in=[g["community"] for g in grouped]).values_list("code", "name"))
+    places = dict(
+        Division.objects.filter(code__in=[g["community_code"] for g in grouped]).values_list("code", "name")
+    )
+    names = _type_names(g["type_id"] for g in grouped)
     items = [
         {
-            "topic": g["type_name"],
-            "place": names.get(g["community"], g["community"]),
-            "code": g["community"],
-            "count": g["n"],
-            "sensitive": g["sensitive"],
+            "topic": names.get(g["type_id"], ""),
+            "place": places.get(g["community_code"], g["community_code"]),
+            "code": g["community_code"],
+            "count": int(g["n"]),
+            "sensitive": int(g["sensitive"] or 0),
         }
         for g in grouped
     ]
@@ -543,18 +579,18 @@ def workers(f: Filters, days: int = 30, limit: int = 1000) -> dict[str, Any]:
     since = timezone.now() - timedelta(days=days)
     rows = (
         WorkerPosition.objects.filter(f.codes("grid_code"), at__gte=since)
-        .select_related("user")
-        .order_by("-at")[:limit]
+        .order_by("-at")
+        .values_list("user__display_name", "user__username", "lat", "lng", "at", "grid_code")[:limit]
     )
     items = [
         {
-            "name": p.user.display_name or p.user.username,
-            "lat": p.lat,
-            "lng": p.lng,
-            "at": timezone.localtime(p.at).isoformat(timespec="minutes"),
-            "grid_code": p.grid_code,
+            "name": display or username,
+            "lat": lat,
+            "lng": lng,
+            "at": timezone.localtime(at).isoformat(timespec="minutes"),
+            "grid_code": grid_code,
         }
-        for p in rows
+        for display, username, lat, lng, at, grid_code in rows
     ]
     return {"filters": f.as_dict(), "items": items}
 
@@ -568,16 +604,20 @@ def care(f: Filters, limit: int = 12) -> dict[str, Any]:
     rows = CareBuilding.objects.filter(f.codes("building_code"))
     tags = list(rows.values("tag").annotate(n=Sum("people")).order_by("-n").values_list("tag", "n"))
     top = list(
-        rows.values("building_code").annotate(n=Sum("people")).order_by("-n", "building_code")[:limit].values_list(
-            "building_code", "n"
-        )
+        rows.values("building_code")
+        .annotate(n=Sum("people"))
+        .order_by("-n", "building_code")[:limit]
+        .values_list("building_code", "n")
     )
     detail: dict[str, dict[str, int]] = defaultdict(dict)
     for code, tag, people in rows.filter(building_code__in=[c for c, _n in top]).values_list(
         "building_code", "tag", "people"
     ):
         detail[code][tag] = people
-    buildings = {b.code: b for b in Building.objects.filter(code__in=[c for c, _n in top]).only("code", "address", "lat", "lng")}
+    buildings = {
+        b.code: b
+        for b in Building.objects.filter(code__in=[c for c, _n in top]).only("code", "address", "lat", "lng")
+    }
     known = {str(t) for t in CareTag.values}
     return {
         "filters": f.as_dict(),
@@ -667,7 +707,9 @@ def composite(components: dict[str, float | None], w: dict[str, float]) -> float
 def safety_index(f: Filters) -> dict[str, Any]:
     """平安建设考评指数 for each street (or community) of the division, and the division itself."""
     w = weights()
-    areas = [(c, n) for c, n, kind in children(f.division) if kind != "grid"] or [(f.division.code, f.division.name)]
+    areas = [(c, n) for c, n, kind in children(f.division) if kind != "grid"] or [
+        (f.division.code, f.division.name)
+    ]
     length = len(areas[0][0])
     grouped = (
         _area_rows(f)
@@ -676,16 +718,26 @@ def safety_index(f: Filters) -> dict[str, Any]:
         .annotate(**{name: Sum(name) for name in AREA_COUNTS})
     )
     by_area = {g["area"]: {name: int(g[name] or 0) for name in AREA_COUNTS} for g in grouped}
-    empty = {name: 0 for name in AREA_COUNTS}
+    empty = dict.fromkeys(AREA_COUNTS, 0)
     items = []
     for code, name in areas:
         if not any(code.startswith(p) or p.startswith(code) for p in f.prefixes):
             continue
         fig = by_area.get(code, empty)
         parts = _components(fig)
-        items.append({"code": code, "name": name, "received": fig["received"], "components": parts, "index": composite(parts, w)})
-    items.sort(key=lambda i: (i["index"] is None, -(i["index"] or 0)))
-    overall = _components(_figures(_area_rows(f)))
+        items.append(
+            {
+                "code": code,
+                "name": name,
+                "received": fig["received"],
+                "components": parts,
+                "index": composite(parts, w),
+            }
+        )
+    items.sort(key=lambda i: (i["index"] is None, -(i["index"] or 0)))  # type: ignore[operator]
+    # The whole division from the per-area sums (no second pass over the rows).
+    overall_fig = {name: sum(a[name] for a in by_area.values()) for name in AREA_COUNTS}
+    overall = _components(overall_fig)
     return {
         "filters": f.as_dict(),
         "weights": w,
@@ -697,4 +749,3 @@ def safety_index(f: Filters) -> dict[str, Any]:
 
 def categories() -> list[dict[str, Any]]:
     return [{"id": c.pk, "code": c.code, "name": c.name} for c in Category.objects.all()]
-

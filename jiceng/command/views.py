@@ -100,7 +100,9 @@ def evaluation(request: HttpRequest) -> HttpResponse:
             "f": f,
             "ranking": ranking["items"],
             "index": index,
-            "components": [(k, str(label), index["weights"][k]) for k, (label, _d) in stats.COMPONENTS.items()],
+            "components": [
+                (k, str(label), index["weights"][k]) for k, (label, _d) in stats.COMPONENTS.items()
+            ],
             "may_edit": actions.may_set_weights(request.user),
             "periods": stats.PERIODS,
             "chart": chart,
@@ -123,5 +125,3 @@ def evaluation_xlsx(request: HttpRequest) -> HttpResponse:
     name = f"evaluation-{f.division.code}-{f.start:%Y%m%d}-{f.end:%Y%m%d}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
-
-

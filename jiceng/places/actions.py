@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 
 from jiceng.lib import codes
@@ -45,21 +47,32 @@ def do_change_code(obj: Division | Grid | Building | Room, new_code: str, reason
     old_code = obj.code
     type(obj).objects.filter(pk=obj.pk).update(code=new_code)
     obj.code = new_code
-    history = [CodeHistory(kind=_kind(obj), object_id=obj.pk, old_code=old_code, new_code=new_code, reason=reason)]
+    history = [
+        CodeHistory(kind=_kind(obj), object_id=obj.pk, old_code=old_code, new_code=new_code, reason=reason)
+    ]
     for model in CHILDREN.get(type(obj), ()):
         low, high = codes.prefix_range(old_code)
-        query = model.objects.filter(code__gte=low)
+        query: Any = model.objects.filter(code__gte=low)
         if high is not None:
             query = query.filter(code__lt=high)
-        changed = []
-        for child in query.exclude(pk=obj.pk if model is type(obj) else None).iterator(5000):
+        if model is type(obj):
+            query = query.exclude(pk=obj.pk)
+        changed: list[Any] = []
+        for child in query.iterator(5000):
             child_new = new_code + child.code[len(old_code) :]
             history.append(
-                CodeHistory(kind=_kind(child), object_id=child.pk, old_code=child.code, new_code=child_new, reason=reason)
+                CodeHistory(
+                    kind=_kind(child),
+                    object_id=child.pk,
+                    old_code=child.code,
+                    new_code=child_new,
+                    reason=reason,
+                )
             )
             child.code = child_new
             changed.append(child)
-        model.objects.bulk_update(changed, ["code"], batch_size=2000)
+        manager: Any = model.objects
+        manager.bulk_update(changed, ["code"], batch_size=2000)
     CodeHistory.objects.bulk_create(history, batch_size=2000)
     if isinstance(obj, Grid):
         from jiceng.places import geo

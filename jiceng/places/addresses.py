@@ -20,7 +20,20 @@ from django.conf import settings
 _PREFIXES = ("中华人民共和国", "中国", "广东省", "广东", "深圳市", "深圳", "宝安区")
 _STREET = re.compile(r"^[\u4e00-\u9fff]{2,4}?街道(?:办事处)?")
 _NOT_KEPT = re.compile(r"[^0-9A-Z\u4e00-\u9fff]+")
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _CN_NUMBER = "零〇一二两三四五六七八九十百千"
 # Chinese numerals are converted only in front of these markers, never inside names (三围, 九围 are

@@ -14,7 +14,9 @@ class CodeHistoryMixin:
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         new_code = obj.code
-        old_code = type(obj).objects.filter(pk=obj.pk).values_list("code", flat=True).first() if change else None
+        old_code = (
+            type(obj).objects.filter(pk=obj.pk).values_list("code", flat=True).first() if change else None
+        )
         if old_code is not None and old_code != new_code:
             obj.code = old_code
             super().save_model(request, obj, form, change)  # type: ignore[misc]

@@ -27,7 +27,9 @@ def _division_rows() -> Iterator[list[Any]]:
 
 
 def _grid_rows() -> Iterator[list[Any]]:
-    for code, name, polygon in Grid.objects.order_by("code").values_list("code", "name", "polygon").iterator(CHUNK):
+    for code, name, polygon in (
+        Grid.objects.order_by("code").values_list("code", "name", "polygon").iterator(CHUNK)
+    ):
         yield [code, name, json.dumps(json.loads(polygon), separators=(",", ":")) if polygon else ""]
 
 

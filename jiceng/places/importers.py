@@ -50,7 +50,7 @@ MAX_ERRORS = 10_000
 # Below this many rows a bulk load is not worth dropping and rebuilding indexes.
 BULK_MIN_ROWS = 100_000
 
-_LEVEL_PARENT = {Level.STREET: Level.DISTRICT, Level.COMMUNITY: Level.STREET}
+_LEVEL_PARENT: dict[str, str] = {Level.STREET: Level.DISTRICT, Level.COMMUNITY: Level.STREET}
 _AREA = re.compile(r"\d{1,7}(?:\.\d{1,2})?")
 _INT = re.compile(r"-?\d{1,5}")
 
@@ -239,7 +239,11 @@ def import_divisions(path: Path | str, source: str = "", stdout: TextIO | None =
         code, name, parent = row["code"], row["name"], row["parent_code"]
         level = LEVELS.get(row["level"])
         if level is None:
-            errors.add(number, "level", f"层级“{row['level']}”无效，应为 district、street、community 或 区、街道、社区")
+            errors.add(
+                number,
+                "level",
+                f"层级“{row['level']}”无效，应为 district、street、community 或 区、街道、社区",
+            )
             continue
         ok = _check_code(errors, number, code, codes.CodeKind(level))
         ok = _check_text(errors, number, "name", name, "名称", 64) and ok
@@ -252,13 +256,17 @@ def import_divisions(path: Path | str, source: str = "", stdout: TextIO | None =
                 continue
             parent_code = None
         else:
-            parent_code = parent or structural
+            parent_code = parent or structural or ""
             if parent_code != structural:
-                errors.add(number, "parent_code", f"上级编码 {parent_code} 与编码 {code} 不符（应为 {structural}）")
+                errors.add(
+                    number, "parent_code", f"上级编码 {parent_code} 与编码 {code} 不符（应为 {structural}）"
+                )
                 continue
             parent_level = in_file.get(parent_code) or existing.get(parent_code)
             if parent_level is None:
-                errors.add(number, "parent_code", f"上级 {parent_code} 不存在（需已导入，或在本文件中更早出现）")
+                errors.add(
+                    number, "parent_code", f"上级 {parent_code} 不存在（需已导入，或在本文件中更早出现）"
+                )
                 continue
             if parent_level != _LEVEL_PARENT[level]:
                 errors.add(number, "parent_code", f"上级 {parent_code} 的层级不对")
@@ -276,7 +284,11 @@ def import_divisions(path: Path | str, source: str = "", stdout: TextIO | None =
             if division is None:
                 division = Division.objects.create(code=code, name=name, level=level, parent=parent_obj)
                 report.created += 1
-            elif (division.name, division.level, division.parent_id) != (name, level, getattr(parent_obj, "id", None)):
+            elif (division.name, division.level, division.parent_id) != (
+                name,
+                level,
+                getattr(parent_obj, "id", None),
+            ):
                 division.name, division.level, division.parent = name, level, parent_obj
                 division.save(update_fields=["name", "level", "parent"])
                 report.updated += 1
@@ -390,7 +402,7 @@ def import_buildings(path: Path | str, source: str = "", stdout: TextIO | None =
                 lat=lat,
                 lng=lng,
                 floors=floors or 1,
-                kind=kind,
+                kind=kind or BuildingKind.RESIDENTIAL,
             )
         )
     if errors:
@@ -545,7 +557,7 @@ def _room_duplicates(batch: _RoomBatch, errors: _Errors) -> None:
         return
     if batch.ascending:
         return  # strictly increasing codes cannot repeat
-    numbers = np.frombuffer(batch.numbers, dtype=np.int64)
+    numbers = np.frombuffer(batch.numbers or b"", dtype=np.int64)
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]
     repeats = np.nonzero(sorted_keys[1:] == sorted_keys[:-1])[0]
@@ -680,6 +692,7 @@ def _copy_plain_rooms(path: Path) -> int:
     and the checked path takes over with row-by-row Chinese errors.
     """
     import numpy as np
+    from psycopg.copy import QueuedLibpqWriter
 
     pairs = sorted((int(code), pk) for code, pk in _building_ids().items())
     building_codes = np.array([c for c, _ in pairs], dtype=np.uint64)
@@ -693,7 +706,9 @@ def _copy_plain_rooms(path: Path) -> int:
         with (
             connection.cursor() as cursor,
             cursor.cursor.copy(
-                'COPY places_room (building_id, code, room_no, "floor", area_m2, "use") FROM STDIN (FORMAT csv)'
+                'COPY places_room (building_id, code, room_no, "floor", area_m2, "use") FROM STDIN (FORMAT csv)',
+                # A writer thread sends while the next chunk is prepared, so numpy and the server overlap.
+                writer=QueuedLibpqWriter(cursor.cursor),
             ) as copy,
         ):
             rest = b""
@@ -781,6 +796,10 @@ def _drop_room_indexes() -> list[str]:
     """
     restore: list[str] = []
     with connection.cursor() as cursor:
+        # Rows written earlier in this transaction leave deferred key checks queued on the table, and
+        # ALTER TABLE refuses to run over them: run them now (the caller's keys stay deferred after).
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         cursor.execute(
             "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
             "WHERE conrelid = 'places_room'::regclass AND contype IN ('f', 'u') ORDER BY contype DESC"
@@ -799,7 +818,9 @@ def _drop_room_indexes() -> list[str]:
     # Unique constraints first (they also catch codes already present), then plain indexes, then keys.
     restore += [f'ALTER TABLE places_room ADD CONSTRAINT "{n}" {d}' for n, d in constraints if "UNIQUE" in d]
     restore += [d for _n, d in indexes]
-    restore += [f'ALTER TABLE places_room ADD CONSTRAINT "{n}" {d}' for n, d in constraints if "UNIQUE" not in d]
+    restore += [
+        f'ALTER TABLE places_room ADD CONSTRAINT "{n}" {d}' for n, d in constraints if "UNIQUE" not in d
+    ]
     return restore
 
 
@@ -834,8 +855,12 @@ def _copy_rooms(path: Path, errors: _Errors, batch: _RoomBatch, table: str) -> N
         ) as copy:
             lines: list[str] = []
             flush = _copy_line_writer(copy)
-            for code, building_id, room_no, floor, area, use in _validated_rooms(path, errors, batch, buildings):
-                lines.append(f"{code}\t{building_id}\t{_copy_text(room_no)}\t{floor}\t{area or NULL}\t{use}\n")
+            for code, building_id, room_no, floor, area, use in _validated_rooms(
+                path, errors, batch, buildings
+            ):
+                lines.append(
+                    f"{code}\t{building_id}\t{_copy_text(room_no)}\t{floor}\t{area or NULL}\t{use}\n"
+                )
                 if len(lines) >= 20_000:
                     flush(lines)
             if lines and not errors:

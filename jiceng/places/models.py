@@ -134,10 +134,13 @@ class Room(models.Model):
         # Enforced by the database so that bulk loads (COPY) are checked row by row for free.
         constraints = [
             models.CheckConstraint(condition=models.Q(use__in=RoomUse.values), name="places_room_use_known"),
-            models.CheckConstraint(condition=models.Q(floor__gte=-20, floor__lte=300), name="places_room_floor_range"),
+            models.CheckConstraint(
+                condition=models.Q(floor__gte=-20, floor__lte=300), name="places_room_floor_range"
+            ),
             models.CheckConstraint(condition=~models.Q(room_no=""), name="places_room_room_no_set"),
             models.CheckConstraint(
-                condition=models.Q(area_m2__isnull=True) | models.Q(area_m2__gte=0), name="places_room_area_positive"
+                condition=models.Q(area_m2__isnull=True) | models.Q(area_m2__gte=0),
+                name="places_room_area_positive",
             ),
         ]
 

@@ -81,6 +81,19 @@ def _aliases() -> dict[str, str]:
     return {**ALIASES, **extra}
 
 
+_ORDERED: dict[int, tuple[dict[str, str], list[tuple[str, str]]]] = {}
+
+
+def _ordered(aliases: dict[str, str]) -> list[tuple[str, str]]:
+    """Aliases longest first (so 宝安大道辅道 wins over 宝安大道), computed once per alias table."""
+    cached = _ORDERED.get(id(aliases))
+    if cached is None or cached[0] is not aliases:
+        pairs = sorted(((a, c) for a, c in aliases.items() if a != c), key=lambda kv: -len(kv[0]))
+        cached = (aliases, pairs)
+        _ORDERED[id(aliases)] = cached
+    return cached[1]
+
+
 def normalise(text: str, aliases: dict[str, str] | None = None) -> str:
     """One spelling for every way of writing the same address (street and community names dropped)."""
     if not text:
@@ -91,8 +104,8 @@ def normalise(text: str, aliases: dict[str, str] | None = None) -> str:
     s = _PREFIX_RE.sub("", s)
     s = _STREET_RE.sub("", s)
     s = _COMMUNITY_RE.sub("", s)
-    for alias, canonical in sorted((aliases or _aliases()).items(), key=lambda kv: -len(kv[0])):
-        if alias != canonical and alias in s:
+    for alias, canonical in _ordered(aliases if aliases is not None else _aliases()):
+        if alias in s:
             s = s.replace(alias, canonical)
     s = _BUILDING_MARK_RE.sub("栋", s)
     return s

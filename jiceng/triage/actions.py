@@ -9,8 +9,17 @@ from django.db import transaction
 from jiceng.triage.models import SensitiveRule, TriageEvent
 
 RULE_FIELDS = [
-    "name", "kind", "pattern", "near", "exclude", "sentence_exclude", "window", "negatable", "weight",
-    "enabled", "note",
+    "name",
+    "kind",
+    "pattern",
+    "near",
+    "exclude",
+    "sentence_exclude",
+    "window",
+    "negatable",
+    "weight",
+    "enabled",
+    "note",
 ]
 
 

@@ -17,14 +17,48 @@ from typing import Any
 from jiceng.triage.classifier import Params, TextModel, train
 
 PLACES = [
-    "小区门口", "我家楼下", "3栋楼道", "菜市场旁边", "学校附近", "公交站台", "社区公园里", "城中村巷子里",
-    "幸福路与建设路交叉口", "工业园东门", "地铁站出口", "老街", "河边步道", "商场后面", "村口", "出租屋",
-    "12号楼", "停车场", "人行天桥下", "幼儿园对面",
+    "小区门口",
+    "我家楼下",
+    "3栋楼道",
+    "菜市场旁边",
+    "学校附近",
+    "公交站台",
+    "社区公园里",
+    "城中村巷子里",
+    "幸福路与建设路交叉口",
+    "工业园东门",
+    "地铁站出口",
+    "老街",
+    "河边步道",
+    "商场后面",
+    "村口",
+    "出租屋",
+    "12号楼",
+    "停车场",
+    "人行天桥下",
+    "幼儿园对面",
 ]
-OPENERS = ["", "您好，", "你好，", "反映一下：", "投诉：", "麻烦处理一下，", "我是附近居民，", "网格巡查发现：", "市民来电："]
+OPENERS = [
+    "",
+    "您好，",
+    "你好，",
+    "反映一下：",
+    "投诉：",
+    "麻烦处理一下，",
+    "我是附近居民，",
+    "网格巡查发现：",
+    "市民来电：",
+]
 ASKS = [
-    "", "请尽快处理。", "希望相关部门管一管。", "已经好几天了，没人管。", "请派人来看看。", "严重影响居民生活。",
-    "麻烦尽快解决，谢谢！", "多次反映没有结果。", "请问该找哪个部门？",
+    "",
+    "请尽快处理。",
+    "希望相关部门管一管。",
+    "已经好几天了，没人管。",
+    "请派人来看看。",
+    "严重影响居民生活。",
+    "麻烦尽快解决，谢谢！",
+    "多次反映没有结果。",
+    "请问该找哪个部门？",
 ]
 TEMPLATES = [
     "{opener}{place}{kw}，{ask}",
@@ -72,7 +106,9 @@ def as_entry(e: Any) -> Entry:
         words = tuple(w for w in _SPLIT.split(keywords) if w)
     else:
         words = tuple(str(w) for w in keywords or ())
-    return Entry(str(code), str(name or ""), str(category or ""), str(description or ""), words, str(unit or ""))
+    return Entry(
+        str(code), str(name or ""), str(category or ""), str(description or ""), words, str(unit or "")
+    )
 
 
 def phrasings(entry: Entry, n: int = 80, seed: int = 0) -> list[str]:

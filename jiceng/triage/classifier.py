@@ -91,7 +91,7 @@ class TextModel:
             arrays[f"idf{i}"] = b.idf
         tmp = path.with_name(path.name + ".tmp")
         with tmp.open("wb") as fh:
-            np.savez_compressed(fh, **arrays)
+            np.savez_compressed(fh, **arrays)  # type: ignore[arg-type]
         tmp.replace(path)  # readers never see a half-written model
         return path
 
@@ -174,7 +174,9 @@ def fit_temperature(scores: np.ndarray, y_idx: np.ndarray) -> float:
     return float(minimize_scalar(nll, bounds=(0.05, 50.0), method="bounded").x)
 
 
-def choose_threshold(confidence: np.ndarray, correct: np.ndarray, target: float) -> tuple[float | None, float]:
+def choose_threshold(
+    confidence: np.ndarray, correct: np.ndarray, target: float
+) -> tuple[float | None, float]:
     """The lowest confidence at which every suggestion at or above it is right at least ``target`` of
     the time; with the share of cases that would dispatch themselves. (None, 0) when none qualifies."""
     order = np.argsort(-confidence)

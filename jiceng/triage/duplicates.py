@@ -35,6 +35,12 @@ def haversine_km(lng1: float, lat1: float, lng2: float, lat2: float) -> float:
     return 2 * r * math.asin(min(1.0, math.sqrt(a)))
 
 
+def _too_far(point: Sequence[float] | None, lng: float | None, lat: float | None, max_km: float) -> bool:
+    if point is None or lng is None or lat is None:
+        return False
+    return haversine_km(float(point[0]), float(point[1]), float(lng), float(lat)) > max_km
+
+
 def find_duplicates(
     text: str,
     point: Sequence[float] | None,
@@ -52,14 +58,13 @@ def find_duplicates(
     grams = char_ngrams(normalise(text))
     found: list[tuple[Any, float]] = []
     for c in candidates:
-        case_id, other, lng, lat, created_at = c if not isinstance(c, Candidate) else (
-            c.case_id, c.text, c.lng, c.lat, c.created_at
+        case_id, other, lng, lat, created_at = (
+            c if not isinstance(c, Candidate) else (c.case_id, c.text, c.lng, c.lat, c.created_at)
         )
         if abs(created_at - when) > window:
             continue
-        if point is not None and lng is not None and lat is not None:
-            if haversine_km(float(point[0]), float(point[1]), float(lng), float(lat)) > max_km:
-                continue
+        if _too_far(point, lng, lat, max_km):
+            continue
         similarity = cosine(grams, char_ngrams(normalise(other)))
         if similarity >= min_similarity:
             found.append((case_id, round(similarity, 3)))

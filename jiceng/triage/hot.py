@@ -23,9 +23,14 @@ from jiceng.triage.text import normalise
 
 PLACE = re.compile(
     r"([\u4e00-\u9fa5A-Za-z0-9]{2,10}?(?:小区|花园|花苑|华苑|公寓|家园|新村|新城|大厦|广场|社区|村|镇|乡|街道|大道|路|街|"
-    r"学校|中学|小学|幼儿园|学院|医院|市场|公园|工业园|园区|项目|楼盘|景区|车站|高速|国道|省道|大桥|水库|湖|河))"
+    r"学校|中学|小学|幼儿园|学院|医院|市场|公园|工业园|园区|项目|楼盘|景区|车站|高速|国道|省道|大桥|水库|苑)"
+    r"(?:小区|社区|[一二三四五六七八九十\d]期)?)"
 )
-_LEAD = re.compile(r"^(关于|反映|投诉|举报|咨询|请问|建议|希望|要求|请求|强烈|恳请|市民|网友|坚决|反对|在|对|的|街道|社区)+")
+_LEAD = re.compile(
+    r"^(关于|反映|投诉|举报|咨询|请问|建议|希望|要求|请求|强烈|恳请|市民|网友|坚决|反对|在|对|的|街道|社区)+"
+)
+_SUFFIX = re.compile(r"(小区|社区)$")
+_COARSE = re.compile(r"(街道|镇|乡|区|县|市)$")
 _DISTRICT = re.compile(r"^.*[A-Z]\d*(市|区|县)")
 
 
@@ -98,12 +103,15 @@ def hot_topics(
     if not messages:
         return []
     docs = [normalise(m.title) * 2 + normalise(m.text)[:150] for m in messages]
-    block = fit_block(docs, (2,), min_df=1, max_df=0.5)
+    # Bigrams in most messages ("请问", "小区") say nothing about the matter, once there are enough.
+    block = fit_block(docs, (2,), min_df=1, max_df=0.5 if len(docs) >= 50 else 1.0)
     X = block.transform(docs)
     sims = (X @ X.T).tocoo()
     keep = (sims.row < sims.col) & (sims.data >= same_place_similarity)
     rows, cols, values = sims.row[keep], sims.col[keep], sims.data[keep]
-    places = [set(places_of(normalise(m.title)) or places_of(normalise(m.text)[:100])) for m in messages]
+    named = [places_of(normalise(m.title)) or places_of(normalise(m.text)[:100]) for m in messages]
+    # "丽发新城" and "丽发新城社区" are one place when deciding whether two messages are linked.
+    places = [{_SUFFIX.sub("", p) for p in names} for names in named]
     times = np.array([m.created_at.timestamp() for m in messages])
     union = _Union(len(messages))
     for i, j, s in zip(rows.tolist(), cols.tolist(), values.tolist(), strict=True):
@@ -124,8 +132,10 @@ def hot_topics(
         centre = np.asarray(dense[members].sum(axis=0)).ravel()
         closeness = np.asarray(dense[members] @ centre).ravel()
         central = members[int(closeness.argmax())]
-        place_count = Counter(p for i in members for p in places[i])
-        place = place_count.most_common(1)[0][0] if place_count else ""
+        place_count = Counter(p for i in members for p in named[i])
+        # The finest place named most often: a 小区 or a road before the street office it belongs to.
+        ranked = sorted(place_count.items(), key=lambda pc: (bool(_COARSE.search(pc[0])), -pc[1]))
+        place = ranked[0][0] if ranked else ""
         topics.append(
             Topic(
                 heat=heat,

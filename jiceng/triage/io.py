@@ -85,14 +85,17 @@ def read_replies(path: Path) -> list[dict[str, Any]]:
 def reply_metrics(items: list[dict[str, Any]]) -> dict[str, Any]:
     """Mean scores; with labels, AUC of the interpretability score and F1 at ``INTERPRETABLE_AT``."""
     scores = [
-        score_reply(i["message"], i["reply"], i["created_at"], i["replied_at"], title=i["title"]) for i in items
+        score_reply(i["message"], i["reply"], i["created_at"], i["replied_at"], title=i["title"])
+        for i in items
     ]
     n = len(scores)
     result: dict[str, Any] = {"n": n}
     for key in ("relevance", "completeness", "timeliness", "interpretability", "overall"):
         values = [getattr(s, key) for s in scores if getattr(s, key) is not None]
         result[f"mean_{key}"] = round(sum(values) / len(values), 4) if values else None
-    labelled = [(s.interpretability, i["label"]) for s, i in zip(scores, items, strict=True) if i["label"] is not None]
+    labelled = [
+        (s.interpretability, i["label"]) for s, i in zip(scores, items, strict=True) if i["label"] is not None
+    ]
     if labelled and len({y for _, y in labelled}) == 2:
         from sklearn.metrics import f1_score, roc_auc_score
 

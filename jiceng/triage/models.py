@@ -39,19 +39,30 @@ class SensitiveRule(models.Model):
     kind = models.CharField(_("类别"), max_length=16, choices=SensitiveKind.choices)
     pattern = models.TextField(_("命中短语（正则）"), validators=[validate_regex])
     near = models.TextField(
-        _("须同时出现（正则）"), blank=True, default="", validators=[validate_regex],
+        _("须同时出现（正则）"),
+        blank=True,
+        default="",
+        validators=[validate_regex],
         help_text=_("非空时，须在命中处前后“窗口”字数内出现，才算命中。"),
     )
     exclude = models.TextField(
-        _("排除语境（正则）"), blank=True, default="", validators=[validate_regex],
+        _("排除语境（正则）"),
+        blank=True,
+        default="",
+        validators=[validate_regex],
         help_text=_("在命中处前后“窗口”字数内出现时，不算命中（如“跳楼价”）。"),
     )
     sentence_exclude = models.TextField(
-        _("整句排除（正则）"), blank=True, default="", validators=[validate_regex],
+        _("整句排除（正则）"),
+        blank=True,
+        default="",
+        validators=[validate_regex],
         help_text=_("命中所在句子出现时不算命中：用于过去的事、假设和隐患（“如果”“去年”“隐患”）。"),
     )
     window = models.PositiveSmallIntegerField(_("窗口（字）"), default=6)
-    negatable = models.BooleanField(_("否定可撤销"), default=True, help_text=_("“不是家暴”之类的否定不算命中。"))
+    negatable = models.BooleanField(
+        _("否定可撤销"), default=True, help_text=_("“不是家暴”之类的否定不算命中。")
+    )
     weight = models.FloatField(_("权重"), default=1.0)
     enabled = models.BooleanField(_("启用"), default=True)
     note = models.CharField(_("备注"), max_length=200, blank=True, default="")
@@ -94,8 +105,12 @@ class TriageEvent(models.Model):
 
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     verb = models.CharField(_("操作"), max_length=32, choices=Verb.choices)
     detail = models.JSONField(_("详情"), default=dict, blank=True)

@@ -23,14 +23,18 @@ from datetime import datetime
 
 from jiceng.triage.text import normalise, text_similarity
 
-FACT = re.compile(r"\d{4}年|\d+月\d+日|\d+(万|元|米|平方|户|人|天|个|项|处|家|吨|%)|《[^》]{2,40}》|第[一二三四五六七八九十百\d]+条")
+FACT = re.compile(
+    r"\d{4}年|\d+月\d+日|\d+(万|元|米|平方|户|人|天|个|项|处|家|吨|%)|《[^》]{2,40}》|第[一二三四五六七八九十百\d]+条"
+)
 ACTION = re.compile(
     r"经(调查|核实|查|了解|研究|现场)|已(责令|要求|安排|整改|处理|完成|督促|协调|立案|查处|落实|启动|修复|清理|拆除|下达|约谈)"
     r"|立即|组织(人员|力量)|现场(查看|核查|勘察)|下一步|将(继续|加快|督促|组织)|责令|整改"
 )
 CONTACT = re.compile(r"\d{3,4}[-—－]?\d{7,8}|电话|联系人|咨询|办公室|窗口|热线")
 REASON = re.compile(r"因为|由于|根据|依据|按照|经核实|经调查|原因|规定|政策|文件|目前|现将")
-BRUSH_OFF = re.compile(r"^(您好[！!，,]?)?(您的)?(留言|来信)?已收悉[。！!]?$|未提供|没有提供|未填写|没有填写|补全信息|无法(得知|查询|核实)")
+BRUSH_OFF = re.compile(
+    r"^(您好[！!，,]?)?(您的)?(留言|来信)?已收悉[。！!]?$|未提供|没有提供|未填写|没有填写|补全信息|无法(得知|查询|核实)"
+)
 
 
 @dataclass
@@ -89,7 +93,14 @@ def score_reply(
 
 def parse_time(value: str) -> datetime | None:
     value = (value or "").strip()
-    for fmt in ("%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d %H:%M", "%Y/%m/%d", "%Y-%m-%d"):
+    for fmt in (
+        "%Y/%m/%d %H:%M:%S",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y/%m/%d %H:%M",
+        "%Y-%m-%d %H:%M",
+        "%Y/%m/%d",
+        "%Y-%m-%d",
+    ):
         try:
             return datetime.strptime(value, fmt)  # noqa: DTZ007 — the files carry local times without zone
         except ValueError:

@@ -20,7 +20,9 @@ from typing import Any
 RULES_FILE = Path(__file__).with_name("data") / "sensitive_rules.json"
 _CLAUSE_END = re.compile(r"[，。！？；,.!?;：:\n]")
 # Compounds that begin with a negation character but negate nothing.
-_NOT_NEGATIONS = re.compile(r"未成年|无辜|无故|无奈|无法|没办法|没人|无人|不得不|不停|不断|不少|不少于|无数|不管")
+_NOT_NEGATIONS = re.compile(
+    r"未成年|无辜|无故|无奈|无法|没办法|没人|无人|不得不|不停|不断|不少|不少于|无数|不管"
+)
 _REPORTED = re.compile(r"说|称|听说|据说|表示|扬言|声称|嚷着|喊着|威胁")
 NEGATION_WINDOW = 5
 
@@ -34,8 +36,13 @@ class Flag:
     score: float = 1.0
 
     def as_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "reason": self.reason, "phrase": self.phrase, "rule": self.rule,
-                "score": self.score}
+        return {
+            "kind": self.kind,
+            "reason": self.reason,
+            "phrase": self.phrase,
+            "rule": self.rule,
+            "score": self.score,
+        }
 
 
 @dataclass(frozen=True)

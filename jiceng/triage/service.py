@@ -39,6 +39,7 @@ __all__ = [
     "model_path",
     "register_catalogue_provider",
     "register_duplicate_provider",
+    "register_message_provider",
     "suggest",
 ]
 
@@ -77,7 +78,9 @@ DuplicateProvider = Callable[[str, dict | None, str | None], Iterable[Sequence[A
 
 _lock = threading.Lock()
 _loaded: dict[str, Any] = {"key": None, "model": None}
-_providers: dict[str, Any] = {"catalogue": None, "duplicates": None}
+# (user, since) -> messages (``hot.Message`` or dicts of its fields) the user may see
+MessageProvider = Callable[[Any, datetime | None], Iterable[Any]]
+_providers: dict[str, Any] = {"catalogue": None, "duplicates": None, "messages": None}
 
 
 def register_catalogue_provider(provider: CatalogueProvider | None) -> None:
@@ -88,6 +91,16 @@ def register_catalogue_provider(provider: CatalogueProvider | None) -> None:
 def register_duplicate_provider(provider: DuplicateProvider | None) -> None:
     """Let ``suggest`` look for duplicates among the open cases the provider returns."""
     _providers["duplicates"] = provider
+
+
+def register_message_provider(provider: MessageProvider | None) -> None:
+    """Let the hot-topics endpoint read recent requests (the case engine scopes them to the user)."""
+    _providers["messages"] = provider
+
+
+def recent_messages(user: Any, since: datetime | None = None) -> list[Any]:
+    provider = _providers["messages"]
+    return [] if provider is None else list(provider(user, since))
 
 
 def model_path() -> Path:
@@ -184,7 +197,9 @@ def suggest(
     result.sensitive = bool(result.flags)
     # A sensitive request always goes to a person first, however confident the model is.
     result.auto_dispatch = bool(
-        result.types and result.threshold is not None and result.types[0][1] >= result.threshold
+        result.types
+        and result.threshold is not None
+        and result.types[0][1] >= result.threshold
         and not result.sensitive
     )
     provider = _providers["duplicates"]

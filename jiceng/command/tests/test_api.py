@@ -14,7 +14,19 @@ from jiceng.command.models import CommandEvent
 from jiceng.command.tests.helpers import handled, submit
 from jiceng.testing import World
 
-PANELS = ["kpis", "trend", "map", "geo", "rankings", "feed", "hot-topics", "workers", "care", "safety-index", "evaluation"]
+PANELS = [
+    "kpis",
+    "trend",
+    "map",
+    "geo",
+    "rankings",
+    "feed",
+    "hot-topics",
+    "workers",
+    "care",
+    "safety-index",
+    "evaluation",
+]
 
 
 def client_for(world: World, who: str) -> APIClient:
@@ -24,7 +36,9 @@ def client_for(world: World, who: str) -> APIClient:
 
 
 def recent(days_ago: int = 1, hour: int = 9) -> dt.datetime:
-    return timezone.localtime().replace(hour=hour, minute=0, second=0, microsecond=0) - dt.timedelta(days=days_ago)
+    return timezone.localtime().replace(hour=hour, minute=0, second=0, microsecond=0) - dt.timedelta(
+        days=days_ago
+    )
 
 
 @pytest.fixture

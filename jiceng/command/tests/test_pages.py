@@ -63,7 +63,10 @@ def test_the_evaluation_exports_to_xlsx(busy: World) -> None:
 
 def test_weights_posted_on_the_evaluation_page_are_saved(busy: World) -> None:
     client_for(busy, "admin").post("/command/evaluation/", {"on_time": "40", "satisfaction": "20"})
-    assert dict(IndexWeight.objects.values_list("component", "weight")) == {"on_time": 40.0, "satisfaction": 20.0}
+    assert dict(IndexWeight.objects.values_list("component", "weight")) == {
+        "on_time": 40.0,
+        "satisfaction": 20.0,
+    }
 
 
 def test_care_groups_are_counted_per_building(cw: World) -> None:

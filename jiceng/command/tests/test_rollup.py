@@ -21,7 +21,21 @@ HAIYU = "440306001001"
 
 def area_totals(**filters: object) -> dict[str, int]:
     rows = AreaFigure.objects.filter(period="d", **filters)
-    sums = rows.aggregate(**{n: Sum(n) for n in ("received", "dispatched", "completed", "completed_on_time", "closed", "rated", "satisfied", "rating_sum")})
+    sums = rows.aggregate(
+        **{
+            n: Sum(n)
+            for n in (
+                "received",
+                "dispatched",
+                "completed",
+                "completed_on_time",
+                "closed",
+                "rated",
+                "satisfied",
+                "rating_sum",
+            )
+        }
+    )
     return {k: int(v or 0) for k, v in sums.items()}
 
 

@@ -8,7 +8,9 @@ from jiceng.command import stats
 
 
 def test_a_period_inside_one_month_reads_day_rows() -> None:
-    assert stats.spans(dt.date(2026, 3, 5), dt.date(2026, 3, 20)) == [("d", dt.date(2026, 3, 5), dt.date(2026, 3, 20))]
+    assert stats.spans(dt.date(2026, 3, 5), dt.date(2026, 3, 20)) == [
+        ("d", dt.date(2026, 3, 5), dt.date(2026, 3, 20))
+    ]
 
 
 def test_whole_months_are_read_from_month_rows() -> None:
@@ -20,7 +22,9 @@ def test_whole_months_are_read_from_month_rows() -> None:
 
 
 def test_a_period_of_exactly_whole_months_reads_no_day_rows() -> None:
-    assert stats.spans(dt.date(2025, 12, 1), dt.date(2026, 1, 31)) == [("m", dt.date(2025, 12, 1), dt.date(2026, 1, 31))]
+    assert stats.spans(dt.date(2025, 12, 1), dt.date(2026, 1, 31)) == [
+        ("m", dt.date(2025, 12, 1), dt.date(2026, 1, 31))
+    ]
 
 
 def test_the_index_weighs_its_components() -> None:

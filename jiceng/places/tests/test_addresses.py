@@ -12,7 +12,9 @@ FULL = "广东省深圳市宝安区新安街道海裕社区创业路12号3栋"
 
 
 def test_province_city_and_district_prefixes_may_be_left_out() -> None:
-    assert normalise(FULL) == normalise("海裕社区创业路12号3栋") == normalise("深圳宝安区海裕社区创业路12号3栋")
+    assert (
+        normalise(FULL) == normalise("海裕社区创业路12号3栋") == normalise("深圳宝安区海裕社区创业路12号3栋")
+    )
 
 
 def test_the_street_segment_is_not_part_of_the_key() -> None:
@@ -55,7 +57,10 @@ def test_an_alias_maps_to_its_canonical_name() -> None:
 @pytest.mark.django_db
 def test_a_building_is_found_by_its_exact_and_by_a_differently_written_address(world) -> None:
     building = Building.objects.create(
-        code=world.grids["haiyu1"].code + "00007", grid=world.grids["haiyu1"], address=FULL, address_key=normalise(FULL)
+        code=world.grids["haiyu1"].code + "00007",
+        grid=world.grids["haiyu1"],
+        address=FULL,
+        address_key=normalise(FULL),
     )
     assert find_by_address(FULL) == building
     assert find_by_address("海裕社区 创业路１２号 三号楼") == building

@@ -46,7 +46,13 @@ def test_every_child_code_extends_a_parent_in_the_files(tmp_path: Path) -> None:
     assert {g[:12] for g in grids} <= communities
     assert {b["code"][:14] for b in buildings} <= grids
     assert {r["code"][:19] for r in rows(tmp_path / "rooms.csv")} <= {b["code"] for b in buildings}
-    assert {b["kind"] for b in buildings} == {"residential", "urban_village", "commercial", "industrial", "public"}
+    assert {b["kind"] for b in buildings} == {
+        "residential",
+        "urban_village",
+        "commercial",
+        "industrial",
+        "public",
+    }
     assert buildings[0]["address"].startswith("广东省深圳市宝安区新安街道海裕社区")
 
 

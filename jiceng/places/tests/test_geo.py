@@ -36,7 +36,10 @@ def test_an_unknown_coordinate_system_is_refused() -> None:
 def test_a_point_is_located_in_the_grid_whose_polygon_contains_it(world) -> None:
     grid = world.grids["haiyu1"]
     assert locate_point(grid.center_lng + 0.001, grid.center_lat - 0.001) == grid
-    assert locate_point(world.grids["gushu2"].center_lng, world.grids["gushu2"].center_lat) == world.grids["gushu2"]
+    assert (
+        locate_point(world.grids["gushu2"].center_lng, world.grids["gushu2"].center_lat)
+        == world.grids["gushu2"]
+    )
 
 
 @pytest.mark.django_db

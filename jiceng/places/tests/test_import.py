@@ -38,7 +38,9 @@ def test_divisions_import_with_parents_earlier_in_the_same_file(db, tmp_path: Pa
     assert Division.objects.get(code="440306001001").parent.code == "440306001"
 
 
-def test_a_bad_division_row_names_file_row_column_and_reason_and_nothing_is_imported(db, tmp_path: Path) -> None:
+def test_a_bad_division_row_names_file_row_column_and_reason_and_nothing_is_imported(
+    db, tmp_path: Path
+) -> None:
     path = write(
         tmp_path,
         "divisions.csv",
@@ -58,7 +60,10 @@ def test_a_bad_division_row_names_file_row_column_and_reason_and_nothing_is_impo
 
 def test_grids_import_from_wkt_and_geojson_filling_bounding_box_and_centre(world, tmp_path: Path) -> None:
     geojson = json.dumps(
-        {"type": "Polygon", "coordinates": [[[113.97, 22.70], [113.98, 22.70], [113.98, 22.72], [113.97, 22.70]]]}
+        {
+            "type": "Polygon",
+            "coordinates": [[[113.97, 22.70], [113.98, 22.70], [113.98, 22.72], [113.97, 22.70]]],
+        }
     ).replace('"', '""')
     path = write(
         tmp_path,
@@ -87,7 +92,9 @@ def test_an_invalid_polygon_or_a_missing_community_is_refused(world, tmp_path: P
     assert Grid.objects.filter(code__in=["44030600100109", "44030600100107"]).count() == 0
 
 
-def test_buildings_import_with_chinese_kind_labels_and_a_normalised_address_key(world, tmp_path: Path) -> None:
+def test_buildings_import_with_chinese_kind_labels_and_a_normalised_address_key(
+    world, tmp_path: Path
+) -> None:
     path = write(
         tmp_path,
         "buildings.csv",
@@ -98,7 +105,11 @@ def test_buildings_import_with_chinese_kind_labels_and_a_normalised_address_key(
     report = IMPORTERS["buildings"](path)
     assert report.ok
     building = Building.objects.get(code=f"{HAIYU1}00009")
-    assert (building.kind, building.floors, building.address_key) == ("residential", 18, "海裕社区创业路12号3栋")
+    assert (building.kind, building.floors, building.address_key) == (
+        "residential",
+        18,
+        "海裕社区创业路12号3栋",
+    )
 
 
 def test_bad_building_numbers_and_kinds_are_reported_per_column(world, tmp_path: Path) -> None:
@@ -122,7 +133,9 @@ ROOMS_HEADER = "code,room_no,floor,area_m2,use\n"
 def test_rooms_import_and_a_second_import_updates_them_in_place(world, tmp_path: Path) -> None:
     building = world.buildings["haiyu1"].code
     path = write(
-        tmp_path, "rooms.csv", ROOMS_HEADER + f"{building}002001,201,2,75.5,residence\n{building}002002,202,2,,shop\n"
+        tmp_path,
+        "rooms.csv",
+        ROOMS_HEADER + f"{building}002001,201,2,75.5,residence\n{building}002002,202,2,,shop\n",
     )
     first = IMPORTERS["rooms"](path)
     assert (first.ok, first.created, first.updated) == (True, 2, 0)
@@ -130,7 +143,11 @@ def test_rooms_import_and_a_second_import_updates_them_in_place(world, tmp_path:
     second = IMPORTERS["rooms"](path)
     assert (second.ok, second.created, second.updated) == (True, 0, 1)
     room = Room.objects.get(code=f"{building}002001")
-    assert (str(room.area_m2), room.use, room.building_id) == ("80.25", "office", world.buildings["haiyu1"].id)
+    assert (str(room.area_m2), room.use, room.building_id) == (
+        "80.25",
+        "office",
+        world.buildings["haiyu1"].id,
+    )
     assert Room.objects.get(code=f"{building}002002").area_m2 is None
 
 
@@ -214,7 +231,11 @@ def test_a_bulk_room_load_rebuilds_the_indexes_it_drops_and_still_refuses_codes_
 ) -> None:
     # given a rooms file large compared with the rooms already there (every room of the world)
     building = world.buildings["haiyu2"]
-    lines = [f"{building.code}{f:03d}{k:03d},{f}{k:02d},{f},50,residence" for f in range(2, 12) for k in range(1, 9)]
+    lines = [
+        f"{building.code}{f:03d}{k:03d},{f}{k:02d},{f},50,residence"
+        for f in range(2, 12)
+        for k in range(1, 9)
+    ]
     path = write(tmp_path, "rooms.csv", ROOMS_HEADER + "\n".join(lines) + "\n")
     # when it is imported twice
     first = IMPORTERS["rooms"](path)

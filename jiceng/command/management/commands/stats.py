@@ -1,10 +1,10 @@
 """``jiceng stats``: keep the command centre's rollups up to date, or rebuild them from the trail.
 
-    jiceng stats rollup             apply new case events once (cron-friendly)
-    jiceng stats rollup --follow    keep applying them every --interval seconds until stopped
-    jiceng stats rollup --rebuild   empty the rollups and apply the whole trail again
-    jiceng stats care               recount care-group residents per building
-    jiceng stats status             where the rollups are
+jiceng stats rollup             apply new case events once (cron-friendly)
+jiceng stats rollup --follow    keep applying them every --interval seconds until stopped
+jiceng stats rollup --rebuild   empty the rollups and apply the whole trail again
+jiceng stats care               recount care-group residents per building
+jiceng stats status             where the rollups are
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
+from jiceng.cases.models import CaseEvent
 from jiceng.command import actions, rollup
 from jiceng.command.models import RollupState
-from jiceng.cases.models import CaseEvent
 
 
 class Command(BaseCommand):

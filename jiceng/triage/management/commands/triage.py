@@ -61,7 +61,9 @@ class Command(BaseCommand):
         p.add_argument("--data", type=Path, required=True)
         p.add_argument("--json", action="store_true")
 
-        p = sub.add_parser("build", help="从事项目录 CSV（code,name,category,description,keywords）生成默认模型")
+        p = sub.add_parser(
+            "build", help="从事项目录 CSV（code,name,category,description,keywords）生成默认模型"
+        )
         p.add_argument("--data", type=Path, required=True)
         p.add_argument("--out", type=Path, default=None)
 
@@ -80,7 +82,9 @@ class Command(BaseCommand):
         labels = [r[o["label_col"]].strip() for r in rows if r[o["label_col"]].strip()]
         started = time.perf_counter()
         try:
-            model = train(texts, labels, Params(target_precision=o["target_precision"]), progress=self._progress)
+            model = train(
+                texts, labels, Params(target_precision=o["target_precision"]), progress=self._progress
+            )
         except ValueError as exc:
             raise CommandError(str(exc))
         model.meta["source"] = str(o["data"].name)
@@ -134,7 +138,10 @@ class Command(BaseCommand):
         w(f"样本 {r.n} 条（{r.extra.get('mode', '')}）")
         w(f"准确率 accuracy = {r.accuracy:.4f}    宏平均 F1 macro-F1 = {r.macro_f1:.4f}")
         if r.extra.get("repeats") and len(r.extra["repeats"]) > 1:
-            w("各次重复：" + "  ".join(f"{x['accuracy']:.4f}/{x['macro_f1']:.4f}" for x in r.extra["repeats"]))
+            w(
+                "各次重复："
+                + "  ".join(f"{x['accuracy']:.4f}/{x['macro_f1']:.4f}" for x in r.extra["repeats"])
+            )
         auto = r.extra.get("auto_dispatch")
         if auto and auto.get("threshold") is not None:
             w(
@@ -158,7 +165,7 @@ class Command(BaseCommand):
 
         rows = _rows(o["data"], [o["text_col"]])
         lexicon = current_lexicon()
-        out = []
+        out: list[dict[str, Any]] = []
         tp = fp = fn = tn = 0
         labelled = bool(rows) and "sensitive" in rows[0]
         for i, row in enumerate(rows, start=1):
@@ -181,7 +188,9 @@ class Command(BaseCommand):
         flagged = [r for r in out if r["flags"]]
         for r in flagged:
             self.stdout.write(f"第 {r['row']} 行：" + "；".join(f["reason"] for f in r["flags"]))
-        self.stdout.write(f"共 {len(rows)} 行，标记 {len(flagged)} 行（{len(flagged) / max(len(rows), 1):.1%}）")
+        self.stdout.write(
+            f"共 {len(rows)} 行，标记 {len(flagged)} 行（{len(flagged) / max(len(rows), 1):.1%}）"
+        )
         if labelled:
             self.stdout.write(
                 f"precision = {precision:.3f}  recall = {recall:.3f}  (TP {tp}, FP {fp}, FN {fn}, TN {tn})"
@@ -223,7 +232,14 @@ class Command(BaseCommand):
 
         rows = _rows(o["data"], ["code", "name"])
         entries = [
-            (r["code"], r["name"], r.get("category", ""), r.get("description", ""), r.get("keywords", ""), r.get("unit", ""))
+            (
+                r["code"],
+                r["name"],
+                r.get("category", ""),
+                r.get("description", ""),
+                r.get("keywords", ""),
+                r.get("unit", ""),
+            )
             for r in rows
         ]
         path = build_default_model(entries, o["out"])

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from jiceng.triage.actions import do_save_rule
+from jiceng.triage.models import SensitiveRule, TriageEvent
+from jiceng.triage.sensitive import current_lexicon, default_lexicon, detect
+
+DATA = Path(__file__).parent / "data"
+
+
+def kinds(text: str) -> set[str]:
+    return {f.kind for f in detect(text, default_lexicon())}
+
+
+def test_a_neighbour_reporting_a_threat_to_jump_still_flags_and_says_it_is_reported() -> None:
+    flags = detect("邻居说要跳楼，站在天台上", default_lexicon())
+    assert [f.kind for f in flags] == ["life"]
+    assert "转述" in flags[0].reason and "跳楼" in flags[0].reason
+
+
+def test_a_negated_domestic_violence_does_not_flag() -> None:
+    assert kinds("我们只是吵架，不是家暴") == set()
+
+
+def test_a_jump_price_sale_does_not_flag() -> None:
+    assert kinds("商场跳楼价大甩卖，喇叭声太吵") == set()
+
+
+def test_a_fire_hazard_is_not_a_fire() -> None:
+    assert kinds("楼道堆满杂物，存在火灾隐患") == set()
+    assert kinds("楼下商铺着火了，火势很大") == {"safety"}
+
+
+def test_a_gathering_to_demand_wages_is_a_group_incident() -> None:
+    assert kinds("几十名农民工聚集在项目部门口讨薪") == {"group"}
+
+
+def test_minor_risk_needs_a_child_near_the_harm() -> None:
+    assert kinds("老师体罚学生，孩子不敢上学") == {"minor"}
+    assert kinds("单位领导经常骂人") == set()
+
+
+def test_the_labelled_set_reaches_90_percent_precision_and_recall() -> None:
+    tp = fp = fn = 0
+    with (DATA / "sensitive_labelled.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) >= 300
+    for row in rows:
+        said, truth = bool(detect(row["text"], default_lexicon())), row["sensitive"] == "1"
+        tp += said and truth
+        fp += said and not truth
+        fn += truth and not said
+    assert tp / (tp + fp) >= 0.9
+    assert tp / (tp + fn) >= 0.9
+
+
+@pytest.mark.django_db
+def test_the_shipped_rules_are_seeded_into_the_database() -> None:
+    assert SensitiveRule.objects.count() == len(default_lexicon().rules)
+
+
+@pytest.mark.django_db
+def test_an_edited_rule_applies_on_the_next_request() -> None:
+    assert not detect("有人在小区门口放鞭炮吓唬老人", current_lexicon())
+    rule = SensitiveRule(name="测试-鞭炮", kind="safety", pattern="放鞭炮吓唬")
+    do_save_rule(None, rule, changed=["pattern"])
+    assert [f.rule for f in detect("有人在小区门口放鞭炮吓唬老人")] == ["测试-鞭炮"]
+
+
+@pytest.mark.django_db
+def test_a_disabled_rule_no_longer_flags() -> None:
+    rule = SensitiveRule.objects.get(name="媒体-扬言曝光")
+    assert detect("再不解决我们就向媒体曝光")
+    rule.enabled = False
+    do_save_rule(None, rule, changed=["enabled"])
+    assert not detect("再不解决我们就向媒体曝光")
+
+
+@pytest.mark.django_db
+def test_a_rule_change_writes_an_audit_row() -> None:
+    rule = SensitiveRule.objects.get(name="轻生-同归于尽")
+    rule.window = 8
+    do_save_rule(None, rule, changed=["window"])
+    event = TriageEvent.objects.get()
+    assert event.verb == TriageEvent.Verb.RULE_CHANGED
+    assert event.detail["fields"] == ["window"]
+
+
+@pytest.mark.django_db
+def test_a_rule_with_a_broken_pattern_is_refused() -> None:
+    with pytest.raises(ValidationError):
+        do_save_rule(None, SensitiveRule(name="坏规则", kind="life", pattern="(未闭合"))
+    assert not SensitiveRule.objects.filter(name="坏规则").exists()
