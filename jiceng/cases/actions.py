@@ -53,6 +53,7 @@ from jiceng.cases.models import (
     Severity,
     Status,
 )
+from jiceng.cases.prepared import Prepared
 from jiceng.cases.triage_port import TriageResult, suggest
 from jiceng.org.models import Role, Unit
 from jiceng.places.models import Level
@@ -224,8 +225,11 @@ def default_channel(actor: Any) -> str:
     return Channel.API
 
 
+_active_type = Prepared(lambda code: EventType.objects.filter(code=code, is_active=True)[:1])
+
+
 def find_type(code: str) -> EventType:
-    event_type = EventType.objects.filter(code=(code or "").strip(), is_active=True).first()
+    event_type = _active_type.first((code or "").strip())
     if event_type is None:
         raise UnknownType(_("未知的事件类型“%(code)s”。") % {"code": code})
     return event_type
@@ -336,7 +340,7 @@ def do_submit_case(
     confidence = 1.0 if event_type is not None else 0.0
     if event_type is None and triage.best is not None:
         code, confidence = triage.best
-        event_type = EventType.objects.filter(code=code, is_active=True).first()
+        event_type = _active_type.first(code)
         if event_type is None:
             confidence = 0.0
     grid = located.grid
@@ -373,57 +377,64 @@ def do_submit_case(
         level=level,
         registered_at=at,
     )
+    # Everything the case row needs is decided before it is written, so it is inserted once with its
+    # final status and deadlines; only the chain head (which covers the new id) is updated after.
+    unit = routing.route(event_type, grid.code, case.floor_level) if event_type is not None else None
+    # A sensitive request the model typed goes to a person first, however confident the model.
+    confident = (
+        confidence >= _threshold() and (confidence >= 1.0 or not triage.sensitive)
+        if auto_dispatch is None
+        else auto_dispatch
+    )
+    data: dict[str, Any] = {"channel": channel}
+    if event_type is not None:
+        data.update(type=event_type.code, confidence=round(confidence, 3))
+    if triage.flags:
+        data["flags"] = [{"kind": f.kind, "reason": f.reason, "phrase": f.phrase} for f in triage.flags]
+    if photos:
+        data["photos"] = len(photos)
+    second: tuple[str, Unit | None, str, dict[str, Any]]
+    if confident and unit is not None:
+        case.lead_unit = unit
+        second = (
+            "dispatch",
+            unit,
+            Status.DISPATCHED,
+            {"auto": True, "confidence": round(confidence, 3), "level": unit.level},
+        )
+    else:
+        case.desk_unit = routing.desk_for(grid.code, case.level)
+        why = "no_type" if event_type is None else ("no_unit" if unit is None else "not_confident")
+        second = (
+            "route",
+            case.desk_unit,
+            Status.PENDING_DISPATCH,
+            {"why": why, "confidence": round(confidence, 3)},
+        )
+    steps = [sla.Step("submit", at, Status.REGISTERED, data), sla.Step(second[0], at, second[2], second[3])]
+    clocks = sla.compute(event_type, second[2], steps, sla.calendar(), at)
+    sla.apply(case, clocks)
+    case.status = second[2]
+    case.version = 1
     with transaction.atomic():
         if idempotency_key is None:
-            case.save()
+            case.save(force_insert=True)
         else:
             try:
                 with transaction.atomic():  # a savepoint: a concurrent retry may win the unique key
-                    case.save()
+                    case.save(force_insert=True)
             except IntegrityError:
                 existing = Case.objects.filter(idempotency_key=idempotency_key).first()
                 if existing is None:
                     raise
                 return existing
         case._jiceng_locked = True  # type: ignore[attr-defined]
-        data: dict[str, Any] = {"channel": channel}
-        if event_type is not None:
-            data.update(type=event_type.code, confidence=round(confidence, 3))
-        if triage.flags:
-            data["flags"] = [{"kind": f.kind, "reason": f.reason, "phrase": f.phrase} for f in triage.flags]
-        if photos:
-            data["photos"] = len(photos)
+        case.status = Status.REGISTERED
         _move(case, "submit", at=at, actor=actor, to=Status.REGISTERED, data=data)
         _store_photos(case, photos, seq=1, at=at)
-        unit = routing.route(event_type, grid.code, case.floor_level) if event_type is not None else None
-        # A sensitive request the model typed goes to a person first, however confident the model.
-        confident = (
-            confidence >= _threshold() and (confidence >= 1.0 or not triage.sensitive)
-            if auto_dispatch is None
-            else auto_dispatch
-        )
-        if confident and unit is not None:
+        if second[0] == "dispatch" and unit is not None:
             CaseUnit.objects.create(case=case, unit=unit, role=CaseUnitRole.LEAD, added_at=at)
-            case.lead_unit = unit
-            _move(
-                case,
-                "dispatch",
-                at=at,
-                unit=unit,
-                to=Status.DISPATCHED,
-                data={"auto": True, "confidence": round(confidence, 3), "level": unit.level},
-            )
-        else:
-            case.desk_unit = routing.desk_for(grid.code, case.level)
-            why = "no_type" if event_type is None else ("no_unit" if unit is None else "not_confident")
-            _move(
-                case,
-                "route",
-                at=at,
-                unit=case.desk_unit,
-                to=Status.PENDING_DISPATCH,
-                data={"why": why, "confidence": round(confidence, 3)},
-            )
+        _move(case, second[0], at=at, unit=second[1], to=second[2], data=second[3])
         if triage.sensitive:
             _notify(
                 "sensitive",
@@ -433,8 +444,11 @@ def do_submit_case(
                 role=Role.SUPERVISOR,
                 flags=[f.kind for f in triage.flags],
             )
-        steps = [sla.Step(e.action, e.at, e.to_status, e.data) for e in _pending(case)]
-        _save(case, at=at, steps=steps)
+        if clocks.missing_year is not None:
+            sla.alert_missing_calendar(clocks.missing_year, case)
+        CaseEvent.objects.bulk_create(_pending(case))
+        case._jiceng_events = []  # type: ignore[attr-defined]
+        Case.objects.filter(pk=case.pk).update(trail_head=case.trail_head, trail_length=case.trail_length)
     return case
 
 

@@ -15,9 +15,26 @@ from django.utils.translation import gettext as _
 
 from jiceng.cases.exceptions import LocationError, OutsideDistrict, PhotoError
 from jiceng.cases.photos import PhotoInfo, inspect, max_bytes
+from jiceng.cases.prepared import Prepared
 from jiceng.places.models import Building, Grid, Room
 
 logger = logging.getLogger(__name__)
+
+
+# The lookups every intake runs, compiled once per process (see ``queries.Prepared``).
+_room_by_code = Prepared(lambda code: Room.objects.filter(code=code).order_by("pk")[:1])
+_building_by_code = Prepared(lambda code: Building.objects.filter(code=code).order_by("pk")[:1])
+_building_by_pk = Prepared(lambda pk: Building.objects.filter(pk=pk)[:1], numeric=True)
+_grid_by_pk = Prepared(lambda pk: Grid.objects.filter(pk=pk)[:1], numeric=True)
+_grid_by_code = Prepared(lambda code: Grid.objects.filter(code=code).order_by("pk")[:1])
+
+
+def _with_grid(building: Building) -> Building:
+    """Attach the building's grid (one cheap query instead of a three-table join per intake)."""
+    grid = _grid_by_pk.first(building.grid_id)
+    if grid is not None:
+        building.grid = grid
+    return building
 
 
 @dataclass(frozen=True)
@@ -123,15 +140,16 @@ def locate(
         if not code.startswith(settings.JICENG_DISTRICT_CODE):
             raise _outside()
         if len(code) == 25:
-            room = Room.objects.select_related("building__grid").filter(code=code).first()
+            room = _room_by_code.first(code)
             if room is None:
                 raise LocationError(_("未找到房屋编码“%(code)s”。") % {"code": code})
+            room.building = _with_grid(_building_by_pk.first(room.building_id))
             return _from_place(room, address)
         if len(code) == 19:
-            building = Building.objects.select_related("grid").filter(code=code).first()
+            building = _building_by_code.first(code)
             if building is None:
                 raise LocationError(_("未找到楼栋编码“%(code)s”。") % {"code": code})
-            return _from_place(building, address)
+            return _from_place(_with_grid(building), address)
         grid_code = code
     if lat is not None and lng is not None:
         try:
@@ -153,7 +171,7 @@ def locate(
                 _("无法识别地址“%(address)s”，请填写房屋编码或在地图上选点。") % {"address": address}
             )
     if grid_code:
-        grid = Grid.objects.filter(code=grid_code.strip()).first()
+        grid = _grid_by_code.first(grid_code.strip())
         if grid is None:
             if not grid_code.startswith(settings.JICENG_DISTRICT_CODE):
                 raise _outside()

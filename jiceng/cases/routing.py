@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import F
 
+from jiceng.cases.prepared import Prepared
 from jiceng.org.models import Unit
 from jiceng.places.models import Level
 
@@ -33,15 +34,24 @@ def prefixes(grid_code: str) -> list[str]:
     return [grid_code[:6], grid_code[:9], grid_code[:12]]
 
 
+# The routing lookup, compiled once per process: every intake and dispatch runs it.
+_covering = Prepared(
+    lambda kind, district, street, community: (
+        Unit.objects.filter(
+            kind__code=kind, is_active=True, jurisdiction__code__in=[district, street, community]
+        )
+        .annotate(covering=F("jurisdiction__code"))
+        .order_by("pk")
+    ),
+    arity=4,
+)
+
+
 def find_unit(kind: str, grid_code: str, level: str, floor_level: str = Level.COMMUNITY) -> Unit | None:
     """The unit of ``kind`` covering ``grid_code``: at ``level`` if one exists, else the nearest level up."""
     if not kind:
         return None
-    candidates = list(
-        Unit.objects.filter(kind__code=kind, is_active=True, jurisdiction__code__in=prefixes(grid_code))
-        .select_related("kind")
-        .annotate(covering=F("jurisdiction__code"))
-    )
+    candidates = _covering.raw(kind, *prefixes(grid_code))
     wanted = max(rank(level), rank(floor_level))
     best: tuple[tuple[int, int, int], Unit] | None = None  # ((level distance, -len(code), id), unit)
     for unit in candidates:

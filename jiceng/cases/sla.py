@@ -30,6 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from jiceng.cases import trail
 from jiceng.cases.models import Case, CaseEvent, EventType, LimitUnit, Notification, Status
 from jiceng.lib.workdays import Calendar, CalendarMissing
 
@@ -390,22 +391,257 @@ def _read_chunk(ids: list[int]) -> tuple[dict[int, Case], dict[int, list[Step]]]
     return cases, steps
 
 
+# Statuses whose marks the cached deadlines fully describe: the unit's clock is in its accept or
+# handle phase (a late *desk* hands the case over, which the per-case path does).
+FAST_STATUSES = frozenset({Status.DISPATCHED, Status.IN_PROGRESS})
+_FAST_COLUMNS = (
+    "pk",
+    "version",
+    "next_check_at",
+    "status",
+    "title",
+    "desk_unit_id",
+    "lead_unit_id",
+    "due_at",
+    "warn_at",
+    "resident_due_at",
+    "supervision_due_at",
+    "warned",
+    "overdue",
+    "resident_overdue",
+    "sla_note",
+    "trail_head",
+    "trail_length",
+)
+
+
+@dataclass
+class _Mark:
+    """The marks one case gets in this pass, worked out from its cached deadlines alone."""
+
+    pk: int
+    version: int
+    title: str
+    head: str
+    length: int
+    warned: bool
+    overdue: bool
+    resident_overdue: bool
+    next_check_at: datetime | None
+    events: list[CaseEvent]
+    notices: list[tuple[str, int | None]]  # (kind, unit id)
+
+
+def _due_rows_full(now: datetime, batch: int, after: tuple[datetime, int] | None) -> list[tuple[Any, ...]]:
+    from django.db.models import Q
+
+    qs = Case.objects.filter(next_check_at__lte=now).order_by("next_check_at", "pk")
+    if after is not None:
+        qs = qs.filter(Q(next_check_at__gt=after[0]) | Q(next_check_at=after[0], pk__gt=after[1]))
+    return list(qs.values_list(*_FAST_COLUMNS)[:batch])
+
+
+def plan_marks(row: tuple[Any, ...], now: datetime, cal: Calendar) -> _Mark | None:
+    """The warning / overdue marks a case is due, from its cached columns; None when only a replay
+    of its trail can tell (desk phase, supervision, suspended or completed, missing calendar, or a
+    cache that does not explain why the case is due)."""
+    from jiceng.cases import lifecycle
+
+    (pk, version, check_at, status, title, desk_id, lead_id, due_at, warn_at, resident_due_at,
+     supervision_due_at, warned, overdue, resident_overdue, note, head, length) = row  # fmt: skip
+    if status not in FAST_STATUSES or supervision_due_at is not None or note:
+        return None
+    cached = Clocks(
+        due_at=due_at,
+        warn_at=warn_at,
+        resident_due_at=resident_due_at,
+        warned=warned,
+        overdue=overdue,
+        resident_overdue=resident_overdue,
+    )
+    if check_at is None or _next(cached) != check_at:
+        return None
+    phase = PHASE_OF_STATUS[status]
+    tz = getattr(cal, "tz", None) or timezone.get_current_timezone()
+    marks: list[tuple[str, int | None, dict[str, Any]]] = []
+    notices: list[tuple[str, int | None]] = []
+    if due_at is not None and now >= due_at and not overdue:
+        marks.append(
+            (
+                "sla_overdue",
+                lead_id,
+                {"clock": "unit", "phase": phase, "due": due_at.astimezone(tz).isoformat()},
+            )
+        )
+        notices.append(("sla_overdue", lead_id))
+        cached.warned = cached.overdue = True
+    elif warn_at is not None and now >= warn_at and not (warned or overdue):
+        due = due_at.astimezone(tz).isoformat() if due_at is not None else None
+        marks.append(("sla_warning", lead_id, {"clock": "unit", "phase": phase, "due": due}))
+        notices.append(("sla_warning", lead_id))
+        cached.warned = True
+    if resident_due_at is not None and now >= resident_due_at and not resident_overdue:
+        marks.append(
+            (
+                "sla_overdue",
+                lead_id or desk_id,
+                {"clock": "resident", "due": resident_due_at.astimezone(tz).isoformat()},
+            )
+        )
+        cached.resident_overdue = True
+    if not marks:
+        return None
+    chain = Case(id=pk, trail_head=head, trail_length=length)
+    events = []
+    for action, unit_id, data in marks:
+        to_status = lifecycle.check(action, status, lifecycle.SAME)
+        events.append(
+            trail.new_event(
+                chain,
+                action=action,
+                at=now,
+                from_status=status,
+                to_status=to_status,
+                unit_id=unit_id,
+                data=data,
+            )
+        )
+    return _Mark(
+        pk,
+        version,
+        title,
+        chain.trail_head,
+        chain.trail_length,
+        cached.warned,
+        cached.overdue,
+        cached.resident_overdue,
+        _next(cached),
+        events,
+        notices,
+    )
+
+
+def _claim_and_mark(marks: list[_Mark], now: datetime) -> set[int]:
+    """One statement claims every case by compare-and-set and writes its new cached columns; the
+    events and outbox rows of the cases won follow in bulk. Returns the ids won."""
+    from django.db import connection
+
+    ops = connection.ops
+    pg = connection.vendor == "postgresql"
+    table = ops.quote_name(Case._meta.db_table)
+    cast = (
+        (
+            "::bigint",
+            "::integer",
+            "::varchar",
+            "::integer",
+            "::boolean",
+            "::boolean",
+            "::boolean",
+            "::timestamptz",
+        )
+        if pg
+        else ("",) * 8
+    )
+    row_sql = "(" + ", ".join(f"%s{c}" for c in cast) + ")"
+    params: list[Any] = []
+    for m in marks:
+        params += [
+            m.pk,
+            m.version,
+            m.head,
+            m.length,
+            m.warned,
+            m.overdue,
+            m.resident_overdue,
+            ops.adapt_datetimefield_value(m.next_check_at),
+        ]
+    sql = (
+        f"WITH v(id, version, head, length, warned, overdue, resident_overdue, next_check_at) AS "
+        f"(VALUES {', '.join([row_sql] * len(marks))}) "
+        f"UPDATE {table} SET version = v.version + 1, trail_head = v.head, trail_length = v.length, "
+        "warned = v.warned, overdue = v.overdue, resident_overdue = v.resident_overdue, "
+        "next_check_at = v.next_check_at, sla_note = '', updated_at = %s "
+        f"FROM v WHERE {table}.id = v.id AND {table}.version = v.version RETURNING {table}.id"
+    )
+    params.append(ops.adapt_datetimefield_value(timezone.now()))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        won = {row[0] for row in cursor.fetchall()}
+    return won
+
+
+def _mark_in_bulk(marks: list[_Mark], now: datetime, report: SweepReport) -> None:
+    from django.utils.translation import gettext as _
+
+    messages = {"sla_overdue": _("工单超期：%(title)s"), "sla_warning": _("工单即将超期：%(title)s")}
+    with transaction.atomic():
+        won = _claim_and_mark(marks, now)
+        events: list[CaseEvent] = []
+        notices: list[Notification] = []
+        for m in marks:
+            if m.pk not in won:
+                report.skipped += 1
+                continue
+            report.claimed += 1
+            events += m.events
+            for e in m.events:
+                if e.action == "sla_overdue":
+                    report.overdue += 1
+                else:
+                    report.warnings += 1
+            for kind, unit_id in m.notices:
+                notices.append(
+                    Notification(
+                        kind=kind,
+                        case_id=m.pk,
+                        unit_id=unit_id,
+                        message=(messages[kind] % {"title": m.title})[:300],
+                        data={},
+                    )
+                )
+        CaseEvent.objects.bulk_create(events, batch_size=2000)
+        Notification.objects.bulk_create(notices, batch_size=2000)
+
+
 def sweep(
-    now: datetime | None = None, batch: int = 500, cal: Calendar | None = None, chunk: int = 100
+    now: datetime | None = None, batch: int = 1000, cal: Calendar | None = None, chunk: int = 100
 ) -> SweepReport:
-    """One pass over every case whose ``next_check_at`` has come, ``chunk`` claims per commit."""
+    """One pass over every case whose ``next_check_at`` has come.
+
+    Cases whose cached deadlines say what is due (a unit in its accept or handle phase, no
+    supervision, a known calendar) are marked set-wise: one compare-and-set ``UPDATE … RETURNING``
+    per batch claims them and writes their new cached columns, and their hash-chained events and
+    outbox rows are inserted in bulk in the same transaction. The rest go one by one through
+    ``process`` (``chunk`` claims per commit), which replays each trail.
+    """
     now = now or timezone.now()
     cal = cal or calendar()
     report = SweepReport()
     after: tuple[datetime, int] | None = None
     while True:
-        rows = due_rows(now, batch, after)
-        for start in range(0, len(rows), chunk):
-            part = rows[start : start + chunk]
-            cases, steps = _read_chunk([pk for pk, _v, _at in part])
+        rows = _due_rows_full(now, batch, after)
+        if rows:
+            after = (rows[-1][2], rows[-1][0])
+        fast: list[_Mark] = []
+        slow: list[tuple[int, int]] = []
+        for row in rows:
+            mark = plan_marks(row, now, cal)
+            if mark is not None:
+                fast.append(mark)
+            else:
+                slow.append((row[0], row[1]))
+        if fast:
+            try:
+                _mark_in_bulk(fast, now, report)
+            except Exception:  # noqa: BLE001 — fall back to one by one, where a bad case fails alone.
+                logger.exception("bulk SLA marks failed; checking the batch case by case")
+                slow = [(m.pk, m.version) for m in fast] + slow
+        for start in range(0, len(slow), chunk):
+            part = slow[start : start + chunk]
+            cases, steps = _read_chunk([pk for pk, _v in part])
             with transaction.atomic():
-                for pk, version, check_at in part:
-                    after = (check_at, pk)
+                for pk, version in part:
                     case = cases.get(pk)
                     if case is None or case.next_check_at is None or case.next_check_at > now:
                         continue  # acted on since it was listed; its new check time is its own

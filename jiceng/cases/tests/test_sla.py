@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.core.management import call_command
 
-from jiceng.cases import actions, sla
+from jiceng.cases import actions, sla, trail
 from jiceng.cases.models import Case, CaseEvent, Notification, Status
 from jiceng.cases.tests.conftest import at, submit
 from jiceng.core.calendar import Actor, current_calendar, do_set_day
@@ -76,6 +76,36 @@ def test_two_runners_never_act_twice_on_the_same_case(cw: World) -> None:
     claimed = [sla.process(pk, version, now, current_calendar(), report) for pk, version, _ in stale]
     assert claimed == [False, False, False] and report.skipped == 3
     assert CaseEvent.objects.count() == before
+
+
+def test_two_bulk_runners_never_mark_the_same_case_twice(cw: World) -> None:
+    for _ in range(3):
+        accepted(cw, at(2026, 3, 10, 9))
+    now = at(2026, 3, 12, 19)
+    cal = current_calendar()
+    stale = [sla.plan_marks(row, now, cal) for row in sla._due_rows_full(now, 100, None)]  # runner A reads…
+    assert len(stale) == 3 and all(m is not None for m in stale)
+    first = sla.sweep(now=now)  # …runner B claims and marks them first
+    before = CaseEvent.objects.count()
+    report = sla.SweepReport()
+    sla._mark_in_bulk([m for m in stale if m is not None], now, report)
+    assert first.claimed == 3 and report.claimed == 0 and report.skipped == 3
+    assert CaseEvent.objects.count() == before
+
+
+def test_bulk_marks_leave_the_same_deadlines_as_a_replay_of_the_trail(cw: World) -> None:
+    cases = [
+        accepted(cw, at(2026, 3, 10, 9)),
+        accepted(cw, at(2026, 3, 10, 15)),
+        submit(cw, at=at(2026, 3, 9, 9)),
+    ]
+    for now in (at(2026, 3, 12, 17), at(2026, 3, 12, 19), at(2026, 3, 16, 9), at(2026, 3, 20, 9)):
+        sla.sweep(now=now)
+    cal = current_calendar()
+    for case in Case.objects.filter(pk__in=[c.pk for c in cases]).select_related("event_type"):
+        clocks = sla.compute(case.event_type, case.status, sla.steps_of(case), cal, at(2026, 3, 20, 9))
+        assert [getattr(case, name) for name in sla.CACHED] == [getattr(clocks, name) for name in sla.CACHED]
+    assert list(trail.verify()) == []
 
 
 def test_correcting_the_calendar_recomputes_the_deadline(cw: World) -> None:
