@@ -5,3 +5,11 @@ class CasesConfig(AppConfig):
     name = "jiceng.cases"
     label = "cases"
     verbose_name = "事件工单"
+
+    def ready(self) -> None:
+        # Registry sits below cases and never imports it: it reaches open cases and patrol
+        # reports through this provider.
+        from jiceng.cases.registry_provider import provider
+        from jiceng.registry import hooks
+
+        hooks.register_case_provider(provider)

@@ -191,7 +191,8 @@ class Case(models.Model):
     grid_code = models.CharField(_("网格编码"), max_length=14, db_index=True)
     community_code = models.CharField(max_length=12)
     street_code = models.CharField(max_length=9)
-    location_code = models.CharField(_("房屋/楼栋编码"), max_length=25, blank=True)
+    # Indexed for the one-key lookup: open cases in a room or (by code range) a building.
+    location_code = models.CharField(_("房屋/楼栋编码"), max_length=25, blank=True, db_index=True)
     address = models.CharField(_("地址"), max_length=200, blank=True)
     lat = models.FloatField(_("纬度"), null=True, blank=True)
     lng = models.FloatField(_("经度"), null=True, blank=True)

@@ -102,10 +102,21 @@ class FakeCases:
 
 @pytest.fixture
 def cases() -> Any:
+    # Stand in for whatever providers the installed apps registered (the cases app's real one).
+    saved = hooks._case_providers[:]
+    hooks._case_providers[:] = []
     provider = FakeCases()
     hooks.register_case_provider(provider)
     yield provider
-    hooks.unregister_case_provider(provider)
+    hooks._case_providers[:] = saved
+
+
+@pytest.fixture
+def no_cases() -> Any:
+    saved = hooks._case_providers[:]
+    hooks._case_providers[:] = []
+    yield
+    hooks._case_providers[:] = saved
 
 
 def test_open_cases_come_from_the_registered_provider(world: World, cases: FakeCases) -> None:
@@ -122,7 +133,7 @@ def test_a_patrol_report_goes_to_the_case_provider(world: World, cases: FakeCase
     assert response.status_code == 201 and cases.reported == [(world.rooms["haiyu1"].code, "楼道堆放杂物")]
 
 
-def test_a_patrol_report_without_a_case_provider_is_refused_clearly(world: World) -> None:
+def test_a_patrol_report_without_a_case_provider_is_refused_clearly(world: World, no_cases: None) -> None:
     response = api(world.people["grid_worker"]).post(
         "/api/v1/registry/patrol/",
         {"code": world.rooms["haiyu1"].code, "text": "楼道堆放杂物"},
