@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
@@ -12,7 +12,7 @@ admin.site.site_title = "基层智治平台"
 admin.site.index_title = "基础数据管理"
 
 # Each app mounts its pages under its own prefix and its REST API under /api/v1/.
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("auth/token/", core_views.ObtainTokenView.as_view(), name="api-token"),
     path("", include("jiceng.core.api_urls")),
     path("", include("jiceng.places.api_urls")),

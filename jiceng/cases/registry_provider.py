@@ -49,8 +49,14 @@ class CaseProvider:
         return [_as_dict(case) for case in cases]
 
     def report(self, user: Any, code: str, text: str) -> dict[str, Any]:
-        where = {"grid_code": code} if len(code) == 14 else {"location_code": code}
-        case = check_submit_case(user, description=text, channel=Channel.PATROL, **where)
+        is_grid = len(code) == 14
+        case = check_submit_case(
+            user,
+            description=text,
+            channel=Channel.PATROL,
+            grid_code=code if is_grid else "",
+            location_code="" if is_grid else code,
+        )
         return _as_dict(case)
 
 
