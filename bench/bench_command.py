@@ -12,6 +12,8 @@ generated directly (SQL ``generate_series``) at the cardinality 33 M cases over 
   a day;
 - ``LiveCase``: 200 K open cases; ``FeedItem``: 8 days of new cases (360 K); 4,000 grid workers'
   positions; 100 K building × care-group rows;
+- the coarser copies the panels read (street/district area figures, unit totals over categories,
+  open-case counters per area, care totals) recomputed from those rows by ``rollup.refill_totals``;
 - a sample of raw trail: cases with three events each (submit, dispatch, complete) bulk-inserted,
   then applied by ``rollup.catch_up`` to measure the incremental job (events/s).
 
@@ -226,11 +228,20 @@ def prepare(quick: bool) -> dict[str, Any]:
             """,
             [],
         )
+    # The street/district copies, unit totals, open-case counters and care totals, from the fine rows
+    # (what the incremental job keeps in step; see jiceng/command/tests/test_totals.py).
+    from jiceng.command import rollup
+
+    rollup.refill_totals()
+    with connection.cursor() as cur:
         cur.execute("ANALYZE")
         counts = {}
         for table in (
             "areafigure",
+            "areatotal",
             "unitfigure",
+            "unittotal",
+            "livecount",
             "topicday",
             "livecase",
             "feeditem",
@@ -369,7 +380,8 @@ def run(ctx: Context) -> None:
         counts["areafigure"] + counts["unitfigure"],
         "rows",
         "",
-        f"area {counts['areafigure']:,}, unit {counts['unitfigure']:,}, topics {counts['topicday']:,}, "
+        f"area {counts['areafigure']:,} (+{counts['areatotal']:,} street/district), unit "
+        f"{counts['unitfigure']:,} (+{counts['unittotal']:,} totals), open counters {counts['livecount']:,}, topics {counts['topicday']:,}, "
         f"open {counts['livecase']:,}, feed {counts['feeditem']:,}, care {counts['carebuilding']:,}; "
         f"{'120 days (quick)' if ctx.quick else '730 days ≈ 33 M cases'}; {counts['seconds']} s",
     )

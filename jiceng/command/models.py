@@ -75,6 +75,8 @@ class AreaFigure(models.Model):
                 fields=["period", "start", "community_code", "category_id"], name="areafigure_key"
             )
         ]
+        # One community's figures over a period (community screens read this).
+        indexes = [models.Index(fields=["community_code", "period", "start"], name="areafigure_community")]
 
     def __str__(self) -> str:
         return f"{self.period}{self.start} {self.community_code} #{self.category_id}"
@@ -113,6 +115,81 @@ class UnitFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period}{self.start} unit {self.unit_id} {self.community_code}"
+
+
+# Code lengths of the coarser copies: district, street (``AreaTotal``) and community (``UnitTotal``).
+AREA_TOTAL_LENGTHS = (6, 9)
+UNIT_TOTAL_LENGTHS = (6, 9, 12)
+LIVE_LENGTHS = (6, 9, 12, 14)
+
+
+class AreaTotal(models.Model):
+    """``AreaFigure`` summed over the communities of a district or street (``area_code``: 6 or 9 digits).
+
+    Kept by the same incremental job and rebuild as the community rows; a district screen reads a few
+    hundred of these instead of tens of thousands of community rows.
+    """
+
+    area_code = models.CharField(max_length=12)
+    period = models.CharField(max_length=1, choices=PERIODS)
+    start = models.DateField()
+    category_id = models.IntegerField(default=0)
+    received = models.IntegerField(default=0)
+    dispatched = models.IntegerField(default=0)
+    escalated = models.IntegerField(default=0)
+    completed = models.IntegerField(default=0)
+    completed_on_time = models.IntegerField(default=0)
+    closed = models.IntegerField(default=0)
+    overdue = models.IntegerField(default=0)
+    sensitive = models.IntegerField(default=0)
+    alarms = models.IntegerField(default=0)
+    rated = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    rating_sum = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("街道/区日/月汇总")
+        verbose_name_plural = _("街道/区日/月汇总")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["area_code", "period", "start", "category_id"], name="areatotal_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period}{self.start} {self.area_code} #{self.category_id}"
+
+
+class UnitTotal(models.Model):
+    """``UnitFigure`` summed over every category, per district, street and community (``area_code``:
+    6, 9 or 12 digits): what the rankings read when no category is chosen."""
+
+    area_code = models.CharField(max_length=12)
+    period = models.CharField(max_length=1, choices=PERIODS)
+    start = models.DateField()
+    unit_id = models.IntegerField()
+    received = models.IntegerField(default=0)
+    accepted = models.IntegerField(default=0)
+    accepted_on_time = models.IntegerField(default=0)
+    completed = models.IntegerField(default=0)
+    completed_on_time = models.IntegerField(default=0)
+    overdue = models.IntegerField(default=0)
+    returned = models.IntegerField(default=0)
+    reopened = models.IntegerField(default=0)
+    rated = models.IntegerField(default=0)
+    satisfied = models.IntegerField(default=0)
+    hours_total = models.FloatField(default=0.0)
+    hours_count = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("单位分区汇总")
+        verbose_name_plural = _("单位分区汇总")
+        constraints = [
+            models.UniqueConstraint(fields=["area_code", "period", "start", "unit_id"], name="unittotal_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period}{self.start} unit {self.unit_id} {self.area_code}"
 
 
 class TopicDay(models.Model):
@@ -154,6 +231,30 @@ class LiveCase(models.Model):
 
     def __str__(self) -> str:
         return f"case {self.case_id} @ {self.grid_code}"
+
+
+LIVE_COUNTS = ("open", "overdue", "sensitive", "alarms", "escalated")
+
+
+class LiveCount(models.Model):
+    """Open cases now per area (district, street, community and grid code) and category: the
+    ``LiveCase`` rows counted, kept with them so the map and the KPIs read a handful of rows."""
+
+    code = models.CharField(max_length=14)
+    category_id = models.IntegerField(default=0)
+    open = models.IntegerField(default=0)
+    overdue = models.IntegerField(default=0)
+    sensitive = models.IntegerField(default=0)
+    alarms = models.IntegerField(default=0)
+    escalated = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("在办计数")
+        verbose_name_plural = _("在办计数")
+        constraints = [models.UniqueConstraint(fields=["code", "category_id"], name="livecount_key")]
+
+    def __str__(self) -> str:
+        return f"{self.code} #{self.category_id}: {self.open}"
 
 
 class FeedItem(models.Model):
@@ -215,6 +316,37 @@ class CareBuilding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.building_code} {self.tag} {self.people}"
+
+
+class CareArea(models.Model):
+    """Care-group residents per district, street or community (``area_code``) and tag."""
+
+    area_code = models.CharField(max_length=12)
+    tag = models.CharField(max_length=16)
+    people = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("关爱对象分区合计")
+        verbose_name_plural = _("关爱对象分区合计")
+        constraints = [models.UniqueConstraint(fields=["area_code", "tag"], name="carearea_key")]
+
+    def __str__(self) -> str:
+        return f"{self.area_code} {self.tag} {self.people}"
+
+
+class CareBuildingTotal(models.Model):
+    """Care-group residents of one building, all tags together: the buildings with the most first."""
+
+    building_code = models.CharField(max_length=19, primary_key=True)
+    people = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("关爱对象楼栋合计")
+        verbose_name_plural = _("关爱对象楼栋合计")
+        indexes = [models.Index(fields=["-people", "building_code"], name="carebuildingtotal_top")]
+
+    def __str__(self) -> str:
+        return f"{self.building_code} {self.people}"
 
 
 class RollupState(models.Model):

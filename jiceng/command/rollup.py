@@ -37,16 +37,25 @@ from jiceng.cases.evaluation import COUNTED, RECEIVE
 from jiceng.cases.models import FINAL_STATUSES, OPEN_STATUSES, CaseEvent, Channel, Status
 from jiceng.command.models import (
     AREA_COUNTS,
+    AREA_TOTAL_LENGTHS,
     DAY,
+    LIVE_COUNTS,
+    LIVE_LENGTHS,
     MONTH,
     UNIT_COUNTS,
+    UNIT_TOTAL_LENGTHS,
     AreaFigure,
+    AreaTotal,
+    CareArea,
     CareBuilding,
+    CareBuildingTotal,
     FeedItem,
     LiveCase,
+    LiveCount,
     RollupState,
     TopicDay,
     UnitFigure,
+    UnitTotal,
     WorkerPosition,
 )
 
@@ -56,6 +65,7 @@ BATCH = 5000
 GAP_TTL = 600.0  # seconds: no case transaction stays open that long; older gaps were rolled back
 MAX_GAPS = 5000
 FEED_DAYS = 8
+CARE_AREA_LENGTHS = (6, 9, 12)
 OPEN = frozenset(str(s) for s in OPEN_STATUSES)
 FINAL = frozenset(str(s) for s in FINAL_STATUSES)
 
@@ -292,6 +302,26 @@ class _Deltas:
 
     # -- writing ----------------------------------------------------------------------------------
 
+    def _area_totals(self) -> dict[tuple[Any, ...], dict[str, int]]:
+        """The community deltas summed per street and district."""
+        out: dict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+        for (period, start, community, category), counts in self.area.items():
+            for code in dict.fromkeys(community[:n] for n in AREA_TOTAL_LENGTHS):
+                row = out[(code, period, start, category)]
+                for name, value in counts.items():
+                    row[name] += value
+        return out
+
+    def _unit_totals(self) -> dict[tuple[Any, ...], dict[str, float]]:
+        """The unit deltas summed over categories, per district, street and community."""
+        out: dict[tuple[Any, ...], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        for (period, start, community, _category, unit_id), counts in self.unit.items():
+            for code in dict.fromkeys(community[:n] for n in UNIT_TOTAL_LENGTHS):
+                row = out[(code, period, start, unit_id)]
+                for name, value in counts.items():
+                    row[name] += value
+        return out
+
     def apply(self) -> None:
         _upsert_add(
             AreaFigure._meta.db_table,
@@ -300,10 +330,22 @@ class _Deltas:
             self.area,
         )
         _upsert_add(
+            AreaTotal._meta.db_table,
+            ("area_code", "period", "start", "category_id"),
+            AREA_COUNTS,
+            self._area_totals(),
+        )
+        _upsert_add(
             UnitFigure._meta.db_table,
             ("period", "start", "community_code", "category_id", "unit_id"),
             (*UNIT_COUNTS, "hours_total"),
             self.unit,
+        )
+        _upsert_add(
+            UnitTotal._meta.db_table,
+            ("area_code", "period", "start", "unit_id"),
+            (*UNIT_COUNTS, "hours_total"),
+            self._unit_totals(),
         )
         _upsert_add(
             TopicDay._meta.db_table,
@@ -311,6 +353,8 @@ class _Deltas:
             ("received", "sensitive"),
             self.topics,
         )
+        touched = sorted({*self.live, *self.flags["overdue"], *self.flags["escalated"]})
+        before = _live_counts(touched)
         closed = [case_id for case_id, row in self.live.items() if row is None]
         opened = [LiveCase(case_id=case_id, **row) for case_id, row in self.live.items() if row is not None]
         for chunk in _chunks(closed, 500):
@@ -334,10 +378,40 @@ class _Deltas:
         for name, ids in self.flags.items():
             for chunk in _chunks(sorted(ids), 500):
                 LiveCase.objects.filter(case_id__in=chunk).update(**{name: True})
+        # The counters follow the open-case rows exactly: what the touched cases counted before is
+        # taken away and what they count now is added.
+        after = _live_counts(touched)
+        for key, counts in before.items():
+            row = after[key]
+            for name, value in counts.items():
+                row[name] -= value
+        _upsert_add(
+            LiveCount._meta.db_table,
+            ("code", "category_id"),
+            LIVE_COUNTS,
+            {key: counts for key, counts in after.items() if any(counts.values())},
+        )
         if self.feed:
             FeedItem.objects.bulk_create(self.feed, batch_size=500, ignore_conflicts=True)
         if self.positions:
             _upsert_positions(self.positions)
+
+
+def _live_counts(case_ids: list[int]) -> dict[tuple[str, int], dict[str, int]]:
+    """What the open-case rows of ``case_ids`` count, per area code (district … grid) and category."""
+    out: dict[tuple[str, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for chunk in _chunks(case_ids, 500):
+        for grid_code, category, channel, sensitive, overdue, escalated in LiveCase.objects.filter(
+            case_id__in=chunk
+        ).values_list("grid_code", "category_id", "channel", "sensitive", "overdue", "escalated"):
+            for code in dict.fromkeys(grid_code[:n] for n in LIVE_LENGTHS):
+                row = out[(code, category)]
+                row["open"] += 1
+                row["overdue"] += int(overdue)
+                row["sensitive"] += int(sensitive)
+                row["alarms"] += int(channel == Channel.SENSOR)
+                row["escalated"] += int(escalated)
+    return out
 
 
 def _chunks(items: list[Any], size: int) -> Any:
@@ -467,7 +541,17 @@ def rebuild(batch: int = BATCH, progress: Any = None) -> Progress:
     """Empty every rollup and apply the whole trail again."""
     with transaction.atomic():
         _claim()
-        for model in (AreaFigure, UnitFigure, TopicDay, LiveCase, FeedItem, WorkerPosition):
+        for model in (
+            AreaFigure,
+            AreaTotal,
+            UnitFigure,
+            UnitTotal,
+            TopicDay,
+            LiveCase,
+            LiveCount,
+            FeedItem,
+            WorkerPosition,
+        ):
             model.objects.all().delete()
         RollupState.objects.filter(pk=1).update(
             watermark=0, gaps=[], events_applied=0, rebuilt_at=timezone.now()
@@ -537,12 +621,85 @@ def refresh_care() -> int:
         for tag in tags or []:
             if isinstance(tag, str) and tag:
                 counts[(building_code, tag[:16])].add(person_id)
+    buildings: dict[str, int] = defaultdict(int)
+    areas: dict[tuple[str, str], int] = defaultdict(int)
+    for (building, tag), people in counts.items():
+        buildings[building] += len(people)
+        for code in dict.fromkeys(building[:n] for n in CARE_AREA_LENGTHS):
+            areas[(code, tag)] += len(people)
     with transaction.atomic():
-        CareBuilding.objects.all().delete()
+        for model in (CareBuilding, CareBuildingTotal, CareArea):
+            model.objects.all().delete()
         CareBuilding.objects.bulk_create(
             [CareBuilding(building_code=b, tag=t, people=len(p)) for (b, t), p in counts.items()],
             batch_size=2000,
         )
+        CareBuildingTotal.objects.bulk_create(
+            [CareBuildingTotal(building_code=b, people=n) for b, n in buildings.items()], batch_size=2000
+        )
+        CareArea.objects.bulk_create(
+            [CareArea(area_code=a, tag=t, people=n) for (a, t), n in areas.items()], batch_size=2000
+        )
         _state()
         RollupState.objects.filter(pk=1).update(care_refreshed_at=timezone.now())
     return len(counts)
+
+
+# -- the coarser copies, recomputed from the fine rows ---------------------------------------------------
+
+
+def _fill_sql() -> list[str]:
+    """``INSERT … SELECT`` statements filling the coarser tables from the fine ones (same SQL on
+    PostgreSQL and SQLite)."""
+    area = ", ".join(AREA_COUNTS)
+    area_sums = ", ".join(f"SUM({c})" for c in AREA_COUNTS)
+    unit = ", ".join((*UNIT_COUNTS, "hours_total"))
+    unit_sums = ", ".join(f"SUM({c})" for c in (*UNIT_COUNTS, "hours_total"))
+    live_sums = (
+        "COUNT(*), SUM(CASE WHEN overdue THEN 1 ELSE 0 END), SUM(CASE WHEN sensitive THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN channel = '{Channel.SENSOR}' THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN escalated THEN 1 ELSE 0 END)"
+    )
+    out = []
+    for n in AREA_TOTAL_LENGTHS:
+        out.append(
+            f"INSERT INTO {AreaTotal._meta.db_table} (area_code, period, start, category_id, {area}) "
+            f"SELECT SUBSTR(community_code, 1, {n}), period, start, category_id, {area_sums} "
+            f"FROM {AreaFigure._meta.db_table} WHERE LENGTH(community_code) >= {n} GROUP BY SUBSTR(community_code, 1, {n}), period, start, category_id"
+        )
+    for n in UNIT_TOTAL_LENGTHS:
+        out.append(
+            f"INSERT INTO {UnitTotal._meta.db_table} (area_code, period, start, unit_id, {unit}) "
+            f"SELECT SUBSTR(community_code, 1, {n}), period, start, unit_id, {unit_sums} "
+            f"FROM {UnitFigure._meta.db_table} WHERE LENGTH(community_code) >= {n} GROUP BY SUBSTR(community_code, 1, {n}), period, start, unit_id"
+        )
+    for n in LIVE_LENGTHS:
+        out.append(
+            f"INSERT INTO {LiveCount._meta.db_table} (code, category_id, {', '.join(LIVE_COUNTS)}) "
+            f"SELECT SUBSTR(grid_code, 1, {n}), category_id, {live_sums} "
+            f"FROM {LiveCase._meta.db_table} WHERE LENGTH(grid_code) >= {n} "
+            f"GROUP BY SUBSTR(grid_code, 1, {n}), category_id"
+        )
+    out.append(
+        f"INSERT INTO {CareBuildingTotal._meta.db_table} (building_code, people) "
+        f"SELECT building_code, SUM(people) FROM {CareBuilding._meta.db_table} GROUP BY building_code"
+    )
+    for n in CARE_AREA_LENGTHS:
+        out.append(
+            f"INSERT INTO {CareArea._meta.db_table} (area_code, tag, people) "
+            f"SELECT SUBSTR(building_code, 1, {n}), tag, SUM(people) FROM {CareBuilding._meta.db_table} "
+            f"WHERE LENGTH(building_code) >= {n} GROUP BY SUBSTR(building_code, 1, {n}), tag"
+        )
+    return out
+
+
+def refill_totals() -> None:
+    """Recompute every coarser table (street/district figures, unit totals, open-case counters, care
+    totals) from the fine rows, e.g. after the fine rows were loaded in bulk."""
+    with transaction.atomic():
+        _claim()
+        for model in (AreaTotal, UnitTotal, LiveCount, CareBuildingTotal, CareArea):
+            model.objects.all().delete()
+        with connection.cursor() as cursor:
+            for sql in _fill_sql():
+                cursor.execute(sql)

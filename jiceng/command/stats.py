@@ -16,7 +16,7 @@ from operator import or_
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,16 +25,25 @@ from jiceng.cases.evaluation import UnitEvaluation
 from jiceng.cases.models import OPEN_STATUSES, Case, Category, Channel, EventType, Status
 from jiceng.command.models import (
     AREA_COUNTS,
+    AREA_TOTAL_LENGTHS,
     DAY,
+    LIVE_COUNTS,
+    LIVE_LENGTHS,
     MONTH,
     UNIT_COUNTS,
+    UNIT_TOTAL_LENGTHS,
     AreaFigure,
+    AreaTotal,
+    CareArea,
     CareBuilding,
+    CareBuildingTotal,
     FeedItem,
     IndexWeight,
     LiveCase,
+    LiveCount,
     TopicDay,
     UnitFigure,
+    UnitTotal,
     WorkerPosition,
 )
 from jiceng.core.exceptions import JicengError, NotFound, PermissionDenied
@@ -55,6 +64,8 @@ PERIODS = {
     "year": _("本年"),
 }
 COMMUNITY_LENGTH = 12
+# Set to False to read only the fine tables (the tests compare both ways).
+USE_TOTALS = True
 
 
 class BadFilter(JicengError):
@@ -227,19 +238,50 @@ def _period_q(start: date, end: date) -> Q:
     return reduce(or_, (Q(period=kind, start__gte=a, start__lte=b) for kind, a, b in spans(start, end)))
 
 
-def _area_rows(f: Filters, start: date | None = None, end: date | None = None) -> Any:
-    rows = AreaFigure.objects.filter(_period_q(start or f.start, end or f.end)).filter(
-        f.codes("community_code")
-    )
+def _outermost(prefixes: tuple[str, ...]) -> tuple[str, ...]:
+    """The prefixes not inside another one (so that exact-code rows are not counted twice)."""
+    return tuple(sorted({p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes)}))
+
+
+def _exact(prefixes: tuple[str, ...], lengths: tuple[int, ...]) -> tuple[str, ...] | None:
+    """The codes whose exact rows in a coarser table answer for ``prefixes``, or None when some prefix
+    is not of a length that table keeps."""
+    if not USE_TOTALS:
+        return None
+    codes = _outermost(prefixes)
+    return codes if codes and all(len(c) in lengths for c in codes) else None
+
+
+def _area_base(f: Filters) -> Any:
+    """The area rows of the filters' places and category, from the coarsest table that has them:
+    street/district totals, one community's own rows, or community rows by code range."""
+    codes = _exact(f.prefixes, AREA_TOTAL_LENGTHS)
+    rows: Any
+    if codes is not None:
+        rows = AreaTotal.objects.filter(area_code__in=codes)
+    elif (codes := _exact(f.prefixes, (COMMUNITY_LENGTH,))) is not None:
+        rows = AreaFigure.objects.filter(community_code__in=codes)
+    else:
+        rows = AreaFigure.objects.filter(f.codes("community_code"))
     if f.category_id is not None:
         rows = rows.filter(category_id=f.category_id)
     return rows
 
 
+def _area_rows(f: Filters, start: date | None = None, end: date | None = None) -> Any:
+    return _area_base(f).filter(_period_q(start or f.start, end or f.end))
+
+
 def _unit_rows(f: Filters) -> Any:
-    rows = UnitFigure.objects.filter(_period_q(f.start, f.end)).filter(f.codes("community_code"))
-    if f.category_id is not None:
-        rows = rows.filter(category_id=f.category_id)
+    codes = _exact(f.prefixes, UNIT_TOTAL_LENGTHS) if f.category_id is None else None
+    rows: Any
+    if codes is not None:
+        rows = UnitTotal.objects.filter(area_code__in=codes)
+    else:
+        rows = UnitFigure.objects.filter(f.codes("community_code"))
+        if f.category_id is not None:
+            rows = rows.filter(category_id=f.category_id)
+    rows = rows.filter(_period_q(f.start, f.end))
     if f.unit_id is not None:
         rows = rows.filter(unit_id=f.unit_id)
     return rows
@@ -269,19 +311,29 @@ def kpis(f: Filters) -> dict[str, Any]:
         period = ranking_rows(f)
         total = _sum_units(period)
         return {"filters": f.as_dict(), "unit": total}
-    live = _live(f)
     return {
         "filters": f.as_dict(),
         "today": _figures(_area_rows(f, today, today)),
         "period": _figures(_area_rows(f)),
-        "now": live.aggregate(
-            open=Count("pk"),
-            overdue=Count("pk", filter=Q(overdue=True)),
-            sensitive=Count("pk", filter=Q(sensitive=True)),
-            alarms=Count("pk", filter=Q(channel=Channel.SENSOR)),
-            escalated=Count("pk", filter=Q(escalated=True)),
-        ),
+        "now": _live_now(f),
     }
+
+
+def _live_now(f: Filters) -> dict[str, int]:
+    codes = _exact(f.prefixes, LIVE_LENGTHS)
+    if codes is not None:
+        counts = LiveCount.objects.filter(code__in=codes)
+        if f.category_id is not None:
+            counts = counts.filter(category_id=f.category_id)
+        sums = counts.aggregate(**{name: Sum(name) for name in LIVE_COUNTS})
+        return {name: int(sums[name] or 0) for name in LIVE_COUNTS}
+    return _live(f).aggregate(
+        open=Count("pk"),
+        overdue=Count("pk", filter=Q(overdue=True)),
+        sensitive=Count("pk", filter=Q(sensitive=True)),
+        alarms=Count("pk", filter=Q(channel=Channel.SENSOR)),
+        escalated=Count("pk", filter=Q(escalated=True)),
+    )
 
 
 def _category_names() -> dict[int, str]:
@@ -294,11 +346,7 @@ def trend(f: Filters) -> dict[str, Any]:
     """Cases received per category, by day (periods up to 92 days) or by month."""
     by_day = (f.end - f.start).days <= 92
     if by_day:
-        rows = AreaFigure.objects.filter(period=DAY, start__gte=f.start, start__lte=f.end).filter(
-            f.codes("community_code")
-        )
-        if f.category_id is not None:
-            rows = rows.filter(category_id=f.category_id)
+        rows = _area_base(f).filter(period=DAY, start__gte=f.start, start__lte=f.end)
         buckets: list[date] = [f.start + timedelta(days=i) for i in range((f.end - f.start).days + 1)]
     else:
         rows = _area_rows(f)
@@ -361,17 +409,48 @@ def map_values(f: Filters, metric: str = "open") -> dict[str, Any]:
     if metric not in METRICS:
         raise BadFilter(_("未知的地图指标“%(m)s”。") % {"m": metric})
     label, condition = METRICS[metric]
-    counts = dict(
-        _live(f).filter(condition).values("grid_code").annotate(n=Count("pk")).values_list("grid_code", "n")
-    )
-    items = []
-    visible = children(f.division)
-    for code, name, kind in visible:
-        if not any(code.startswith(p) or p.startswith(code) for p in f.prefixes):
-            continue
-        value = sum(n for grid, n in counts.items() if grid.startswith(code))
-        items.append({"code": code, "name": name, "kind": kind, "value": value})
+    visible = [
+        (code, name, kind)
+        for code, name, kind in children(f.division)
+        if any(code.startswith(p) or p.startswith(code) for p in f.prefixes)
+    ]
+    values = _map_counts(f, metric, [code for code, _n, _k in visible])
+    if values is None:
+        counts = dict(
+            _live(f)
+            .filter(condition)
+            .values("grid_code")
+            .annotate(n=Count("pk"))
+            .values_list("grid_code", "n")
+        )
+        values = {
+            code: sum(n for grid, n in counts.items() if grid.startswith(code)) for code, _n, _k in visible
+        }
+    items = [
+        {"code": code, "name": name, "kind": kind, "value": values.get(code, 0)}
+        for code, name, kind in visible
+    ]
     return {"filters": f.as_dict(), "metric": metric, "label": str(label), "items": items}
+
+
+def _map_counts(f: Filters, metric: str, codes: list[str]) -> dict[str, int] | None:
+    """Each child's value from the open-case counters: its own row when it lies inside the scope,
+    else the rows of the scope's parts inside it. None when some code has no counter row kind."""
+    prefixes = _exact(f.prefixes, LIVE_LENGTHS)
+    if prefixes is None or not all(len(c) in LIVE_LENGTHS for c in codes):
+        return None
+    parts: dict[str, list[str]] = {}
+    for code in codes:
+        if any(code.startswith(p) for p in prefixes):
+            parts[code] = [code]
+        else:
+            parts[code] = [p for p in prefixes if p.startswith(code)]
+    wanted = {c for group in parts.values() for c in group}
+    rows = LiveCount.objects.filter(code__in=wanted)
+    if f.category_id is not None:
+        rows = rows.filter(category_id=f.category_id)
+    found = dict(rows.values("code").annotate(n=Sum(metric)).values_list("code", "n"))
+    return {code: sum(int(found.get(c) or 0) for c in group) for code, group in parts.items()}
 
 
 def geo(f: Filters) -> dict[str, Any]:
@@ -602,13 +681,22 @@ def care(f: Filters, limit: int = 12) -> dict[str, Any]:
     except ImportError:  # pragma: no cover
         return {"filters": f.as_dict(), "available": False, "tags": [], "buildings": []}
     rows = CareBuilding.objects.filter(f.codes("building_code"))
-    tags = list(rows.values("tag").annotate(n=Sum("people")).order_by("-n").values_list("tag", "n"))
-    top = list(
-        rows.values("building_code")
-        .annotate(n=Sum("people"))
-        .order_by("-n", "building_code")[:limit]
-        .values_list("building_code", "n")
-    )
+    codes = _exact(f.prefixes, (6, 9, 12))
+    by_tag = CareArea.objects.filter(area_code__in=codes) if codes is not None else rows
+    tags = list(by_tag.values("tag").annotate(n=Sum("people")).order_by("-n", "tag").values_list("tag", "n"))
+    if USE_TOTALS:
+        top = list(
+            CareBuildingTotal.objects.filter(f.codes("building_code"))
+            .order_by("-people", "building_code")
+            .values_list("building_code", "people")[:limit]
+        )
+    else:
+        top = list(
+            rows.values("building_code")
+            .annotate(n=Sum("people"))
+            .order_by("-n", "building_code")[:limit]
+            .values_list("building_code", "n")
+        )
     detail: dict[str, dict[str, int]] = defaultdict(dict)
     for code, tag, people in rows.filter(building_code__in=[c for c, _n in top]).values_list(
         "building_code", "tag", "people"
@@ -711,13 +799,27 @@ def safety_index(f: Filters) -> dict[str, Any]:
         (f.division.code, f.division.name)
     ]
     length = len(areas[0][0])
-    grouped = (
-        _area_rows(f)
-        .annotate(area=Substr("community_code", 1, length))
-        .values("area")
-        .annotate(**{name: Sum(name) for name in AREA_COUNTS})
+    sums = {name: Sum(name) for name in AREA_COUNTS}
+    codes = [code for code, _n in areas]
+    inside = USE_TOTALS and all(
+        len(code) == length and any(code.startswith(p) for p in f.prefixes) for code in codes
     )
-    by_area = {g["area"]: {name: int(g[name] or 0) for name in AREA_COUNTS} for g in grouped}
+    grouped: Any
+    if inside and length in AREA_TOTAL_LENGTHS:
+        # Every street lies wholly in scope: its own totals.
+        grouped = AreaTotal.objects.filter(area_code__in=codes).values(area=F("area_code"))
+    elif inside and length == COMMUNITY_LENGTH:
+        grouped = AreaFigure.objects.filter(community_code__in=codes).values(area=F("community_code"))
+    else:
+        grouped = (
+            AreaFigure.objects.filter(f.codes("community_code"))
+            .annotate(area=Substr("community_code", 1, length))
+            .values("area")
+        )
+    grouped = grouped.filter(_period_q(f.start, f.end))
+    if f.category_id is not None:
+        grouped = grouped.filter(category_id=f.category_id)
+    by_area = {g["area"]: {name: int(g[name] or 0) for name in AREA_COUNTS} for g in grouped.annotate(**sums)}
     empty = dict.fromkeys(AREA_COUNTS, 0)
     items = []
     for code, name in areas:
