@@ -9,7 +9,8 @@ process so peak memory (max RSS) is its own. Two error profiles: "default" and "
 rates, traditional characters, more missing IDs and moves).
 
 Lookup: a generated address library and registry on PostgreSQL, then p50/p99 of the lookup API's work
-(``registry.lookup.lookup`` for room, building and ID-number queries).
+(``registry.lookup.lookup`` for room, building, grid and ID-number queries, each kind reported
+separately). ``BENCH_REGISTRY_PARTS=lookup`` runs only this part.
 """
 
 from __future__ import annotations
@@ -282,24 +283,43 @@ def linkage_rows(ctx: Context, n: int, profile: str) -> None:
 
 
 def run(ctx: Context) -> None:
-    sizes = [20_000] if ctx.quick else [100_000]
-    if os.environ.get("BENCH_REGISTRY_1M"):
-        sizes.append(1_000_000)
-    for n in sizes:
-        linkage_rows(ctx, n, "default")
-    linkage_rows(ctx, sizes[0], "alt")
+    # BENCH_REGISTRY_PARTS=lookup (or linkage) runs one part; both by default.
+    parts = set(os.environ.get("BENCH_REGISTRY_PARTS", "linkage,lookup").split(","))
+    if "linkage" in parts:
+        sizes = [20_000] if ctx.quick else [100_000]
+        if os.environ.get("BENCH_REGISTRY_1M"):
+            sizes.append(1_000_000)
+        for n in sizes:
+            linkage_rows(ctx, n, "default")
+        linkage_rows(ctx, sizes[0], "alt")
+    if "lookup" in parts:
+        lookup_rows(ctx)
+
+
+def lookup_rows(ctx: Context) -> None:
     lookup_scale = int(os.environ.get("BENCH_REGISTRY_PEOPLE", "20000" if ctx.quick else "300000"))
-    result = ctx.in_django(ctx.pg_url, "bench.bench_registry:lookup_latency", lookup_scale, timeout=7200)
-    note = f"{result['people']:,} people, {result['rooms']:,} rooms, {result['entities']:,} entities"
+    # BENCH_REGISTRY_REUSE=1 with BENCH_PG_URL: time again on a registry loaded by an earlier run.
+    reuse = bool(os.environ.get("BENCH_REGISTRY_REUSE"))
+    result = ctx.in_django(
+        ctx.pg_url, "bench.bench_registry:lookup_latency", lookup_scale, reuse, timeout=7200
+    )
+    note = (
+        f"{result['people']:,} people, {result['rooms']:,} rooms, {result['entities']:,} entities, "
+        f"{result['grids']:,} grids; " + ("reused" if reuse else f"loaded in {result['load_seconds']:.0f} s")
+    )
     ctx.row("registry", "lookup p50 (PostgreSQL)", result["p50_ms"], "ms", "", note)
     ctx.row("registry", "lookup p99 (PostgreSQL)", result["p99_ms"], "ms", "< 50 ms", note)
+    for kind, figures in result["kinds"].items():
+        kind_note = f"{figures['n']} lookups; {note}"
+        ctx.row("registry", f"lookup {kind} p50 (PostgreSQL)", figures["p50_ms"], "ms", "", kind_note)
+        ctx.row("registry", f"lookup {kind} p99 (PostgreSQL)", figures["p99_ms"], "ms", "< 50 ms", kind_note)
 
 
-def lookup_latency(people: int) -> dict[str, Any]:
+def lookup_latency(people: int, reuse: bool = False) -> dict[str, Any]:
     """Load a generated registry into the (PostgreSQL) database and time lookups."""
     from jiceng.registry.benchdata import load_and_time
 
-    return load_and_time(people)
+    return load_and_time(people, reuse=reuse)
 
 
 if __name__ == "__main__":

@@ -292,7 +292,7 @@ def check_submit_case(
     text = f"{title}\n{description}".strip()
     triage = suggest(
         text,
-        location=located.grid_code,
+        location=located,
         channel=channel,
         candidates=[event_type.code] if event_type else None,
     )
@@ -382,7 +382,8 @@ def do_submit_case(
     unit = routing.route(event_type, grid.code, case.floor_level) if event_type is not None else None
     # A sensitive request the model typed goes to a person first, however confident the model.
     confident = (
-        confidence >= _threshold() and (confidence >= 1.0 or not triage.sensitive)
+        confidence >= (triage.threshold if triage.threshold is not None else _threshold())
+        and (confidence >= 1.0 or not triage.sensitive)
         if auto_dispatch is None
         else auto_dispatch
     )
@@ -393,6 +394,9 @@ def do_submit_case(
         data["flags"] = [{"kind": f.kind, "reason": f.reason, "phrase": f.phrase} for f in triage.flags]
     if photos:
         data["photos"] = len(photos)
+    if triage.duplicates:
+        # Likely duplicates shown to the desk, which decides whether to merge.
+        data["duplicates"] = [[pk, round(sim, 3)] for pk, sim in triage.duplicates[:5]]
     second: tuple[str, Unit | None, str, dict[str, Any]]
     if confident and unit is not None:
         case.lead_unit = unit

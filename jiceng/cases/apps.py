@@ -13,3 +13,8 @@ class CasesConfig(AppConfig):
         from jiceng.registry import hooks
 
         hooks.register_case_provider(provider)
+        # Triage never imports the case models either: it reads the catalogue, duplicate
+        # candidates and recent requests through these providers.
+        from jiceng.cases import providers
+
+        providers.register()

@@ -189,32 +189,47 @@ def candidate_units(case: Case) -> QuerySet[Unit]:
     )
 
 
-def duplicate_candidates(case: Case, suggested: Iterable[Any] = ()) -> list[Case]:
-    """Likely duplicates: what triage proposes, else open cases of the same type and grid (or the same
-    building) registered within a week."""
-    ids: list[int] = []
+def _suggested_ids(case: Case, suggested: Iterable[Any]) -> dict[int, float | None]:
+    """Case ids (with triage's similarity when it gave one) from triage's duplicates: ``(case_id,
+    similarity)`` pairs, dicts, ids or objects with ``case_id``/``pk``."""
+    found: dict[int, float | None] = {}
     for item in suggested:
-        value = item if isinstance(item, int) else None
-        if value is None and isinstance(item, dict):
-            value = item.get("case_id") or item.get("id")
-        if value is None:
+        similarity = None
+        if isinstance(item, (tuple, list)) and item:
+            value, similarity = item[0], (item[1] if len(item) > 1 else None)
+        elif isinstance(item, dict):
+            value, similarity = item.get("case_id") or item.get("id"), item.get("similarity")
+        elif isinstance(item, int):
+            value = item
+        else:
             value = getattr(item, "case_id", None) or getattr(item, "pk", None)
         if isinstance(value, int) and value != case.pk:
-            ids.append(value)
+            found[value] = None if similarity is None else float(similarity)
+    return found
+
+
+def duplicate_candidates(case: Case, suggested: Iterable[Any] = ()) -> list[Case]:
+    """Likely duplicates, best first: what triage proposes (open cases nearby with similar words, each
+    with ``similarity``), then open cases of the same type and grid (or the same building) registered
+    within a week."""
+    similar = _suggested_ids(case, suggested)
     since = case.registered_at - dt.timedelta(days=DUPLICATE_DAYS)
     nearby = (
         Q(grid_code=case.grid_code, event_type_id=case.event_type_id) if case.event_type_id else Q(pk__in=[])
     )
     if len(case.location_code) >= 19:
         nearby |= Q(location_code__startswith=case.location_code[:19])
-    found = (
-        Case.objects.filter(Q(pk__in=ids) | (nearby & Q(registered_at__gte=since)))
+    found = list(
+        Case.objects.filter(Q(pk__in=list(similar)) | (nearby & Q(registered_at__gte=since)))
         .filter(status__in=OPEN_STATUSES)
         .exclude(pk=case.pk)
         .select_related("event_type")
-        .order_by("-registered_at")[:5]
+        .order_by("-registered_at")[:10]
     )
-    return list(found)
+    for dup in found:
+        dup.similarity = similar.get(dup.pk)  # type: ignore[attr-defined]
+    found.sort(key=lambda c: -(c.similarity if c.similarity is not None else -1.0))  # type: ignore[attr-defined]
+    return found[:5]
 
 
 # -- lists ------------------------------------------------------------------------------------------
@@ -273,7 +288,8 @@ def desk_panel(request: HttpRequest, case_id: int) -> HttpResponse:
     if not perm.is_desk(request.user, case):
         raise NotFound(_("未找到工单“%(id)s”。") % {"id": case_id})
     text = f"{case.title}\n{case.description}"
-    triage = triage_port.suggest(text, location=case.grid_code, channel=case.channel)
+    where = {"grid_code": case.grid_code, "lng": case.lng, "lat": case.lat, "at": case.registered_at}
+    triage = triage_port.suggest(text, location=where, channel=case.channel, floor=0.0)
     codes = [code for code, _conf in triage.types[:3]]
     types = {t.code: t for t in EventType.objects.filter(code__in=codes, is_active=True)}
     suggestions = []
@@ -492,6 +508,44 @@ def _map_data(case: Case) -> dict[str, Any] | None:
     }
 
 
+# Calendar days per unit of a handling limit: five working days make a week.
+LIMIT_DAYS = {"workday": 7 / 5, "workhour": 7 / 5 / 8, "minute": 1 / (24 * 60)}
+
+
+def handling_limit_days(case: Case) -> float:
+    event_type = case.event_type
+    if event_type is None:
+        return 15.0
+    return max(0.5, float(event_type.handle_limit) * LIMIT_DAYS.get(event_type.handle_unit, 7 / 5))
+
+
+def reply_quality(case: Case) -> dict[str, Any] | None:
+    """How well the handler's last completion note answers the resident's message (triage's
+    ``score_reply``): relevance, completeness, timeliness against the handling limit, interpretability."""
+    done = (
+        CaseEvent.objects.filter(case=case, action="complete").order_by("-seq").only("reason", "at").first()
+    )
+    if done is None or not done.reason:
+        return None
+    score = triage_port.score_reply(
+        case.description,
+        done.reason,
+        case.registered_at,
+        done.at,
+        title=case.title,
+        limit_days=handling_limit_days(case),
+    )
+    if score is None:
+        return None
+    parts = [
+        (_("相关性"), score.relevance),
+        (_("完整性"), score.completeness),
+        (_("及时性"), score.timeliness),
+        (_("可解释性"), score.interpretability),
+    ]
+    return {"score": score, "parts": parts, "note": done.reason, "at": done.at}
+
+
 @case_page
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     user = request.user
@@ -540,6 +594,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         if "dispatch" in offered
         else [],
         "next": reverse("cases:case", args=[case.pk]),
+        "reply_quality": reply_quality(case) if staff and case.completed_at else None,
     }
     return render(request, "cases/case.html", context)
 

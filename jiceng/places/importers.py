@@ -6,17 +6,28 @@ values (code values or Chinese labels) — and nothing is written when any row i
 yields a RowError naming the file, row, column and reason in Chinese. A code already in the database
 is updated in place.
 
-Rooms come in millions (Bao'an: 3.6 M), so they have a fast path. One Python pass parses the CSV,
-validates each row and resolves its building; valid rows stream straight into the room table through
-PostgreSQL's ``COPY`` (SQLite: one ``executemany`` in one transaction). When the file is large
-compared with the rows already there, the room table's secondary indexes and foreign key are dropped
-for the load and rebuilt after it, inside the same transaction: building an index once is several
-times faster than updating it row by row. A code that already exists (a re-import) surfaces as a
-unique violation, and the batch is then redone through a staging table with ``ON CONFLICT DO UPDATE``.
+Rooms come in millions (Bao'an: 3.6 M), so they have fast paths. A plain file (as generated or
+exported: exact header, no quoting) is checked a chunk at a time — on PostgreSQL with numpy, buildings
+resolved and room ids written into the stream, PostgreSQL parsing the CSV and its CHECK constraints
+checking the values; on SQLite (where the file's codes must also be in ascending order, so none can
+repeat) a column at a time, each distinct value checked once, and inserted 100 rows per statement. Any other file, or a plain one with a bad row, goes through one
+Python pass that checks every row and names each bad one.
+
+On PostgreSQL the import locks the room table against other writers, reserves one block of ids from
+its sequence (two statements instead of one call per row) and, when the file is large compared with
+the rooms already there, drops the table's secondary indexes and foreign key for the load and rebuilds
+them after it, inside the same transaction: building an index once is several times faster than
+updating it row by row. Into an empty room table the primary key and the foreign keys pointing at rooms
+are rebuilt too (with no room there is nothing they can point at, and adding them back checks them
+again). A code that already exists (a re-import) surfaces as a unique violation, and the batch is then
+redone through a staging table with ``ON CONFLICT DO UPDATE``. On SQLite a large load drops and
+rebuilds the building index (the code index is the table's UNIQUE constraint and stays) and runs with
+a larger page cache.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import logging
@@ -24,6 +35,7 @@ import re
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -574,6 +586,8 @@ def import_rooms(path: Path | str, source: str = "", stdout: TextIO | None = Non
     path = Path(path)
     report = ImportReport("rooms", path.name)
     errors = _Errors(path.name)
+    if not path.exists():
+        raise ImportFileError(f"找不到文件 {path}")
     if connection.vendor == "postgresql":
         _rooms_postgresql(path, report, errors)
     else:
@@ -585,49 +599,217 @@ class _Rejected(Exception):
     """Raised inside the write transaction to undo it when the file had bad rows."""
 
 
-_ROOM_COLUMNS = ("code", "building_id", "room_no", "floor", "area_m2", "use")
+def _bulk(path: Path) -> bool:
+    """Whether the file is large compared with the rooms already there (then indexes are rebuilt)."""
+    estimated = path.stat().st_size // 45
+    threshold = int(getattr(settings, "PLACES_BULK_MIN_ROWS", BULK_MIN_ROWS))
+    return estimated >= threshold and _fewer_rooms_than(estimated)
+
+
+# -- rooms on SQLite ----------------------------------------------------------------------------------
+
+# Rows per INSERT statement. SQLite re-prepares the table's CHECK constraints (the ``use IN (…)`` list
+# among them) for every execution of a statement, so one statement per row costs about twice as much
+# as the insert itself; 100 rows × 6 values stays far below SQLite's parameter limit.
+_SQLITE_ROWS_PER_INSERT = 100
+# Page cache during a rooms import (KiB, as SQLite's negative cache_size means): the code index and
+# the rebuilt building index of a district's rooms fit, so pages are not evicted and read back.
+_SQLITE_CACHE_KIB = 256 * 1024
+_SQLITE_UPSERT = (
+    "ON CONFLICT (code) DO UPDATE SET building_id = excluded.building_id, room_no = excluded.room_no, "
+    'floor = excluded.floor, area_m2 = excluded.area_m2, "use" = excluded."use"'
+)
 
 
 def _rooms_sqlite(path: Path, report: ImportReport, errors: _Errors) -> None:
     batch = _RoomBatch()
-    sql = (
-        'INSERT INTO places_room (code, building_id, room_no, floor, area_m2, "use") VALUES (?, ?, ?, ?, ?, ?) '
-        "ON CONFLICT (code) DO UPDATE SET building_id = excluded.building_id, room_no = excluded.room_no, "
-        'floor = excluded.floor, area_m2 = excluded.area_m2, "use" = excluded."use"'
-    )
     try:
         with transaction.atomic():
+            bulk = _bulk(path)
             before = _count(Room)
+            buildings = _building_ids()
             connection.ensure_connection()
             raw = connection.connection.cursor()
+            cache = raw.execute("PRAGMA cache_size").fetchone()[0]
+            raw.execute(f"PRAGMA cache_size = -{_SQLITE_CACHE_KIB}")
             try:
-                raw.executemany(sql, _validated_rooms(path, errors, batch, _building_ids()))
+                # The building index is rebuilt in one sorted pass after the load (the code index is
+                # the table's UNIQUE constraint: SQLite cannot drop it, and upserts need it anyway).
+                indexes = _drop_sqlite_room_indexes(raw) if bulk else []
+                try:
+                    with transaction.atomic():
+                        rows = _sqlite_insert(raw, _plain_room_rows(path, buildings))
+                except _NotPlain as exc:
+                    logger.info("rooms file %s takes the checked path: %s", path.name, exc)
+                    rows = _sqlite_insert(raw, _validated_rooms(path, errors, batch, buildings))
+                    _room_duplicates(batch, errors)
+                    if errors:
+                        raise _Rejected from None
+                for statement in indexes:
+                    raw.execute(statement)
+                if bulk:
+                    raw.execute("ANALYZE places_room")
             finally:
+                raw.execute(f"PRAGMA cache_size = {int(cache)}")
                 raw.close()
-            _room_duplicates(batch, errors)
-            if errors:
-                raise _Rejected
-            report.rows = batch.rows
+            report.rows = rows
             report.created = _count(Room) - before
-            report.updated = batch.rows - report.created
+            report.updated = rows - report.created
     except _Rejected:
         report.rows = batch.rows
 
 
+def _sqlite_insert(raw: Any, rows: Iterator[tuple[Any, ...]]) -> int:
+    """Upsert ``rows`` (code, building_id, room_no, floor, area_m2, use), many per statement; count them."""
+    from itertools import chain, islice
+
+    columns = 'INSERT INTO places_room (code, building_id, room_no, floor, area_m2, "use") VALUES '
+    many = columns + ", ".join(["(?, ?, ?, ?, ?, ?)"] * _SQLITE_ROWS_PER_INSERT) + " " + _SQLITE_UPSERT
+    tail: list[tuple[Any, ...]] = []
+    count = 0
+
+    def groups() -> Iterator[tuple[Any, ...]]:
+        nonlocal count
+        while True:
+            group = tuple(islice(rows, _SQLITE_ROWS_PER_INSERT))
+            count += len(group)
+            if len(group) < _SQLITE_ROWS_PER_INSERT:
+                tail.extend(group)
+                return
+            yield tuple(chain.from_iterable(group))
+
+    raw.executemany(many, groups())
+    raw.executemany(f"{columns}(?, ?, ?, ?, ?, ?) {_SQLITE_UPSERT}", tail)
+    return count
+
+
+def _plain_room_rows(path: Path, buildings: dict[str, int]) -> Iterator[tuple[Any, ...]]:
+    """The rows of a plain rooms file, checked a column at a time; raises _NotPlain for anything else.
+
+    A plain file has exactly the five columns in order and codes in strictly ascending order (as
+    generated or exported), so no code can repeat. Each distinct room number, floor, area and use is
+    checked once, by the same rules as ``_validated_rooms``, and the columns are then mapped in C; a
+    file with any bad or unusual row raises _NotPlain (possibly after some rows were yielded: the
+    caller undoes them) and goes through the checked path, which names every bad row.
+    """
+    from operator import itemgetter, lt, methodcaller
+
+    if path.suffix.lower() != ".csv":
+        raise _NotPlain("not csv")
+    room_nos: dict[str, str] = {}
+    floors: dict[str, int] = {}
+    areas: dict[str, str | None] = {}
+    uses: dict[str, str] = {}
+    building_of = itemgetter(slice(0, 19))
+    unnumbered = methodcaller("endswith", "000000")
+    last = ""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            if next(reader, None) != COLUMNS["rooms"]:
+                raise _NotPlain("header")
+            while chunk := list(islice(reader, 20_000)):
+                if set(map(len, chunk)) != {5}:
+                    raise _NotPlain("columns")
+                codes_, room_no_texts, floor_texts, area_texts, use_texts = zip(*chunk, strict=True)
+                joined = "".join(codes_)
+                if set(map(len, codes_)) != {25} or not (joined.isascii() and joined.isdigit()):
+                    raise _NotPlain("code")
+                if not last < codes_[0] or not all(map(lt, codes_, codes_[1:])):
+                    raise _NotPlain("order")
+                last = codes_[-1]
+                if any(map(unnumbered, codes_)):
+                    raise _NotPlain("room segment")
+                building_ids = list(map(buildings.get, map(building_of, codes_)))
+                if None in building_ids:
+                    raise _NotPlain("building")
+                for text in set(room_no_texts).difference(room_nos):
+                    room_nos[text] = _plain_room_no(text)
+                for text in set(floor_texts).difference(floors):
+                    floors[text] = _plain_floor(text)
+                for text in set(area_texts).difference(areas):
+                    areas[text] = _plain_area(text)
+                for text in set(use_texts).difference(uses):
+                    uses[text] = _plain_use(text)
+                yield from zip(
+                    codes_,
+                    building_ids,
+                    map(room_nos.__getitem__, room_no_texts),
+                    map(floors.__getitem__, floor_texts),
+                    map(areas.__getitem__, area_texts),
+                    map(uses.__getitem__, use_texts),
+                    strict=True,
+                )
+    except UnicodeDecodeError:
+        raise _NotPlain("encoding") from None
+
+
+def _plain_room_no(text: str) -> str:
+    room_no = text.strip()
+    if not room_no or len(room_no) > 16:
+        raise _NotPlain("room_no")
+    return room_no
+
+
+def _plain_floor(text: str) -> int:
+    text = text.strip() or "1"
+    if not _INT.fullmatch(text) or not -20 <= int(text) <= 300:
+        raise _NotPlain("floor")
+    return int(text)
+
+
+def _plain_area(text: str) -> str | None:
+    text = text.strip()
+    if text and not _AREA.fullmatch(text):
+        raise _NotPlain("area_m2")
+    return text or None
+
+
+def _plain_use(text: str) -> str:
+    use = USES.get(text) or USES.get(text.strip() or RoomUse.RESIDENCE)
+    if use is None:
+        raise _NotPlain("use")
+    return use
+
+
+def _drop_sqlite_room_indexes(raw: Any) -> list[str]:
+    """Drop the room table's own (named) indexes; return the statements that make them again."""
+    found = raw.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'places_room' AND sql IS NOT NULL"
+    ).fetchall()
+    for name, _sql in found:
+        raw.execute(f'DROP INDEX "{name}"')
+    return [sql for _name, sql in found]
+
+
+# -- rooms on PostgreSQL ------------------------------------------------------------------------------
+
+
 def _rooms_postgresql(path: Path, report: ImportReport, errors: _Errors) -> None:
+    # _Rejected: the report holds the errors, and leaving the transaction undid every write.
+    with contextlib.suppress(_Rejected):
+        _load_rooms_postgresql(path, report, errors)
+
+
+def _load_rooms_postgresql(path: Path, report: ImportReport, errors: _Errors) -> None:
     import psycopg
 
-    estimated = path.stat().st_size // 45 if path.exists() else 0
     with transaction.atomic():
-        threshold = int(getattr(settings, "PLACES_BULK_MIN_ROWS", BULK_MIN_ROWS))
-        bulk = estimated >= threshold and _fewer_rooms_than(estimated)
-        if path.suffix.lower() == ".csv":
+        with connection.cursor() as cursor:
+            # Nobody else may add rooms until this import commits: the ids below are handed out from
+            # a block reserved for it, and a fresh load rebuilds the table's keys (see _drop_room_indexes).
+            cursor.execute("LOCK TABLE places_room IN SHARE ROW EXCLUSIVE MODE")
+        bulk = _bulk(path)
+        fresh = bulk and not Room.objects.exists()
+        csv_file = path.suffix.lower() == ".csv"
+        ids = _reserve_room_ids(_line_count(path)) if csv_file else None
+        if csv_file and ids is not None:
             # The plain lane: files as generated or exported, every line matching one strict pattern.
             try:
                 with transaction.atomic():
-                    restore = _drop_room_indexes() if bulk else []
-                    rows = _copy_plain_rooms(path)
-                    _restore_room_indexes(restore, bulk)
+                    restore = _drop_room_indexes(fresh) if bulk else []
+                    rows = _copy_plain_rooms(path, _IdBlock(ids.next, ids.last))
+                    _restore_room_indexes(restore)
                     report.rows = report.created = rows
                     return
             except (_NotPlain, IntegrityError, psycopg.Error) as exc:
@@ -635,13 +817,13 @@ def _rooms_postgresql(path: Path, report: ImportReport, errors: _Errors) -> None
         batch = _RoomBatch()
         try:
             with transaction.atomic():
-                restore = _drop_room_indexes() if bulk else []
-                _copy_rooms(path, errors, batch, "places_room")
+                restore = _drop_room_indexes(fresh) if bulk else []
+                _copy_rooms(path, errors, batch, "places_room", ids)
                 _room_duplicates(batch, errors)
                 if errors:
                     raise _Rejected
                 # Rebuilding the unique index is also the check that no code was already present.
-                _restore_room_indexes(restore, bulk)
+                _restore_room_indexes(restore)
                 report.rows = report.created = batch.rows
                 return
         except _Rejected:
@@ -657,8 +839,12 @@ def _rooms_postgresql(path: Path, report: ImportReport, errors: _Errors) -> None
                 '"floor" smallint, area_m2 numeric(9, 2), "use" varchar(16)) ON COMMIT DROP'
             )
         _copy_rooms(path, errors, batch, "places_room_in")
+        # The first pass may have stopped at the database's unique violation before seeing every
+        # row: this pass is the complete check (a code twice in the file also ends up here).
+        _room_duplicates(batch, errors)
         if errors:
-            raise AssertionError("a file that passed once cannot fail on the second pass")
+            report.rows = batch.rows
+            raise _Rejected
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM places_room_in s JOIN places_room r ON r.code = s.code")
             report.updated = cursor.fetchone()[0]
@@ -673,23 +859,71 @@ def _rooms_postgresql(path: Path, report: ImportReport, errors: _Errors) -> None
         report.created = batch.rows - report.updated
 
 
+def _line_count(path: Path) -> int:
+    """The number of line breaks in the file: at least its number of data rows (the header has one).
+
+    CSV ends a record at LF, CR or CR LF; a CR LF split across two chunks is counted twice, which only
+    makes the bound looser.
+    """
+    count = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(16 << 20):
+            count += chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
+    return count
+
+
+@dataclass
+class _IdBlock:
+    """Room ids reserved for one import: ``next`` … ``last``, handed out in file order."""
+
+    next: int
+    last: int
+
+    def take(self, count: int) -> int:
+        """The first of ``count`` consecutive ids; raises _NotPlain when the block is too small."""
+        first = self.next
+        if first + count - 1 > self.last:
+            raise _NotPlain("more rows than reserved ids")
+        self.next += count
+        return first
+
+
+def _reserve_room_ids(count: int) -> _IdBlock | None:
+    """Take ``count`` ids from the room id sequence in two statements instead of one per row.
+
+    The caller holds a lock that keeps every other insert into the room table waiting, and only such
+    inserts draw from this sequence, so no one can take an id between the two statements. Ids a
+    failed import reserved are simply skipped, as with any rolled-back insert.
+    """
+    if count < 1:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence('places_room', 'id')")
+        sequence = cursor.fetchone()[0]
+        cursor.execute("SELECT nextval(%s::regclass)", [sequence])
+        first = int(cursor.fetchone()[0])
+        cursor.execute("SELECT setval(%s::regclass, %s)", [sequence, first + count - 1])
+    return _IdBlock(first, first + count - 1)
+
+
 class _NotPlain(Exception):
     """The file needs the checked path (quoting, odd columns, a bad or unknown value)."""
 
 
 _PLAIN_HEADER = re.compile(rb"(?:\xef\xbb\xbf)?code,room_no,floor,area_m2,use\r?\n")
-_ID_WIDTH = 12  # building ids are sent zero-padded, so every line grows by the same 13 bytes
+# Room and building ids are sent zero-padded, so every line grows by the same 2 × 13 bytes.
+_ID_WIDTH = 12
 
 
-def _copy_plain_rooms(path: Path) -> int:
+def _copy_plain_rooms(path: Path, ids: _IdBlock) -> int:
     """COPY a plain rooms file into the room table, resolving buildings on the way; return the rows.
 
     A plain file is one as generated or exported: the exact header, no quotes, every line starting
     with a 25-digit code. Such a file is handled in large chunks with numpy — codes checked, buildings
-    looked up and their ids prefixed to each line — and PostgreSQL parses the CSV itself; the
-    table's NOT NULL and CHECK constraints check floor, area, room number and use. Anything else
-    (quotes, Chinese labels, an unknown building, a bad value) raises _NotPlain or a database error,
-    and the checked path takes over with row-by-row Chinese errors.
+    looked up, each line prefixed with its new room id and its building id — and PostgreSQL parses
+    the CSV itself; the table's NOT NULL and CHECK constraints check floor, area, room number and
+    use. Anything else (quotes, Chinese labels, an unknown building, a bad value) raises _NotPlain or
+    a database error, and the checked path takes over with row-by-row Chinese errors.
     """
     import numpy as np
     from psycopg.copy import QueuedLibpqWriter
@@ -697,8 +931,8 @@ def _copy_plain_rooms(path: Path) -> int:
     pairs = sorted((int(code), pk) for code, pk in _building_ids().items())
     building_codes = np.array([c for c, _ in pairs], dtype=np.uint64)
     building_ids = np.array([pk for _, pk in pairs], dtype=np.int64)
-    if len(pairs) == 0 or building_ids.max() >= 10**_ID_WIDTH:
-        raise _NotPlain("buildings")
+    if len(pairs) == 0 or building_ids.max() >= 10**_ID_WIDTH or ids.last >= 10**_ID_WIDTH:
+        raise _NotPlain("ids")
     rows = 0
     with path.open("rb") as fh:
         if not _PLAIN_HEADER.fullmatch(fh.readline()):
@@ -706,7 +940,8 @@ def _copy_plain_rooms(path: Path) -> int:
         with (
             connection.cursor() as cursor,
             cursor.cursor.copy(
-                'COPY places_room (building_id, code, room_no, "floor", area_m2, "use") FROM STDIN (FORMAT csv)',
+                'COPY places_room (id, building_id, code, room_no, "floor", area_m2, "use") '
+                "FROM STDIN (FORMAT csv)",
                 # A writer thread sends while the next chunk is prepared, so numpy and the server overlap.
                 writer=QueuedLibpqWriter(cursor.cursor),
             ) as copy,
@@ -717,17 +952,17 @@ def _copy_plain_rooms(path: Path) -> int:
                 cut = data.rfind(b"\n") + 1
                 data, rest = data[:cut], data[cut:]
                 if data:
-                    out, count = _plain_chunk(data, building_codes, building_ids)
+                    out, count = _plain_chunk(data, building_codes, building_ids, ids)
                     copy.write(out)
                     rows += count
             if rest.strip():
-                out, count = _plain_chunk(rest + b"\n", building_codes, building_ids)
+                out, count = _plain_chunk(rest + b"\n", building_codes, building_ids, ids)
                 copy.write(out)
                 rows += count
     return rows
 
 
-def _plain_chunk(data: bytes, building_codes: Any, building_ids: Any) -> tuple[bytes, int]:
+def _plain_chunk(data: bytes, building_codes: Any, building_ids: Any, ids: _IdBlock) -> tuple[bytes, int]:
     import numpy as np
 
     arr = np.frombuffer(data, dtype=np.uint8)
@@ -750,17 +985,25 @@ def _plain_chunk(data: bytes, building_codes: Any, building_ids: Any) -> tuple[b
     index[index >= len(building_codes)] = 0
     if (building_codes[index] != building).any():
         raise _NotPlain("building")
-    ids = building_ids[index]
-    n, width = len(ends), _ID_WIDTH + 1
-    prefix = np.empty((n, width), dtype=np.uint8)
-    for k in range(_ID_WIDTH):
-        prefix[:, _ID_WIDTH - 1 - k] = (ids // 10**k) % 10 + 48
-    prefix[:, _ID_WIDTH] = ord(",")
+    n = len(ends)
+    first = ids.take(n)
+    prefix = np.empty((n, 2 * (_ID_WIDTH + 1)), dtype=np.uint8)
+    _digits_into(prefix[:, :_ID_WIDTH], np.arange(first, first + n, dtype=np.int64))
+    _digits_into(prefix[:, _ID_WIDTH + 1 : -1], building_ids[index])
+    prefix[:, _ID_WIDTH] = prefix[:, -1] = ord(",")
+    width = prefix.shape[1]
     out = np.empty(len(arr) + width * n, dtype=np.uint8)
     shift = np.repeat(np.arange(1, n + 1) * width, ends - starts + 1)
     out[np.arange(len(arr)) + shift] = arr
     out[(starts + width * np.arange(n))[:, None] + np.arange(width)] = prefix
     return out.tobytes(), n
+
+
+def _digits_into(target: Any, numbers: Any) -> None:
+    """Write ``numbers`` as zero-padded ASCII digits into the columns of ``target`` (one row each)."""
+    width = target.shape[1]
+    for k in range(width):
+        target[:, width - 1 - k] = (numbers // 10**k) % 10 + 48
 
 
 def _powers(count: int) -> Any:
@@ -769,12 +1012,10 @@ def _powers(count: int) -> Any:
     return np.array([10 ** (count - 1 - i) for i in range(count)], dtype=np.uint64)
 
 
-def _restore_room_indexes(restore: list[str], bulk: bool) -> None:
+def _restore_room_indexes(restore: list[str]) -> None:
     with connection.cursor() as cursor:
         for statement in restore:
             cursor.execute(statement)
-        if bulk:
-            cursor.execute("ANALYZE places_room")
 
 
 def psycopg_integrity_error() -> type[Exception]:
@@ -790,37 +1031,55 @@ def _fewer_rooms_than(rows: int) -> bool:
         return int(cursor.fetchone()[0]) < rows
 
 
-def _drop_room_indexes() -> list[str]:
-    """Drop the room table's foreign keys and secondary indexes; return the statements that restore
-    them exactly as the migrations made them (same names, same definitions).
+def _drop_room_indexes(fresh: bool) -> list[str]:
+    """Drop the room table's foreign key and secondary indexes; return the statements that restore
+    them exactly as the migrations made them (same names, same definitions), with ANALYZE.
+
+    ``fresh`` (the room table is empty) also drops the primary key and the foreign keys of the tables
+    that point at rooms: with no room there can be no row pointing at one, and every key is added
+    back — and so checked again — before the transaction commits. Indexes are then built once, in
+    sorted order, instead of being updated row by row.
     """
-    restore: list[str] = []
     with connection.cursor() as cursor:
         # Rows written earlier in this transaction leave deferred key checks queued on the table, and
         # ALTER TABLE refuses to run over them: run them now (the caller's keys stay deferred after).
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        kinds = ["f", "u", "p"] if fresh else ["f", "u"]
         cursor.execute(
-            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = 'places_room'::regclass AND contype IN ('f', 'u') ORDER BY contype DESC"
+            "SELECT conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = 'places_room'::regclass AND contype = ANY(%s) ORDER BY conname",
+            [kinds],
         )
         constraints = cursor.fetchall()
+        referencing: list[tuple[str, str, str]] = []
+        if fresh:
+            cursor.execute(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE confrelid = 'places_room'::regclass AND conrelid <> 'places_room'::regclass "
+                "AND contype = 'f' ORDER BY 1, 2"
+            )
+            referencing = cursor.fetchall()
         cursor.execute(
             "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
             "WHERE i.indrelid = 'places_room'::regclass AND NOT i.indisprimary "
             "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)"
         )
         indexes = cursor.fetchall()
-        for name, _definition in constraints:
+        for table, name, _definition in referencing:
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        for name, _kind, _definition in constraints:
             cursor.execute(f'ALTER TABLE places_room DROP CONSTRAINT "{name}"')
         for name, _definition in indexes:
             cursor.execute(f"DROP INDEX {name}")
-    # Unique constraints first (they also catch codes already present), then plain indexes, then keys.
-    restore += [f'ALTER TABLE places_room ADD CONSTRAINT "{n}" {d}' for n, d in constraints if "UNIQUE" in d]
-    restore += [d for _n, d in indexes]
-    restore += [
-        f'ALTER TABLE places_room ADD CONSTRAINT "{n}" {d}' for n, d in constraints if "UNIQUE" not in d
-    ]
+
+    def add(kind: str) -> list[str]:
+        return [f'ALTER TABLE places_room ADD CONSTRAINT "{n}" {d}' for n, k, d in constraints if k == kind]
+
+    # The primary key, then unique constraints (they also catch codes already present), then plain
+    # indexes; statistics before the foreign keys, so the queries that check them are planned well.
+    restore = add("p") + add("u") + [d for _n, d in indexes] + ["ANALYZE places_room"] + add("f")
+    restore += [f'ALTER TABLE {t} ADD CONSTRAINT "{n}" {d}' for t, n, d in referencing]
     return restore
 
 
@@ -845,26 +1104,37 @@ def _building_ids() -> dict[str, int]:
     return dict(Building.objects.values_list("code", "id").iterator(20_000))
 
 
-def _copy_rooms(path: Path, errors: _Errors, batch: _RoomBatch, table: str) -> None:
-    """Stream the validated rows of ``path`` into ``table`` through COPY (text format)."""
+def _copy_rooms(
+    path: Path, errors: _Errors, batch: _RoomBatch, table: str, ids: _IdBlock | None = None
+) -> None:
+    """Stream the validated rows of ``path`` into ``table`` through COPY (text format).
+
+    With ``ids`` each row gets the next id of that block; otherwise the table's default gives one.
+    """
     buildings = _building_ids()  # before the COPY starts: the connection is busy until it ends
+    next_id = ids.next if ids is not None else 0
+    columns = 'code, building_id, room_no, "floor", area_m2, "use"'
     with connection.cursor() as cursor:
         raw = cursor.cursor
-        with raw.copy(
-            f'COPY {table} (code, building_id, room_no, "floor", area_m2, "use") FROM STDIN'
-        ) as copy:
+        with raw.copy(f"COPY {table} ({'id, ' if ids else ''}{columns}) FROM STDIN") as copy:
             lines: list[str] = []
             flush = _copy_line_writer(copy)
             for code, building_id, room_no, floor, area, use in _validated_rooms(
                 path, errors, batch, buildings
             ):
-                lines.append(
-                    f"{code}\t{building_id}\t{_copy_text(room_no)}\t{floor}\t{area or NULL}\t{use}\n"
-                )
+                line = f"{code}\t{building_id}\t{_copy_text(room_no)}\t{floor}\t{area or NULL}\t{use}\n"
+                if ids is not None:
+                    line = f"{next_id}\t{line}"
+                    next_id += 1
+                lines.append(line)
                 if len(lines) >= 20_000:
                     flush(lines)
             if lines and not errors:
                 flush(lines)
+    if ids is not None:
+        if next_id - 1 > ids.last:
+            raise AssertionError("a file cannot hold more rows than line breaks")
+        ids.next = next_id
 
 
 IMPORTERS = {

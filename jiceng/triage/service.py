@@ -4,11 +4,14 @@
 confidence), the units responsible for them, sensitive flags with reasons, likely duplicates, and
 whether the best type is confident enough to dispatch itself.
 
-The model is a file, ``settings.JICENG_TRIAGE_MODEL`` (default ``VAR_DIR/triage/model.npz``): the
-catalogue model written by ``build_default_model`` (at demo/migrate time, or on first use through a
-registered catalogue provider) or one trained on real history with ``jiceng triage train --out``.
-It is loaded once per process and reloaded when the file changes, so retraining needs no restart.
-A file rather than a database row keeps it outside transactions and lets every worker memory-map
+The model is a file. The first that exists of: ``settings.JICENG_TRIAGE_MODEL``,
+``VAR_DIR/triage/model.npz`` (written by ``jiceng triage train --out`` or ``build --out``), and the
+default model shipped in ``jiceng/triage/data/default_model.npz`` (built from the shipped event
+catalogue with ``jiceng triage build --from-catalogue --out jiceng/triage/data/default_model.npz``).
+When the shipped model does not cover the installed catalogue (a catalogue was imported or edited),
+a catalogue model is built once from the registered catalogue provider into ``model_path()``.
+The model is loaded once per process and reloaded when the file changes, so retraining needs no
+restart. A file rather than a database row keeps it outside transactions and lets every worker read
 the same bytes.
 """
 
@@ -25,7 +28,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from jiceng.triage.catalogue import as_entry, build_model
+from jiceng.triage.catalogue import PER_TYPE, as_entry, build_model
 from jiceng.triage.classifier import TextModel
 from jiceng.triage.duplicates import DEFAULT_MAX_KM, DEFAULT_WINDOW, find_duplicates
 from jiceng.triage.sensitive import Flag, detect
@@ -80,12 +83,30 @@ _lock = threading.Lock()
 _loaded: dict[str, Any] = {"key": None, "model": None}
 # (user, since) -> messages (``hot.Message`` or dicts of its fields) the user may see
 MessageProvider = Callable[[Any, datetime | None], Iterable[Any]]
-_providers: dict[str, Any] = {"catalogue": None, "duplicates": None, "messages": None}
+_providers: dict[str, Any] = {
+    "catalogue": None,
+    "default_catalogue": None,
+    "duplicates": None,
+    "messages": None,
+}
+SHIPPED_MODEL = Path(__file__).resolve().parent / "data" / "default_model.npz"
+REBUILD_HINT = "jiceng triage build --from-catalogue --out jiceng/triage/data/default_model.npz"
 
 
-def register_catalogue_provider(provider: CatalogueProvider | None) -> None:
-    """Let triage build the default model on first use from the catalogue the provider returns."""
+def register_catalogue_provider(
+    provider: CatalogueProvider | None, default: CatalogueProvider | None = None
+) -> None:
+    """``provider`` returns the installed catalogue (entries, see ``catalogue.as_entry``): triage builds
+    a model from it when no model file covers it. ``default`` returns the catalogue the project ships,
+    from which ``jiceng triage build --from-catalogue`` builds the shipped model."""
     _providers["catalogue"] = provider
+    _providers["default_catalogue"] = default
+
+
+def catalogue_entries(default: bool = False) -> list[Any] | None:
+    """The registered (installed, or with ``default`` the shipped) catalogue, or None."""
+    provider = _providers["default_catalogue" if default else "catalogue"]
+    return None if provider is None else list(provider())
 
 
 def register_duplicate_provider(provider: DuplicateProvider | None) -> None:
@@ -104,12 +125,19 @@ def recent_messages(user: Any, since: datetime | None = None) -> list[Any]:
 
 
 def model_path() -> Path:
+    """Where a built or trained model is written (and looked for first)."""
     configured = getattr(settings, "JICENG_TRIAGE_MODEL", "")
     return Path(configured) if configured else Path(settings.VAR_DIR) / "triage" / "model.npz"
 
 
+def model_candidates() -> list[Path]:
+    """The model files in the order they are looked for."""
+    paths = [model_path(), Path(settings.VAR_DIR) / "triage" / "model.npz", SHIPPED_MODEL]
+    return list(dict.fromkeys(paths))
+
+
 def build_default_model(
-    entries: Iterable[Any], out: Path | str | None = None, actor: Any = None, per_type: int = 80
+    entries: Iterable[Any], out: Path | str | None = None, actor: Any = None, per_type: int = PER_TYPE
 ) -> Path:
     """Train the catalogue model from ``(code, name, category, description, keywords)`` entries and
     write it to ``out`` (default ``model_path()``). Returns the path."""
@@ -132,24 +160,50 @@ def _forget() -> None:
         _loaded["model"] = None
 
 
-def current_model() -> TextModel | None:
-    path = model_path()
+def _build_from_provider() -> Path | None:
+    provider = _providers["catalogue"]
+    if provider is None:
+        return None
+    entries = list(provider())
+    if len({as_entry(e).code for e in entries}) < 2:
+        return None
+    logger.info("building the catalogue model from %d event types", len(entries))
+    return build_default_model(entries, model_path())
+
+
+def _covers_catalogue(model: TextModel) -> bool:
+    """Whether the shipped model knows exactly the installed catalogue's types (when one is registered)."""
+    provider = _providers["catalogue"]
+    if provider is None:
+        return True
     try:
-        stat = path.stat()
-    except FileNotFoundError:
-        provider = _providers["catalogue"]
-        if provider is None:
+        codes = {as_entry(e).code for e in provider()}
+    except Exception:  # noqa: BLE001 — no catalogue table yet (before migrate): keep the shipped model
+        logger.debug("catalogue not readable", exc_info=True)
+        return True
+    return not codes or codes == set(model.classes)
+
+
+def current_model() -> TextModel | None:
+    path = next((p for p in model_candidates() if p.exists()), None)
+    if path is None:
+        path = _build_from_provider()
+        if path is None:
             return None
-        entries = list(provider())
-        if len({as_entry(e).code for e in entries}) < 2:
-            return None
-        build_default_model(entries, path)
-        stat = path.stat()
+    stat = path.stat()
     key = (str(path), stat.st_mtime_ns, stat.st_size)
     with _lock:
         if _loaded["key"] == key:
             return _loaded["model"]
     model = TextModel.load(path)
+    if path == SHIPPED_MODEL and not _covers_catalogue(model):
+        # Checked once per process (the key is cached below): the catalogue was imported or edited
+        # after the shipped model was built, so build one for it.
+        built = _build_from_provider()
+        if built is not None:
+            path, model = built, TextModel.load(built)
+            stat = path.stat()
+            key = (str(path), stat.st_mtime_ns, stat.st_size)
     with _lock:
         _loaded["key"], _loaded["model"] = key, model
     return model

@@ -72,6 +72,14 @@ def test_lookup_by_id_number_lists_the_persons_rooms(world: World, resident: str
     assert [r["code"] for r in body["rooms"]] == [world.rooms["haiyu1"].code]
 
 
+def test_a_grid_lookup_counts_each_buildings_rooms_and_current_occupants(world: World, resident: str) -> None:
+    body = api(world.people["grid_worker"]).get(URL, {"code": world.grids["haiyu1"].code}).json()
+    haiyu1 = world.buildings["haiyu1"]
+    row = next(b for b in body["buildings"] if b["code"] == haiyu1.code)
+    assert (row["rooms_count"], row["occupants"]) == (haiyu1.rooms.count(), 1)
+    assert body["buildings_total"] == len(body["buildings"])
+
+
 def test_a_building_lookup_lays_rooms_out_floor_by_floor(world: World, resident: str) -> None:
     body = api(world.people["grid_worker"]).get(URL, {"code": world.buildings["haiyu1"].code}).json()
     assert body["floors"][0]["rooms"][0] == {

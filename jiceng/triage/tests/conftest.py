@@ -41,21 +41,28 @@ def model_file(tmp_path: Path, settings: Any, catalogue_model: TextModel) -> Ite
     """The catalogue model saved where the service looks for it; providers reset afterwards."""
     path = catalogue_model.save(tmp_path / "model.npz")
     settings.JICENG_TRIAGE_MODEL = str(path)
+    saved = dict(service._providers)
+    for name in service._providers:
+        service._providers[name] = None
     service._forget()
     yield path
     service._forget()
-    service.register_catalogue_provider(None)
-    service.register_duplicate_provider(None)
-    service.register_message_provider(None)
+    service._providers.update(saved)
 
 
 @pytest.fixture
-def no_model(tmp_path: Path, settings: Any) -> Iterator[Path]:
+def no_model(tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """No model file anywhere: not configured, not in VAR_DIR, none shipped; no providers."""
     path = tmp_path / "absent" / "model.npz"
     settings.JICENG_TRIAGE_MODEL = str(path)
+    settings.VAR_DIR = tmp_path / "var"
+    monkeypatch.setattr(service, "SHIPPED_MODEL", tmp_path / "shipped" / "default_model.npz")
+    saved = dict(service._providers)
+    for name in service._providers:
+        service._providers[name] = None
     service._forget()
     yield path
     service._forget()
-    service.register_catalogue_provider(None)
+    service._providers.update(saved)
     service.register_duplicate_provider(None)
     service.register_message_provider(None)

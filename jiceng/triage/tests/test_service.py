@@ -68,3 +68,29 @@ def test_duplicates_come_from_the_registered_provider(model_file: Path) -> None:
     )
     result = suggest("幸福路小区门口的垃圾桶满了，发臭", {"lng": 113.901, "lat": 22.551})
     assert [case_id for case_id, _ in result.duplicates] == [7]
+
+
+def test_the_shipped_model_is_used_when_no_other_model_exists(
+    no_model: Path, monkeypatch, catalogue_model
+) -> None:  # type: ignore[no-untyped-def]
+    shipped = catalogue_model.save(no_model.parent.parent / "shipped.npz")
+    monkeypatch.setattr(service, "SHIPPED_MODEL", shipped)
+    service._forget()
+    assert suggest("自来水停了一整天").types[0][0] == "CS10"
+    assert not no_model.exists()
+
+
+def test_a_catalogue_the_shipped_model_does_not_cover_gets_its_own_model(  # type: ignore[no-untyped-def]
+    no_model: Path, monkeypatch, catalogue_model
+) -> None:
+    # given a shipped model of ten types and an installed catalogue of four of them
+    shipped = catalogue_model.save(no_model.parent.parent / "shipped.npz")
+    monkeypatch.setattr(service, "SHIPPED_MODEL", shipped)
+    installed = catalogue()[:4]
+    service.register_catalogue_provider(lambda: installed)
+    service._forget()
+    # when triage first loads a model
+    model = service.current_model()
+    # then it built one for the installed catalogue where built models go
+    assert model is not None and set(model.classes) == {e.code for e in installed}
+    assert no_model.exists()

@@ -62,10 +62,19 @@ class Command(BaseCommand):
         p.add_argument("--json", action="store_true")
 
         p = sub.add_parser(
-            "build", help="从事项目录 CSV（code,name,category,description,keywords）生成默认模型"
+            "build",
+            help="生成事项目录分拨模型：--from-catalogue 用项目自带目录，--from-db 用已导入的目录，"
+            "--data 用目录 CSV（code,name,category,description,keywords[,unit]）",
         )
-        p.add_argument("--data", type=Path, required=True)
-        p.add_argument("--out", type=Path, default=None)
+        source = p.add_mutually_exclusive_group(required=True)
+        source.add_argument(
+            "--from-catalogue", action="store_true", help="项目自带的事项目录（随发布的默认模型由此生成）"
+        )
+        source.add_argument("--from-db", action="store_true", help="数据库中启用的事项目录")
+        source.add_argument("--data", type=Path, default=None)
+        p.add_argument(
+            "--out", type=Path, default=None, help="默认写到 JICENG_TRIAGE_MODEL 或 VAR_DIR/triage/model.npz"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         getattr(self, "do_" + options["action"])(options)
@@ -228,19 +237,34 @@ class Command(BaseCommand):
 
     # build -----------------------------------------------------------------------------------------
     def do_build(self, o: dict[str, Any]) -> None:
-        from jiceng.triage.service import build_default_model
+        from jiceng.triage.service import build_default_model, catalogue_entries
 
-        rows = _rows(o["data"], ["code", "name"])
-        entries = [
-            (
-                r["code"],
-                r["name"],
-                r.get("category", ""),
-                r.get("description", ""),
-                r.get("keywords", ""),
-                r.get("unit", ""),
-            )
-            for r in rows
-        ]
-        path = build_default_model(entries, o["out"])
-        self.stdout.write(f"已从 {len(entries)} 个事项生成默认分拨模型 → {path}")
+        entries: list[Any] | None
+        if o["data"] is not None:
+            rows = _rows(o["data"], ["code", "name"])
+            entries = [
+                (
+                    r["code"],
+                    r["name"],
+                    r.get("category", ""),
+                    r.get("description", ""),
+                    r.get("keywords", ""),
+                    r.get("unit", ""),
+                )
+                for r in rows
+            ]
+        else:
+            entries = catalogue_entries(default=o["from_catalogue"])
+            if entries is None:
+                raise CommandError(
+                    "没有可用的事项目录：请安装事件工单应用（jiceng.cases），或用 --data 指定目录 CSV。"
+                )
+        started = time.perf_counter()
+        try:
+            path = build_default_model(entries, o["out"])
+        except ValueError as exc:
+            raise CommandError(str(exc))
+        self.stdout.write(
+            f"已从 {len(entries)} 个事项生成分拨模型 → {path}"
+            f"（用时 {time.perf_counter() - started:.1f} 秒，{path.stat().st_size / 1e6:.1f} MB）"
+        )
