@@ -11,10 +11,12 @@ two-event hash-chained trail and cached deadlines that all lie ahead. Then, in t
 - a raw insert of the same rows (one case + one event in one transaction) — the ceiling; goal: actions
   ≥ 25 % of raw;
 - the SLA sweep (what ``jiceng sla run`` does each interval) over the open cases, goal < 2 s per
-  pass: an idle pass (nothing due), then a pass at the moment 0.1 % of the open cases have reached
-  their warning moment, then one at the moment 1 % have (the 0.9 % that came due since the previous
-  pass are marked) — every due case claimed by compare-and-set, marked with a hash-chained event and
-  an outbox row; the chains of the marked cases are verified afterwards.
+  pass: an idle pass (nothing due), then passes at the next three moments when cases come due. The
+  open cases mix four time limits (2, 5, 15 and 30 working days) in proportion to how long each stays
+  open, registered over six weeks; working-day limits count whole days, so every case of one type
+  registered on one day comes due at the same moment and a pass meets them as one burst. Every due
+  case is claimed by compare-and-set and marked with a hash-chained event and an outbox row; the
+  chains of the marked cases are verified afterwards.
 """
 
 from __future__ import annotations
@@ -47,7 +49,10 @@ def prepare(existing: int) -> dict[str, Any]:
     call_command("migrate", interactive=False, verbosity=0)
     world = build_world()
     grids = list(world.grids.values())
-    event_type = EventType.objects.get(code="SR01")
+    # Open cases by time limit, in proportion to how long each kind stays open (arrivals × duration):
+    # quick (2 working days), routine (5), long (15), statutory (30).
+    mix = [("SR01", 3), ("WJ01", 4), ("MD01", 2), ("MD08", 1)]
+    types = {code: EventType.objects.get(code=code) for code, _w in mix}
     unit = world.units["xinan_chengguan"]
     cal = sla.calendar()
     now = timezone.now().replace(second=0, microsecond=0)
@@ -76,27 +81,33 @@ def prepare(existing: int) -> dict[str, Any]:
     event_columns = [f.column for f in CaseEvent._meta.concrete_fields if f.column != "id"]
     clocks_of: dict[int, Any] = {}  # minutes ago -> clocks (deadlines only depend on the moments)
 
-    def clocks(minutes: int) -> Any:
-        if minutes not in clocks_of:
+    def clocks(key: tuple[str, int]) -> Any:
+        if key not in clocks_of:
+            code, minutes = key
             registered = now - dt.timedelta(minutes=minutes)
             steps = [
                 sla.Step("submit", registered, Status.REGISTERED, {"channel": "hotline"}),
                 sla.Step("accept", registered + dt.timedelta(minutes=30), Status.IN_PROGRESS, {}),
             ]
-            clocks_of[minutes] = (registered, sla.compute(event_type, Status.IN_PROGRESS, steps, cal, now))
-        return clocks_of[minutes]
+            clocks_of[key] = (registered, sla.compute(types[code], Status.IN_PROGRESS, steps, cal, now))
+        return clocks_of[key]
 
-    # Registered in working hours (so each minute starts its own clock and the deadlines spread
-    # instead of piling up at the start of a working day) within the last five days, accepted 30
-    # minutes later, and with every deadline still ahead.
+    # Registered in working hours over the last six weeks (every 10 minutes), accepted 30 minutes
+    # later, with the warning still ahead (so the trail needs no marks yet). Working-day limits count
+    # whole days, so the cases of one type registered on one day share their warning moment: the
+    # sweep meets them as one burst, as it would at close of business.
     tz = getattr(cal, "tz", None) or timezone.get_current_timezone()
-    moments = []
-    for minutes in range(60, 5 * 24 * 60):
-        local = (now - dt.timedelta(minutes=minutes)).astimezone(tz)
-        if local.weekday() < 5 and 9 * 60 <= local.hour * 60 + local.minute < 16 * 60 + 30:
-            nxt = clocks(minutes)[1].next_check_at
-            if nxt is not None and nxt > now:
-                moments.append(minutes)
+    choices: list[tuple[str, int]] = []
+    for code, weight in mix:
+        fitting = []
+        for minutes in range(60, 42 * 24 * 60, 10):
+            local = (now - dt.timedelta(minutes=minutes)).astimezone(tz)
+            if local.weekday() < 5 and 9 * 60 <= local.hour * 60 + local.minute < 16 * 60 + 30:
+                c = clocks((code, minutes))[1]
+                if c.next_check_at is not None and c.next_check_at > now and c.next_check_at == c.warn_at:
+                    fitting.append((code, minutes))
+        # Each type gets its share of the cases whatever the number of its fitting moments.
+        choices += fitting * (weight * 10_000 // max(len(fitting), 1) or 1)
     next_id = 1 + (Case.objects.order_by("-pk").values_list("pk", flat=True).first() or 0)
     started = time.perf_counter()
     batch = 20_000
@@ -108,7 +119,8 @@ def prepare(existing: int) -> dict[str, Any]:
         for i in range(size):
             pk = next_id + made + i
             grid = grids[pk % len(grids)]
-            registered, c = clocks(rng.choice(moments))
+            key = rng.choice(choices)
+            registered, c = clocks(key)
             accepted = registered + dt.timedelta(minutes=30)
             assert c.next_check_at is not None and c.next_check_at > now
             data = {"channel": "hotline"}
@@ -122,7 +134,7 @@ def prepare(existing: int) -> dict[str, Any]:
             )  # fmt: skip
             row = list(base)
             row[at["id"]] = pk
-            row[at["event_type_id"]] = event_type.pk
+            row[at["event_type_id"]] = types[key[0]].pk
             row[at["grid_id"]] = grid.pk
             row[at["grid_code"]] = grid.code
             row[at["community_code"]] = grid.code[:12]
@@ -281,9 +293,9 @@ def intake(n: int) -> dict[str, Any]:
     return out
 
 
-def sweep(dues: list[int]) -> dict[str, Any]:
-    """An idle pass now, then passes at the later moments when ``dues[i]`` cases (cumulative) have
-    come due: each pass marks the cases whose warning moment passed since the previous one."""
+def sweep(passes: int) -> dict[str, Any]:
+    """An idle pass now, then one pass at each of the next ``passes`` moments when open cases come
+    due: each marks every case whose warning (or deadline) moment is that one."""
     from django.utils import timezone
 
     from jiceng.cases import sla, trail
@@ -298,17 +310,27 @@ def sweep(dues: list[int]) -> dict[str, Any]:
         "idle_claimed": idle.claimed,
         "passes": [],
     }
-    for due in dues:
+    moment = now
+    for _ in range(passes):
         moment = (
-            Case.objects.filter(next_check_at__isnull=False)
+            Case.objects.filter(next_check_at__gt=moment)
             .order_by("next_check_at")
-            .values_list("next_check_at", flat=True)[due - 1]
+            .values_list("next_check_at", flat=True)
+            .first()
         )
+        if moment is None:
+            break
         started = time.perf_counter()
         report = sla.sweep(now=moment, cal=cal)
         seconds = time.perf_counter() - started
         out["passes"].append(
-            {"s": seconds, "claimed": report.claimed, "warnings": report.warnings, "overdue": report.overdue}
+            {
+                "s": seconds,
+                "at": timezone.localtime(moment).strftime("%m-%d %H:%M"),
+                "claimed": report.claimed,
+                "warnings": report.warnings,
+                "overdue": report.overdue,
+            }
         )
     marked = list(Case.objects.filter(warned=True).values_list("pk", flat=True)[:2000])
     out["verify_breaks"] = len(list(trail.verify(Case.objects.filter(pk__in=marked))))
@@ -318,15 +340,11 @@ def sweep(dues: list[int]) -> dict[str, Any]:
 
 def run(ctx: Context) -> None:
     existing = QUICK_EXISTING if ctx.quick else FULL_EXISTING
-    # Passes at the first moments when at least 0.1 % and then 1 % of the open cases (cumulative)
-    # have come due. Limits counted in working days end at close of business, so in practice a whole
-    # day's worth of cases comes due at once: the rows give the number actually marked.
-    dues = [max(1, existing // 1000), max(2, existing // 100)]
     n = 100 if ctx.quick else INTAKE
     for label, url in (("SQLite", ctx.sqlite_url("cases")), ("PostgreSQL", ctx.pg_url)):
         prepared = ctx.in_django(url, "bench.bench_cases:prepare", existing, timeout=7200)
         note = f"{prepared['existing']:,} 件存量工单（批量写入 {prepared['seconds']} s）"
-        swept = ctx.in_django(url, "bench.bench_cases:sweep", dues, timeout=3600)
+        swept = ctx.in_django(url, "bench.bench_cases:sweep", 3, timeout=3600)
         ctx.row(
             "cases",
             f"SLA sweep idle pass ({label})",
@@ -338,12 +356,12 @@ def run(ctx: Context) -> None:
         for p in swept["passes"]:
             ctx.row(
                 "cases",
-                f"SLA sweep pass, {p['claimed']:,} due ({label})",
+                f"SLA sweep pass at {p['at']}, {p['claimed']:,} due ({label})",
                 p["s"],
                 "s",
                 goal="< 2 s",
                 note=(
-                    f"{p['claimed'] / swept['open']:.2%} 到期；预警 {p['warnings']}，超期 {p['overdue']}；"
+                    f"{p['claimed'] / max(p['s'], 1e-9):,.0f} 件/秒；预警 {p['warnings']}，超期 {p['overdue']}；"
                     f"链校验断点 {swept['verify_breaks']}"
                 ),
             )

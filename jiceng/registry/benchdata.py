@@ -43,10 +43,10 @@ def load(people: int) -> dict[str, Any]:
             unique.append(p)
     persons = unique
     divisions: list[tuple[str, str, str, str | None]] = [("440306", "宝安区", Level.DISTRICT, None)]
-    for s_code, s_name, communities in synth.STREETS:
+    for s_code, s_name, _communities in synth.STREETS:
         divisions.append((f"440306{s_code}", s_name, Level.STREET, "440306"))
-        for c, c_name in enumerate(communities):
-            divisions.append((f"440306{s_code}{c + 1:03d}", c_name, Level.COMMUNITY, f"440306{s_code}"))
+    for c_code, _street, c_name in synth.district_communities(int(people / 1.5)):
+        divisions.append((c_code, c_name, Level.COMMUNITY, c_code[:9]))
     ids: dict[str, int] = {}
     for n, (code, name, level, parent) in enumerate(divisions, start=1):
         ids[code] = n

@@ -161,21 +161,46 @@ def make_phone(rng: random.Random) -> str:
     return rng.choice(PHONE_PREFIXES) + f"{rng.randint(0, 99_999_999):08d}"
 
 
-def address_library(rooms_wanted: int, seed: int = 7) -> list[BuildingSpec]:
-    """Buildings and rooms of a synthetic district, about ``rooms_wanted`` rooms in all."""
-    rng = random.Random(seed)
-    buildings: list[BuildingSpec] = []
-    communities = [
+# Bao'an's proportions: about 29,000 rooms per community and 900 rooms per grid (3.6 M rooms, about
+# 124 communities, about 4,000 grids). Small libraries keep the named communities and four grids each.
+ROOMS_PER_COMMUNITY = 29_000
+ROOMS_PER_GRID = 900
+
+
+def district_communities(rooms_wanted: int) -> list[tuple[str, str, str]]:
+    """``(code, street name, community name)``: the named communities, then numbered ones spread over
+    the streets until there are enough for ``rooms_wanted`` rooms at Bao'an's proportions."""
+    out = [
         (f"440306{s_code}{c + 1:03d}", s_name, c_name)
         for s_code, s_name, cs in STREETS
         for c, c_name in enumerate(cs)
     ]
+    wanted = -(-rooms_wanted // ROOMS_PER_COMMUNITY)
+    extra = 0
+    while len(out) < wanted:
+        s_code, s_name, cs = STREETS[extra % len(STREETS)]
+        n = len(cs) + 1 + extra // len(STREETS)
+        out.append((f"440306{s_code}{n:03d}", s_name, f"第{n}社区"))
+        extra += 1
+    return out
+
+
+def grids_per_community(rooms_wanted: int, communities: int) -> int:
+    return max(4, min(99, -(-rooms_wanted // (communities * ROOMS_PER_GRID))))
+
+
+def address_library(rooms_wanted: int, seed: int = 7) -> list[BuildingSpec]:
+    """Buildings and rooms of a synthetic district, about ``rooms_wanted`` rooms in all."""
+    rng = random.Random(seed)
+    buildings: list[BuildingSpec] = []
+    communities = [(code, street, name) for code, street, name in district_communities(rooms_wanted)]
+    per_community = grids_per_community(rooms_wanted, len(communities))
     seq: dict[str, int] = defaultdict(int)
     used: set[str] = set()
     total = 0
     while total < rooms_wanted:
         community_code, street, community = rng.choice(communities)
-        grid = community_code + f"{rng.randint(1, 4):02d}"
+        grid = community_code + f"{rng.randint(1, per_community):02d}"
         seq[grid] += 1
         code = grid + f"{seq[grid]:05d}"
         if rng.random() < 0.3:

@@ -32,6 +32,12 @@ class Command(BaseCommand):
         width = max((len(login.username) for login in logins), default=8)
         for login in logins:
             self.stdout.write(f"  {login.username:<{width}}  {login.password}  {login.role}  {login.where}")
+        from jiceng.core.calendar import alert_message, calendar_alert
+
+        missing = calendar_alert()
+        if missing:
+            # Deadlines that reach a year without a calendar stay open ("待定") until it is entered.
+            self.stdout.write(self.style.WARNING(alert_message(missing)))
         if options["no_serve"]:
             return
         call_command("collectstatic", interactive=False, verbosity=0)
