@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from jiceng.cases import actions, evaluation, lifecycle, queries, routing, triage_port
@@ -333,10 +334,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 SUPERVISION_LISTS: dict[str, tuple[str, Callable[[Any], QuerySet[Case]]]] = {
-    "overdue": ("超期", lambda user: queries.overdue_cases(user)),
-    "escalated": ("已升级", queries.escalated_cases),
-    "supervised": ("督办中", queries.supervised_cases),
-    "sensitive": ("敏感诉求", lambda user: queries.open_cases(user).filter(sensitive=True)),
+    "overdue": (gettext_noop("超期"), lambda user: queries.overdue_cases(user)),
+    "escalated": (gettext_noop("已升级"), queries.escalated_cases),
+    "supervised": (gettext_noop("督办中"), queries.supervised_cases),
+    "sensitive": (gettext_noop("敏感诉求"), lambda user: queries.open_cases(user).filter(sensitive=True)),
 }
 
 

@@ -20,6 +20,7 @@ from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jiceng.cases.evaluation import UnitEvaluation
 from jiceng.cases.models import OPEN_STATUSES, Case, Category, Channel, EventType, Status
@@ -56,12 +57,12 @@ from jiceng.places.models import Building, Division, Grid, Level
 # from their own lists.
 SCREEN_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.DISPATCHER, Role.COMMUNITY_STAFF, Role.ADMIN)
 PERIODS = {
-    "today": _("今日"),
-    "7d": _("近7天"),
-    "30d": _("近30天"),
-    "month": _("本月"),
-    "quarter": _("本季度"),
-    "year": _("本年"),
+    "today": gettext_lazy("今日"),
+    "7d": gettext_lazy("近7天"),
+    "30d": gettext_lazy("近30天"),
+    "month": gettext_lazy("本月"),
+    "quarter": gettext_lazy("本季度"),
+    "year": gettext_lazy("本年"),
 }
 COMMUNITY_LENGTH = 12
 # Set to False to read only the fine tables (the tests compare both ways).
@@ -386,10 +387,10 @@ def _live(f: Filters) -> Any:
 
 
 METRICS = {
-    "open": (_("在办工单"), Q()),
-    "overdue": (_("超期工单"), Q(overdue=True)),
-    "alarms": (_("物联告警"), Q(channel=Channel.SENSOR)),
-    "sensitive": (_("敏感诉求"), Q(sensitive=True)),
+    "open": (gettext_lazy("在办工单"), Q()),
+    "overdue": (gettext_lazy("超期工单"), Q(overdue=True)),
+    "alarms": (gettext_lazy("物联告警"), Q(channel=Channel.SENSOR)),
+    "sensitive": (gettext_lazy("敏感诉求"), Q(sensitive=True)),
 }
 
 
@@ -408,7 +409,7 @@ def children(division: Division) -> list[tuple[str, str, str]]:
 def map_values(f: Filters, metric: str = "open") -> dict[str, Any]:
     if metric not in METRICS:
         raise BadFilter(_("未知的地图指标“%(m)s”。") % {"m": metric})
-    label, condition = METRICS[metric]
+    label, condition = str(METRICS[metric][0]), METRICS[metric][1]
     visible = [
         (code, name, kind)
         for code, name, kind in children(f.division)
@@ -753,13 +754,13 @@ def grid_cases(user: Any, f: Filters, grid_code: str, limit: int = 50) -> dict[s
 
 # -- the safety-building index ------------------------------------------------------------------------
 
-COMPONENTS: dict[str, tuple[str, float]] = {
-    "on_time": (_("按时办结率"), 30.0),
-    "satisfaction": (_("群众满意率"), 25.0),
-    "no_overdue": (_("未超期率"), 20.0),
-    "closure": (_("结案率"), 10.0),
-    "no_sensitive": (_("非敏感诉求占比"), 10.0),
-    "no_escalation": (_("未升级率"), 5.0),
+COMPONENTS: dict[str, tuple[Any, float]] = {
+    "on_time": (gettext_lazy("按时办结率"), 30.0),
+    "satisfaction": (gettext_lazy("群众满意率"), 25.0),
+    "no_overdue": (gettext_lazy("未超期率"), 20.0),
+    "closure": (gettext_lazy("结案率"), 10.0),
+    "no_sensitive": (gettext_lazy("非敏感诉求占比"), 10.0),
+    "no_escalation": (gettext_lazy("未升级率"), 5.0),
 }
 
 
