@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import secrets
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -86,8 +87,10 @@ from jiceng.lib.identity import validate_phone
 from jiceng.org.models import Membership, Role, Unit
 from jiceng.org.scopes import forget_scope, scope_for
 from jiceng.places.models import Division, Grid, Level, Room
+from jiceng.registry.models import Occupancy, Person
 
 User = get_user_model()
+logger = logging.getLogger(__name__)
 
 # Roles that run the portal for the communities their unit covers.
 PORTAL_STAFF_ROLES = (Role.COMMUNITY_STAFF, Role.LEADER, Role.ADMIN)
@@ -373,30 +376,131 @@ def access_profile(staff: Any, profile_id: int) -> ResidentProfile:
     return profile
 
 
+@dataclass
+class Candidate:
+    """A registry person staff may link a pending resident to, and why they are suggested."""
+
+    person: Person
+    same_room: bool = False
+    same_phone: bool = False
+    rooms: list[Room] = field(default_factory=list)
+
+
+def _occupancies_in_reach(staff: Any, community: Division) -> QuerySet[Occupancy]:
+    """Current occupancies of rooms both in the resident's community and in the staff member's scope:
+    the only people a confirmation may show or link."""
+    scope = scope_for(staff)
+    return Occupancy.objects.filter(
+        scope.q("room__code"), ended_on=None, room__code__startswith=community.code
+    )
+
+
+def residency_candidates(staff: Any, profile_id: int) -> tuple[ResidentProfile, list[Candidate]]:
+    """The resident, and the registry people staff may link them to: the current occupants of the
+    resident's room and the people whose phones include the resident's phone, within scope."""
+    profile = access_profile(staff, profile_id)
+    reach = _occupancies_in_reach(staff, profile.community)
+    found: dict[int, Candidate] = {}
+    if profile.room_id is not None:
+        for person in Person.objects.filter(
+            pk__in=reach.filter(room_id=profile.room_id).values("person_id")
+        ).order_by("pk"):
+            found[person.pk] = Candidate(person, same_room=True)
+    phone = profile.user.phone
+    if phone:
+        for person in Person.objects.filter(
+            pk__in=reach.values("person_id"), phones__icontains=phone
+        ).order_by("pk"):
+            if phone in (person.phones or []):
+                found.setdefault(person.pk, Candidate(person)).same_phone = True
+    rooms: dict[int, list[Room]] = {}
+    for occupancy in (
+        reach.filter(person_id__in=list(found)).select_related("room__building").order_by("room__code")
+    ):
+        rooms.setdefault(occupancy.person_id, []).append(occupancy.room)
+    for pk, candidate in found.items():
+        candidate.rooms = rooms.get(pk, [])
+    ordered = sorted(found.values(), key=lambda c: (not c.same_room, not c.same_phone, c.person.pk))
+    return profile, ordered
+
+
+def _person_choice(value: Any) -> int | None:
+    """A person id from a form or an API call; blank means no person."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise CommunityError(_("所选实有人口无效。"))
+    if isinstance(value, int):
+        if not 0 < value < 2**63:
+            raise CommunityError(_("所选实有人口无效。"))
+        return value
+    text = str(value).strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        raise CommunityError(_("所选实有人口无效。"))
+    return int(text)
+
+
+def _person_for(
+    staff: Any, profile: ResidentProfile, person_id: int, room: Room | None
+) -> tuple[Person, Room]:
+    """The registry person staff chose, checked: a current occupant of a room in the resident's
+    community and the staff member's scope (anyone else is "not found", exactly like a missing id),
+    living in the resident's room when one is set. Returns the person and the room to record."""
+    reach = _occupancies_in_reach(staff, profile.community).filter(person_id=person_id)
+    occupied = list(reach.select_related("room").order_by("room__code"))
+    person = Person.objects.filter(pk=person_id).first() if occupied else None
+    if person is None:
+        raise Missing(_("未找到该实有人口。"))
+    if room is not None:
+        if not any(o.room_id == room.pk for o in occupied):
+            raise CommunityError(
+                _("所选人员未登记居住在房屋“%(code)s”，请核对房屋编码，或不关联实有人口。")
+                % {"code": room.code}
+            )
+        return person, room
+    rooms = {o.room_id: o.room for o in occupied}
+    if len(rooms) > 1:
+        raise CommunityError(_("所选人员登记居住在多处房屋，请先填写居民所住的房屋编码。"))
+    return person, next(iter(rooms.values()))
+
+
 def check_confirm_residency(
     staff: Any,
     profile_id: int,
     approve: bool = True,
     room_code: str = "",
-    person_ref: str = "",
+    person_id: int | str | None = None,
     note: str = "",
 ) -> ResidentProfile:
+    """Confirm (or refuse) a resident's residency, optionally linking the account to a registry
+    person (实有人口). The person must be a current occupant within the staff member's scope and, when
+    a room is set, of that room; with no room set, the person's room is recorded. Nothing changes when
+    any check fails."""
+    chosen = _person_choice(person_id)
     with transaction.atomic():
         profile = access_profile(staff, profile_id)
         profile = ResidentProfile.objects.select_for_update().get(pk=profile.pk)
         room = _room_in(profile.community, room_code) if room_code else profile.room
+        person = None
+        if chosen is not None:
+            person, room = _person_for(staff, profile, chosen, room)
         profile.status = ResidencyStatus.CONFIRMED if approve else ResidencyStatus.REJECTED
         profile.room = room
-        profile.person_ref = person_ref.strip() or profile.person_ref
+        profile.person = person
         profile.status_note = note.strip()
         profile.confirmed_by = staff
         profile.confirmed_at = timezone.now()
         profile.save()
+        detail = note.strip()
+        if person is not None:
+            detail = f"{detail} [实有人口 #{person.pk}]".strip()
         _audit(
             staff,
             "confirm_residency" if approve else "reject_residency",
             profile,
-            note,
+            detail,
             profile.community,
             on_behalf_of=profile.user,
         )
@@ -534,8 +638,109 @@ def check_submit_request(
                     at=now,
                     title=_("当前时段无人值班，已转社区工作站"),
                 )
+            _notify_secretary(request, secretary, now)
         _act(who, "submit_request", request, text[:80], community)
     return request
+
+
+def short_title(text: str, length: int = 20) -> str:
+    """A request's short title: its first line, cut to ``length`` characters."""
+    first = next((line.strip() for line in (text or "").splitlines() if line.strip()), "")
+    return first if len(first) <= length else first[: length - 1] + "…"
+
+
+def request_staff_path(request: PortalRequest) -> str:
+    """Where staff answer the request: the community's request list, at the request."""
+    from django.urls import reverse
+
+    return f"{reverse('community:staff_requests')}?c={request.community.code}#request-{request.pk}"
+
+
+def workstation_staff(community: Division) -> list[Any]:
+    """Who answers 找书记 in an uncovered hour: the active community staff and leaders of the
+    community's workstation (the unit whose roster has the gap)."""
+    unit = community_unit(community)
+    if unit is None:
+        return []
+    memberships = (
+        Membership.objects.filter(
+            unit=unit,
+            is_active=True,
+            user__is_active=True,
+            role__in=[Role.COMMUNITY_STAFF, Role.LEADER],
+        )
+        .select_related("user")
+        .order_by("user_id")
+    )
+    people: dict[int, Any] = {}
+    for membership in memberships:
+        people.setdefault(membership.user_id, membership.user)
+    return list(people.values())
+
+
+def _notify_secretary(request: PortalRequest, secretary: Any, now: dt.datetime) -> None:
+    """Tell the on-duty secretary (or, in an uncovered hour, the workstation's staff) by SMS. Called
+    inside the submitting transaction: a missing phone is recorded with the request at once; the
+    messages go out only after the commit, and a failing gateway never loses the request."""
+    title = short_title(request.text)
+    path = request_staff_path(request)
+    if secretary is not None:
+        recipients = [secretary]
+        text = _("【i社区码上办】找书记：%(c)s居民诉求“%(t)s”，请您及时处理。%(path)s") % {
+            "c": request.community.name,
+            "t": title,
+            "path": path,
+        }
+        no_phone = _("值班书记未登记手机号，未能发送短信通知")
+    else:
+        recipients = workstation_staff(request.community)
+        text = _(
+            "【i社区码上办】找书记（当前无人值班）：%(c)s居民诉求“%(t)s”，请社区工作站及时处理。%(path)s"
+        ) % {
+            "c": request.community.name,
+            "t": title,
+            "path": path,
+        }
+        no_phone = _("社区工作站无人登记手机号，未能发送短信通知")
+    phones = list(dict.fromkeys(user.phone for user in recipients if getattr(user, "phone", "")))
+    if not phones:
+        RequestEvent.objects.create(request=request, at=now, title=no_phone)
+        return
+    request_id = request.pk
+    transaction.on_commit(lambda: send_request_notice(request_id, phones, text))
+
+
+def send_request_notice(request_id: int, phones: Sequence[str], text: str) -> int:
+    """Send one SMS to each phone; return how many went out. Runs after the commit: any failure of
+    the SMS backend is logged and recorded on the request as "通知发送失败", never raised."""
+    sent = 0
+    failed = 0
+    try:
+        backend = get_backend()
+    except Exception:
+        logger.exception("SMS backend unavailable for portal request %s", request_id)
+        backend = None
+    for phone in phones:
+        if backend is None:
+            failed += 1
+            continue
+        try:
+            backend.send(phone, text)
+        except Exception:
+            logger.exception("SMS notice for portal request %s failed", request_id)
+            failed += 1
+        else:
+            sent += 1
+    if failed:
+        try:
+            RequestEvent.objects.create(
+                request_id=request_id,
+                title=_("通知发送失败"),
+                note=_("%(n)d 条短信通知未能发出，请电话联系。") % {"n": failed},
+            )
+        except Exception:
+            logger.exception("could not record the failed SMS notice of portal request %s", request_id)
+    return sent
 
 
 def my_requests(user: Any) -> QuerySet[PortalRequest]:

@@ -8,7 +8,7 @@ class ResidentProfileAdmin(admin.ModelAdmin):
     list_display = ["user", "community", "status", "is_volunteer", "is_elderly", "created_at"]
     list_filter = ["status", "community"]
     search_fields = ["user__display_name", "user__phone"]
-    raw_id_fields = ["user", "room", "confirmed_by"]
+    raw_id_fields = ["user", "room", "person", "confirmed_by"]
 
 
 @admin.register(m.ServiceResource)

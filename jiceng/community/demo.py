@@ -25,6 +25,7 @@ from jiceng.community.models import (
 from jiceng.core.plugins import DemoLogin
 from jiceng.org.models import Membership, Role, User
 from jiceng.places.models import Division, Level, Room
+from jiceng.registry.models import Occupancy
 
 PASSWORD = "jiceng2026"  # noqa: S105 — the demo's published shared password
 
@@ -92,7 +93,7 @@ def _resident(username: str, name: str, community: Division, password_hash: str,
         user=user, unit=None, role=Role.RESIDENT, defaults={"division": community}
     )
     room = Room.objects.filter(code__startswith=community.code).order_by("code").first()
-    ResidentProfile.objects.get_or_create(
+    profile, _created = ResidentProfile.objects.get_or_create(
         user=user,
         defaults={
             "community": community,
@@ -102,7 +103,27 @@ def _resident(username: str, name: str, community: Division, password_hash: str,
             "is_volunteer": volunteer,
         },
     )
+    _link_to_registry(profile)
     return user
+
+
+def _link_to_registry(profile: ResidentProfile) -> None:
+    """Link a confirmed demo resident to a registry person living in their community (and move them
+    to that person's room), when the registry demo has loaded people there and none is linked yet."""
+    if profile.person_id is not None or profile.status != ResidencyStatus.CONFIRMED:
+        return
+    taken = ResidentProfile.objects.exclude(person=None).values("person_id")
+    occupancy = (
+        Occupancy.objects.filter(ended_on=None, room__code__startswith=profile.community.code)
+        .exclude(person_id__in=taken)
+        .select_related("person", "room")
+        .order_by("room__code", "person_id")
+        .first()
+    )
+    if occupancy is None:
+        return
+    ResidentProfile.objects.filter(pk=profile.pk).update(person=occupancy.person, room=occupancy.room)
+    profile.person, profile.room = occupancy.person, occupancy.room
 
 
 def _community_content(community: Division, staff: User, residents: list[User]) -> None:

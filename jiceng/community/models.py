@@ -45,8 +45,15 @@ class ResidentProfile(models.Model):
     room = models.ForeignKey(
         Room, verbose_name=_("居住房屋"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # The registry's person id once staff link the account to the real-population record.
-    person_ref = models.CharField(_("实有人口编号"), max_length=64, blank=True)
+    # The registry's real-population record (实有人口) staff linked the account to when confirming it.
+    person = models.ForeignKey(
+        "registry.Person",
+        verbose_name=_("实有人口"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     status = models.CharField(
         _("居住核实"), max_length=16, choices=ResidencyStatus.choices, default=ResidencyStatus.PENDING
     )

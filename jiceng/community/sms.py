@@ -1,4 +1,4 @@
-"""Sending SMS verification codes through a pluggable backend.
+"""Sending SMS (verification codes, 找书记 notices to the on-duty secretary) through a pluggable backend.
 
 ``JICENG_SMS_BACKEND`` names the class (dotted path); the default console backend writes each message
 to the log and keeps it in ``ConsoleSmsBackend.outbox`` so development and tests can read the code.
@@ -39,6 +39,12 @@ class ConsoleSmsBackend(SmsBackend):
             del self.outbox[:-200]
         logger.warning("SMS to %s: %s", phone, text)
         print(f"[SMS] {phone}: {text}", file=sys.stderr)  # noqa: T201 — the console backend's job
+
+    @classmethod
+    def sent_to(cls, phone: str) -> list[SmsMessage]:
+        """Every message in the outbox for ``phone``, oldest first."""
+        with cls._lock:
+            return [message for message in cls.outbox if message.phone == phone]
 
     @classmethod
     def last_to(cls, phone: str) -> SmsMessage | None:

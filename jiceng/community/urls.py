@@ -37,6 +37,7 @@ urlpatterns = [
     path("projects/<int:pk>/report/", views.observer_report, name="observer_report"),
     path("staff/", views.staff_home, name="staff"),
     path("staff/residents/", views.staff_residents, name="staff_residents"),
+    path("staff/residents/<int:pk>/", views.staff_resident, name="staff_resident"),
     path("staff/assist/start/", views.assist_start, name="assist_start"),
     path("staff/assist/stop/", views.assist_stop, name="assist_stop"),
     path("staff/requests/", views.staff_requests, name="staff_requests"),

@@ -58,6 +58,7 @@ from jiceng.community.models import (
 from jiceng.community.qr import qr_svg
 from jiceng.community.reports import survey_results, survey_xlsx
 from jiceng.core.exceptions import JicengError
+from jiceng.org.privacy import reveal_many
 from jiceng.places.models import Division, Grid, Level
 
 ASSIST_KEY = "community_assisting"
@@ -704,7 +705,7 @@ def staff_residents(request: HttpRequest, community: Division) -> HttpResponse:
                 _int(request.POST.get("profile")),
                 approve=request.POST.get("approve") == "1",
                 room_code=request.POST.get("room_code", ""),
-                person_ref=request.POST.get("person_ref", ""),
+                person_id=request.POST.get("person") or None,
                 note=request.POST.get("note", ""),
             )
             messages.success(request, _("已处理。"))
@@ -729,6 +730,68 @@ def staff_residents(request: HttpRequest, community: Division) -> HttpResponse:
         request,
         "community/staff/residents.html",
         _sctx(request, pending=pending, confirmed=confirmed, acts=acts, q=q),
+    )
+
+
+def _candidate_rows(request: HttpRequest, candidates: list[actions.Candidate]) -> list[dict[str, Any]]:
+    """Candidates as the page shows them: personal fields masked unless the role may see them (and
+    then each shown person is logged), rooms by code."""
+    shown = reveal_many(
+        request,
+        "person",
+        [
+            (
+                c.person.pk,
+                {
+                    "name": c.person.name,
+                    "id_number": c.person.id_number,
+                    "phone": c.person.phones[0] if c.person.phones else "",
+                },
+            )
+            for c in candidates
+        ],
+        purpose="residency_confirm",
+    )
+    return [
+        {
+            "id": c.person.pk,
+            **values,
+            "same_room": c.same_room,
+            "same_phone": c.same_phone,
+            "rooms": [room.code for room in c.rooms],
+        }
+        for c, values in zip(candidates, shown, strict=True)
+    ]
+
+
+@staff_required
+def staff_resident(request: HttpRequest, community: Division, pk: int) -> HttpResponse:
+    """Confirm one resident: the registry people they may be (occupants of their room, people with
+    their phone, within the staff member's scope), masked per role; pick one or none, then confirm
+    or refuse."""
+    try:
+        profile, candidates = actions.residency_candidates(request.user, pk)
+    except Missing as exc:
+        return render(request, "community/missing.html", {"message": exc.message}, status=404)
+    if request.method == "POST":
+        try:
+            actions.check_confirm_residency(
+                request.user,
+                profile.pk,
+                approve=request.POST.get("approve") == "1",
+                room_code=request.POST.get("room_code", ""),
+                person_id=request.POST.get("person") or None,
+                note=request.POST.get("note", ""),
+            )
+        except JicengError as exc:
+            messages.error(request, exc.message)
+            return redirect(f"{reverse('community:staff_resident', args=[profile.pk])}?c={community.code}")
+        messages.success(request, _("已处理。"))
+        return redirect(f"{reverse('community:staff_residents')}?c={profile.community.code}")
+    return render(
+        request,
+        "community/staff/resident.html",
+        _sctx(request, profile=profile, candidates=_candidate_rows(request, candidates)),
     )
 
 
