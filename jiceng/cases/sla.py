@@ -531,44 +531,33 @@ def _claim_and_mark(marks: list[_Mark], now: datetime) -> set[int]:
     from django.db import connection
 
     ops = connection.ops
-    pg = connection.vendor == "postgresql"
     table = ops.quote_name(Case._meta.db_table)
-    cast = (
-        (
-            "::bigint",
-            "::integer",
-            "::varchar",
-            "::integer",
-            "::boolean",
-            "::boolean",
-            "::boolean",
-            "::timestamptz",
+    columns = "id, version, head, length, warned, overdue, resident_overdue, next_check_at"
+    rows = [
+        (m.pk, m.version, m.head, m.length, m.warned, m.overdue, m.resident_overdue, m.next_check_at)
+        for m in marks
+    ]
+    if connection.vendor == "postgresql":
+        # One array per column: eight parameters however many cases, instead of eight per case.
+        types = ("bigint", "integer", "varchar", "integer", "boolean", "boolean", "boolean", "timestamptz")
+        source = "unnest(" + ", ".join(f"%s::{t}[]" for t in types) + f") AS v({columns})"
+        # The SET clause's %s (updated_at) comes before the arrays in the statement.
+        params: list[Any] = [ops.adapt_datetimefield_value(timezone.now())]
+        params += [list(column) for column in zip(*rows, strict=True)]
+        prefix = ""
+    else:
+        source = "v"
+        prefix = (
+            f"WITH v({columns}) AS (VALUES {', '.join(['(%s, %s, %s, %s, %s, %s, %s, %s)'] * len(rows))}) "
         )
-        if pg
-        else ("",) * 8
-    )
-    row_sql = "(" + ", ".join(f"%s{c}" for c in cast) + ")"
-    params: list[Any] = []
-    for m in marks:
-        params += [
-            m.pk,
-            m.version,
-            m.head,
-            m.length,
-            m.warned,
-            m.overdue,
-            m.resident_overdue,
-            ops.adapt_datetimefield_value(m.next_check_at),
-        ]
+        params = [value for row in rows for value in row[:7] + (ops.adapt_datetimefield_value(row[7]),)]
+        params.append(ops.adapt_datetimefield_value(timezone.now()))
     sql = (
-        f"WITH v(id, version, head, length, warned, overdue, resident_overdue, next_check_at) AS "
-        f"(VALUES {', '.join([row_sql] * len(marks))}) "
-        f"UPDATE {table} SET version = v.version + 1, trail_head = v.head, trail_length = v.length, "
+        f"{prefix}UPDATE {table} SET version = v.version + 1, trail_head = v.head, trail_length = v.length, "
         "warned = v.warned, overdue = v.overdue, resident_overdue = v.resident_overdue, "
         "next_check_at = v.next_check_at, sla_note = '', updated_at = %s "
-        f"FROM v WHERE {table}.id = v.id AND {table}.version = v.version RETURNING {table}.id"
+        f"FROM {source} WHERE {table}.id = v.id AND {table}.version = v.version RETURNING {table}.id"
     )
-    params.append(ops.adapt_datetimefield_value(timezone.now()))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         won = {row[0] for row in cursor.fetchall()}
