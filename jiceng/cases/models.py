@@ -180,6 +180,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # case_type (event_type, registered_at) serves lookups by type
     )
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.REGISTERED)
     priority = models.SmallIntegerField(_("优先级"), choices=Priority.choices, default=Priority.NORMAL)
@@ -205,6 +206,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="reported_cases",
+        db_index=False,  # case_reporter (reporter, registered_at) serves it
     )
     reporter_name = models.CharField(_("联系人"), max_length=64, blank=True)
     reporter_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
@@ -219,8 +221,16 @@ class Case(models.Model):
     desk_unit = models.ForeignKey(
         Unit, verbose_name=_("分拨台"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Every index is written on every case update: the composite indexes that start with a foreign
+    # key stand in for that key's own index.
     lead_unit = models.ForeignKey(
-        Unit, verbose_name=_("主办单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Unit,
+        verbose_name=_("主办单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # case_lead (lead_unit, status)
     )
     first_responder = models.BooleanField(_("首问负责"), default=False)
     escalated = models.BooleanField(_("已升级"), default=False)
