@@ -23,6 +23,7 @@ Framework-free: ``jiceng link`` feeds it records from the database, the benchmar
 from __future__ import annotations
 
 import math
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -281,7 +282,9 @@ def _keys(r: Record) -> list[str]:
     keys: list[str] = []
     idn = r.id_number
     if len(idn) == 18:
-        keys += ["a" + idn[:12], "b" + idn[6:], "c" + idn[:6] + idn[12:]]
+        # Each key survives a typo in the part it leaves out. The region + birth date key also takes
+        # the name's first letter: alone it puts everyone born on one day in one county together.
+        keys += ["a" + idn[:12] + r.pinyin[:1], "b" + idn[6:], "c" + idn[:6] + idn[12:]]
     elif idn:
         keys.append("i" + idn)
     if r.phone:
@@ -356,45 +359,68 @@ def candidate_pairs(records: Sequence[Record], max_block: int) -> set[int]:
     return pairs
 
 
-_WORK: tuple[Sequence[Record], Model, list[int]] | None = None
+@dataclass
+class _Scored:
+    """What scoring a run of pairs leaves: each record's best score, the pairs to merge, the pairs
+    to review and the ID-number conflicts. Built in the workers, so the parent never walks every
+    pair again."""
+
+    best: array[float]
+    merge: list[tuple[float, int, int]]
+    review: list[tuple[int, int, float]]
+    conflicts: list[tuple[int, int]]
 
 
-def _score_chunk(bounds: tuple[int, int]) -> tuple[list[float], bytes]:
+_WORK: tuple[Sequence[Record], Model, list[int], Thresholds] | None = None
+
+
+def _score_chunk(bounds: tuple[int, int]) -> _Scored:
     assert _WORK is not None
-    records, model, pairs = _WORK
+    records, model, pairs, t = _WORK
     n = len(records)
-    scores: list[float] = []
-    levels = bytearray()
+    best = array("d", [-99.0]) * n
+    merge: list[tuple[float, int, int]] = []
+    review: list[tuple[int, int, float]] = []
+    conflicts: list[tuple[int, int]] = []
     score = model.score
+    threshold, low, high = t.merge, t.review_low, t.review_high
     for code in pairs[bounds[0] : bounds[1]]:
         a, b = divmod(code, n)
-        s, level, _c = score(records[a], records[b])
-        scores.append(s)
-        levels.append(level)
-    return scores, bytes(levels)
+        ra, rb = records[a], records[b]
+        s, level, _c = score(ra, rb)
+        if s > best[a]:
+            best[a] = s
+        if s > best[b]:
+            best[b] = s
+        if s >= threshold:
+            merge.append((s, a, b))
+        if level == 0 and ra.id_valid and ra.id_number == rb.id_number:
+            conflicts.append((a, b))  # two people claiming one ID number
+        elif low <= s < high:
+            review.append((a, b, s))
+    return _Scored(best, merge, review, conflicts)
 
 
-def score_pairs(
-    records: Sequence[Record], model: Model, pairs: list[int], workers: int
-) -> tuple[list[float], bytes]:
-    """Score every pair; in ``workers`` forked processes when there are many (the model is read-only)."""
+def score_pairs(records: Sequence[Record], model: Model, pairs: list[int], t: Thresholds) -> _Scored:
+    """Score every pair; in ``t.workers`` forked processes when there are many (the model is read-only)."""
     global _WORK
-    _WORK = (records, model, pairs)
+    _WORK = (records, model, pairs, t)
     try:
-        if workers <= 1 or len(pairs) < 200_000:
+        if t.workers <= 1 or len(pairs) < 200_000:
             return _score_chunk((0, len(pairs)))
         import multiprocessing
 
-        step = -(-len(pairs) // workers)
+        step = -(-len(pairs) // t.workers)
         chunks = [(i, min(i + step, len(pairs))) for i in range(0, len(pairs), step)]
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with multiprocessing.get_context("fork").Pool(t.workers) as pool:
             parts = pool.map(_score_chunk, chunks)
-        scores: list[float] = []
-        levels = b""
-        for part_scores, part_levels in parts:
-            scores.extend(part_scores)
-            levels += part_levels
-        return scores, levels
+        out = parts[0]
+        for part in parts[1:]:
+            out.best = array("d", map(max, out.best, part.best))
+            out.merge += part.merge
+            out.review += part.review
+            out.conflicts += part.conflicts
+        return out
     finally:
         _WORK = None
 
@@ -405,24 +431,11 @@ def link(records: Sequence[Record], thresholds: Thresholds | None = None) -> Res
     prepare(records)
     model = Model(records)
     pairs = list(candidate_pairs(records, t.max_block))
-    n = len(records)
-    scores, levels = score_pairs(records, model, pairs, t.workers)
-    scored: list[tuple[float, int, int]] = []
-    review: list[tuple[int, int, float]] = []
-    conflicts: list[tuple[int, int]] = []
-    best = [-99.0] * n
-    for code, s, level in zip(pairs, scores, levels, strict=True):
-        a, b = divmod(code, n)
-        if s > best[a]:
-            best[a] = s
-        if s > best[b]:
-            best[b] = s
-        if s >= t.merge:
-            scored.append((s, a, b))
-        if level == 0 and records[a].id_valid and records[a].id_number == records[b].id_number:
-            conflicts.append((a, b))  # two people claiming one ID number
-        elif t.review_low <= s < t.review_high:
-            review.append((a, b, s))
+    scored_pairs = score_pairs(records, model, pairs, t)
+    best = scored_pairs.best.tolist()
+    scored = scored_pairs.merge
+    review = scored_pairs.review
+    conflicts = scored_pairs.conflicts
     scored.sort(reverse=True)
     clusters = _Clusters(records)
     for _s, a, b in scored:
