@@ -17,6 +17,14 @@ CHROMIUM = os.environ.get("JICENG_CHROMIUM", "/usr/bin/chromium")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_sensitive_rules() -> None:
+    """A test's rolled-back rule edits send no signal: every test reads the rules table afresh."""
+    from jiceng.triage.sensitive import forget_lexicon
+
+    forget_lexicon()
+
+
 @pytest.fixture
 def world(db: Any) -> World:
     restore_reference_data()

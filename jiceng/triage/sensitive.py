@@ -102,15 +102,30 @@ def default_lexicon() -> Lexicon:
 
 _lock = threading.Lock()
 _cached: tuple[Any, Lexicon] | None = None
+_checked_at = 0.0  # monotonic time of the last look at the rules table
+RECHECK_SECONDS = 2.0
+
+
+def forget_lexicon(*_args: Any, **_kwargs: Any) -> None:
+    """Make the next ``current_lexicon`` look at the table (connected to rule saves and deletes)."""
+    global _checked_at
+    _checked_at = 0.0
 
 
 def current_lexicon() -> Lexicon:
     """The rules in the database (as edited in the admin), or the shipped defaults when there are none.
 
     The compiled lexicon is cached and rebuilt when any rule changes (the newest ``updated_at`` and the
-    row count are the cache key), so an admin edit takes effect on the next request.
+    row count are the cache key). The key is read at most every ``RECHECK_SECONDS`` (intake calls this
+    for every case); an edit in this process takes effect at once, in other server processes within
+    that interval.
     """
-    global _cached
+    global _cached, _checked_at
+    import time
+
+    now = time.monotonic()
+    if _cached is not None and now - _checked_at < RECHECK_SECONDS:
+        return _cached[1]
     try:
         from django.db.models import Count, Max
 
@@ -121,9 +136,12 @@ def current_lexicon() -> Lexicon:
     except Exception:  # noqa: BLE001 — no database (a script, a bare CLI run): the shipped rules
         return _default_cached()
     if not key[0]:
+        with _lock:
+            _cached = None
         return _default_cached()
     with _lock:
         if _cached is not None and _cached[0] == key:
+            _checked_at = now
             return _cached[1]
     rows = list(SensitiveRule.objects.filter(enabled=True).order_by("id"))
     lexicon = Lexicon(
@@ -133,6 +151,7 @@ def current_lexicon() -> Lexicon:
     )
     with _lock:
         _cached = (key, lexicon)
+        _checked_at = now
     return lexicon
 
 
