@@ -25,6 +25,22 @@ def _fresh_sensitive_rules() -> None:
     forget_lexicon()
 
 
+@pytest.fixture(autouse=True)
+def _reference_data(request: pytest.FixtureRequest) -> None:
+    """Tests on the database find the rows the data migrations load (unit kinds, calendar, catalogue)
+    even when a transactional test that ran before them in the same worker flushed every table."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
+    if marker is not None:
+        transactional = transactional or bool(
+            marker.kwargs.get("transaction") or (marker.args and marker.args[0])
+        )
+    if transactional or ("db" not in request.fixturenames and marker is None):
+        return
+    request.getfixturevalue("db")
+    restore_reference_data()
+
+
 @pytest.fixture
 def world(db: Any) -> World:
     restore_reference_data()

@@ -105,7 +105,7 @@ SCREENS = [
     ("admin", {"division": "440306001001"}),
     ("admin", {"division": "440306002", "period": "quarter"}),
     ("leader", {"division": "440306"}),  # narrowed to the leader's street
-    ("admin", {"division": "440306", "category": "1"}),
+    ("admin", {"division": "440306", "category": "SR"}),
 ]
 
 
