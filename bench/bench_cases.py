@@ -44,6 +44,7 @@ def prepare(existing: int) -> dict[str, Any]:
 
     from jiceng.cases import sla, trail
     from jiceng.cases.models import Case, CaseEvent, EventType, Status
+    from jiceng.core.bulk import insert_rows
     from jiceng.testing import build_world
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -159,24 +160,9 @@ def prepare(existing: int) -> dict[str, Any]:
                 [pk, 2, db_time(accepted), "accept", Status.DISPATCHED, Status.IN_PROGRESS, None, unit.pk,
                  "", "{}", h1, h2]
             )  # fmt: skip
-        with transaction.atomic(), connection.cursor() as cursor:
-            if pg:
-                raw = cursor.cursor
-                with raw.copy(f"COPY cases_case ({', '.join(columns)}) FROM STDIN") as copy:
-                    for row in case_rows:
-                        copy.write_row(row)
-                with raw.copy(f"COPY cases_caseevent ({', '.join(event_columns)}) FROM STDIN") as copy:
-                    for row in event_rows:
-                        copy.write_row(row)
-            else:
-                marks = ", ".join(["%s"] * len(columns))
-                cursor.executemany(
-                    f"INSERT INTO cases_case ({', '.join(columns)}) VALUES ({marks})", case_rows
-                )
-                marks = ", ".join(["%s"] * len(event_columns))
-                cursor.executemany(
-                    f"INSERT INTO cases_caseevent ({', '.join(event_columns)}) VALUES ({marks})", event_rows
-                )
+        with transaction.atomic():
+            insert_rows("cases_case", columns, case_rows)
+            insert_rows("cases_caseevent", event_columns, event_rows)
         made += size
     with connection.cursor() as cursor:
         if pg:

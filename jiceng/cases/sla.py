@@ -595,10 +595,12 @@ def _mark_in_bulk(marks: list[_Mark], now: datetime, report: SweepReport) -> Non
 def _insert_rows(
     table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]], json_at: int, times_at: tuple[int, ...]
 ) -> None:
-    """Insert plain rows: ``COPY`` on PostgreSQL, one prepared ``executemany`` elsewhere."""
+    """Insert plain rows, their JSON column encoded and (for SQLite) their datetimes adapted."""
     import json
 
     from django.db import connection
+
+    from jiceng.core.bulk import insert_rows
 
     if not rows:
         return
@@ -612,15 +614,7 @@ def _insert_rows(
             for i in times_at:
                 values[i] = ops.adapt_datetimefield_value(values[i])
         prepared.append(values)
-    names = ", ".join(ops.quote_name(c) for c in columns)
-    with connection.cursor() as cursor:
-        if pg:
-            with cursor.cursor.copy(f"COPY {ops.quote_name(table)} ({names}) FROM STDIN") as copy:
-                for values in prepared:
-                    copy.write_row(values)
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {ops.quote_name(table)} ({names}) VALUES ({marks})", prepared)
+    insert_rows(table, columns, prepared)
 
 
 def sweep(

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import connection
 
+from jiceng.core.bulk import insert_rows
 from jiceng.places.models import Level
 from jiceng.registry import synth
 
@@ -17,11 +18,7 @@ from jiceng.registry import synth
 def _copy(table: str, columns: list[str], rows: Any) -> None:
     if connection.vendor != "postgresql":
         raise RuntimeError("the lookup benchmark loads data with PostgreSQL COPY")
-    with connection.cursor() as cursor:
-        raw = cursor.cursor
-        with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+    insert_rows(table, columns, rows)
 
 
 def load(people: int) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -121,8 +122,6 @@ def current_lexicon() -> Lexicon:
     that interval.
     """
     global _cached, _checked_at
-    import time
-
     now = time.monotonic()
     if _cached is not None and now - _checked_at < RECHECK_SECONDS:
         return _cached[1]
