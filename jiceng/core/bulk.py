@@ -19,4 +19,4 @@ def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]
                     copy.write_row(row)
         else:
             marks = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {ops.quote_name(table)} ({names}) VALUES ({marks})", rows)
+            cursor.executemany(f"INSERT INTO {ops.quote_name(table)} ({names}) VALUES ({marks})", list(rows))
