@@ -809,6 +809,9 @@ class _Never:
     def extend(self, deadline: datetime, pauses: Any, unit: str) -> datetime:
         return deadline
 
+    def working_seconds(self, start: datetime, end: datetime) -> float:
+        return 0.0
+
 
 def check_verify(
     actor: Any, case_id: Any, *, passed: bool = True, note: str = "", at: datetime | None = None

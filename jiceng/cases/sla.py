@@ -193,7 +193,7 @@ def compute(
             amount, unit = limit(event_type, c.phase)
             relevant = [(max(a, c.phase_start), b) for a, b in pauses if b > c.phase_start]
             c.due_at = cal.extend(cal.add(c.phase_start, amount, unit), relevant, unit)
-            c.warn_at = cal.extend(cal.add(c.phase_start, amount * warning_fraction(), unit), relevant, unit)
+            c.warn_at = warning_moment(cal, c.phase_start, amount, unit, relevant)
         if resident_running and c.resident_start is not None:
             amount, unit = limit(event_type, "resident")
             relevant = [(max(a, c.resident_start), b) for a, b in pauses if b > c.resident_start]
@@ -206,6 +206,24 @@ def compute(
         return c
     c.next_check_at = _next(c)
     return c
+
+
+def warning_moment(
+    cal: Calendar, start: datetime, amount: float, unit: str, pauses: list[tuple[datetime, datetime]]
+) -> datetime:
+    """When the warning fraction of this clock's own time has run.
+
+    A working-day limit ends at close of business however late in its first day the clock started,
+    so its time is the working time from the start to that deadline, and the warning comes at the
+    fraction of *that*: a case accepted at 17:00 warns later than one accepted at 09:00 with the same
+    deadline, and cases of one type that started on one day do not all warn at one moment. Working
+    hours and wall-clock minutes are counted from the start already.
+    """
+    fraction = warning_fraction()
+    if unit == LimitUnit.WORKDAY:
+        hours = cal.working_seconds(start, cal.add(start, amount, unit)) / 3600
+        return cal.extend(cal.add(start, hours * fraction, LimitUnit.WORKHOUR), pauses, LimitUnit.WORKHOUR)
+    return cal.extend(cal.add(start, amount * fraction, unit), pauses, unit)
 
 
 def _next(c: Clocks) -> datetime | None:
@@ -310,6 +328,8 @@ class SweepReport:
     first_responder: int = 0
     supervision_overdue: int = 0
     errors: int = 0
+    # The pass stopped at its size limit: more may be due now, and the runner goes again at once.
+    full: bool = False
 
     def __str__(self) -> str:
         return (
@@ -617,10 +637,19 @@ def _insert_rows(
     insert_rows(table, columns, prepared)
 
 
+def pass_size() -> int:
+    return int(getattr(settings, "JICENG_SLA_PASS_CASES", 5000))
+
+
 def sweep(
-    now: datetime | None = None, batch: int = 1000, cal: Calendar | None = None, chunk: int = 100
+    now: datetime | None = None,
+    batch: int = 1000,
+    cal: Calendar | None = None,
+    chunk: int = 100,
+    most: int | None = None,
 ) -> SweepReport:
-    """One pass over every case whose ``next_check_at`` has come.
+    """One pass over the cases whose ``next_check_at`` has come, oldest first: all of them, or at
+    most ``most`` (then ``report.full`` says the pass stopped at its size and more may be due).
 
     Cases whose cached deadlines say what is due (a unit in its accept or handle phase, no
     supervision, a known calendar) are marked set-wise: one compare-and-set ``UPDATE … RETURNING``
@@ -632,8 +661,14 @@ def sweep(
     cal = cal or calendar()
     report = SweepReport()
     after: tuple[datetime, int] | None = None
+    seen = 0
     while True:
-        rows = _due_rows_full(now, batch, after)
+        size = batch if most is None else min(batch, most - seen)
+        if size <= 0:
+            report.full = True
+            return report
+        rows = _due_rows_full(now, size, after)
+        seen += len(rows)
         if rows:
             after = (rows[-1][2], rows[-1][0])
         fast: list[_Mark] = []
@@ -659,16 +694,24 @@ def sweep(
                     if case is None or case.next_check_at is None or case.next_check_at > now:
                         continue  # acted on since it was listed; its new check time is its own
                     process(pk, version, now, cal, report, case=case, steps=steps[pk])
-        if len(rows) < batch:
+        if len(rows) < size:
             return report
 
 
 class Runner:
-    """``jiceng sla run``: sweep, sleep, repeat; SIGTERM/SIGINT finish the current pass and exit."""
+    """``jiceng sla run``: sweep, sleep, repeat; SIGTERM/SIGINT finish the current pass and exit.
 
-    def __init__(self, interval: float = 30.0, batch: int = 500, out: Any = None) -> None:
+    A pass handles at most ``most`` cases (``JICENG_SLA_PASS_CASES``), so none runs long however many
+    cases come due at one close of business; after a full pass the runner goes again without
+    sleeping until the backlog is gone (``--once`` too: it stops when nothing due is left).
+    """
+
+    def __init__(
+        self, interval: float = 30.0, batch: int = 1000, out: Any = None, most: int | None = None
+    ) -> None:
         self.interval = interval
         self.batch = batch
+        self.most = most if most is not None else pass_size()
         self.out = out
         self.stopping = threading.Event()
         self._missing: list[int] = []
@@ -708,10 +751,16 @@ class Runner:
         total = SweepReport()
         while True:
             self.check_calendar()
-            report = sweep(batch=self.batch)
+            report = sweep(batch=self.batch, most=self.most)
             for name in vars(total):
-                setattr(total, name, getattr(total, name) + getattr(report, name))
+                if name != "full":
+                    setattr(total, name, getattr(total, name) + getattr(report, name))
             if self.out is not None and (report.claimed or once):
                 self.out.write(str(report))
+            if report.full and (report.claimed or report.skipped):
+                # A backlog (a close-of-business burst): go again now, unless asked to stop.
+                if self.stopping.is_set():
+                    return total
+                continue
             if once or self.stopping.wait(self.interval):
                 return total

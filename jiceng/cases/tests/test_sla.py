@@ -21,7 +21,8 @@ def accepted(world: World, when: dt.datetime, **kw) -> Case:  # type: ignore[no-
 def test_two_working_days_accepted_before_national_day_end_after_it(cw: World) -> None:
     case = accepted(cw, at(2026, 9, 30, 10))
     assert case.due_at == at(2026, 10, 9, 18)
-    assert case.warn_at == at(2026, 10, 9, 15, 12)  # 80% of 14 working hours
+    # 80% of its own 19 working hours (9-30 11:00–18:00, then 10-08 and 10-09): 15.2 h on
+    assert case.warn_at == at(2026, 10, 9, 14, 12)
 
 
 def test_the_residents_clock_runs_from_registration(cw: World) -> None:
@@ -135,3 +136,32 @@ def test_the_runner_stops_after_the_current_pass_when_asked(cw: World) -> None:
     runner.stop()
     report = runner.run()
     assert report.errors == 0
+
+
+def test_cases_started_at_different_times_of_one_day_warn_at_different_moments(cw: World) -> None:
+    early = accepted(cw, at(2026, 3, 10, 8))  # accepted 09:00: 7 + 14 working hours to 03-12 18:00
+    late = accepted(cw, at(2026, 3, 10, 16))  # accepted 17:00: 1 + 14 hours to the same deadline
+    assert early.due_at == late.due_at == at(2026, 3, 12, 18)
+    assert early.warn_at == at(2026, 3, 12, 11, 48)  # 80% of 21 h = 16.8 h: 7 + 7 + 2.8
+    assert late.warn_at == at(2026, 3, 12, 15)  # 80% of 15 h = 12 h after 17:00
+
+
+def test_a_bounded_pass_stops_at_its_size_and_the_next_passes_finish_the_backlog(cw: World) -> None:
+    cases = [accepted(cw, at(2026, 3, 10, 9, minute)) for minute in range(5)]
+    now = at(2026, 3, 12, 19)  # all five are overdue
+    first = sla.sweep(now=now, batch=2, most=3)
+    assert first.full and first.claimed == 3
+    assert sorted(Case.objects.filter(overdue=True).values_list("pk", flat=True)) == [c.pk for c in cases[:3]]
+    second = sla.sweep(now=now, batch=2, most=3)
+    assert not second.full and second.claimed == 2
+    assert Case.objects.filter(overdue=False).count() == 0
+    assert sla.sweep(now=now, most=3).claimed == 0
+
+
+def test_the_runner_works_off_a_backlog_in_back_to_back_passes(cw: World, capsys) -> None:  # type: ignore[no-untyped-def]
+    for minute in range(5):
+        accepted(cw, at(2026, 3, 10, 9, minute))
+    call_command("sla", "run", "--once", "--pass-cases", "2")
+    out = capsys.readouterr().out
+    assert out.count("处理 2 件") == 2 and "处理 1 件" in out
+    assert Case.objects.filter(overdue=False).count() == 0
