@@ -188,12 +188,18 @@ class Case(models.Model):
     is_public = models.BooleanField(_("公开"), default=True)
 
     # Where: the grid, and its codes copied for scope filters and rollups without joins.
-    grid = models.ForeignKey(Grid, verbose_name=_("网格"), on_delete=models.PROTECT, related_name="+")
-    grid_code = models.CharField(_("网格编码"), max_length=14, db_index=True)
+    grid = models.ForeignKey(
+        Grid,
+        verbose_name=_("网格"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # cases are found by grid_code (case_grid), never by the grid's id
+    )
+    grid_code = models.CharField(_("网格编码"), max_length=14)
     community_code = models.CharField(max_length=12)
     street_code = models.CharField(max_length=9)
     # Indexed for the one-key lookup: open cases in a room or (by code range) a building.
-    location_code = models.CharField(_("房屋/楼栋编码"), max_length=25, blank=True, db_index=True)
+    location_code = models.CharField(_("房屋/楼栋编码"), max_length=25, blank=True)
     address = models.CharField(_("地址"), max_length=200, blank=True)
     lat = models.FloatField(_("纬度"), null=True, blank=True)
     lng = models.FloatField(_("经度"), null=True, blank=True)
@@ -210,7 +216,7 @@ class Case(models.Model):
     )
     reporter_name = models.CharField(_("联系人"), max_length=64, blank=True)
     reporter_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
-    idempotency_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    idempotency_key = models.CharField(max_length=120, null=True, blank=True)  # unique: case_idempotency
 
     # Who has it: the handling level, the lowest level it may ever go back to (one-way escalation),
     # the desk that dispatches it and the unit that leads it.
@@ -219,7 +225,13 @@ class Case(models.Model):
         _("最低层级"), max_length=16, choices=Level.choices, default=Level.COMMUNITY
     )
     desk_unit = models.ForeignKey(
-        Unit, verbose_name=_("分拨台"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Unit,
+        verbose_name=_("分拨台"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # case_desk (status, level, desk_unit) serves the desk queues
     )
     # Every index is written on every case update: the composite indexes that start with a foreign
     # key stand in for that key's own index.
@@ -240,7 +252,13 @@ class Case(models.Model):
     rating = models.PositiveSmallIntegerField(_("评价"), null=True, blank=True)
     rated_round = models.SmallIntegerField(null=True, blank=True)  # reopen_count when last rated
     merged_into = models.ForeignKey(
-        "self", verbose_name=_("合并到"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "self",
+        verbose_name=_("合并到"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # case_merged: a partial index over the few merged cases
     )
     resume_status = models.CharField(max_length=20, blank=True)  # where a suspended case resumes
 
@@ -278,6 +296,22 @@ class Case(models.Model):
             models.Index(fields=["street_code", "status"], name="case_street"),
             models.Index(fields=["reporter", "registered_at"], name="case_reporter"),
             models.Index(fields=["event_type", "registered_at"], name="case_type"),
+            # Codes are searched by range (a prefix is a range), so plain indexes without the
+            # pattern-ops twins Django adds for ``db_index`` on a CharField.
+            models.Index(fields=["grid_code"], name="case_grid"),
+            models.Index(fields=["location_code"], name="case_location"),
+            # Partial: most cases are never merged and most have no idempotency key, so their rows
+            # cost these indexes nothing on insert or update.
+            models.Index(
+                fields=["merged_into"], name="case_merged", condition=models.Q(merged_into__isnull=False)
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                name="case_idempotency",
+                condition=models.Q(idempotency_key__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -332,7 +366,9 @@ class CaseEvent(models.Model):
     verify``).
     """
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    # Both keys are the first column of a composite index (caseevent_case_seq, caseevent_unit_action),
+    # which serves their lookups; an index of their own would only slow every event insert.
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
     seq = models.PositiveIntegerField()
     at = models.DateTimeField(db_index=True)
     action = models.CharField(max_length=24)
@@ -341,7 +377,9 @@ class CaseEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     reason = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64, blank=True)
