@@ -638,7 +638,7 @@ def _insert_rows(
 
 
 def pass_size() -> int:
-    return int(getattr(settings, "JICENG_SLA_PASS_CASES", 5000))
+    return int(getattr(settings, "JICENG_SLA_PASS_CASES", 2000))
 
 
 def sweep(

@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from jiceng.community import casebridge, ledger
 from jiceng.community.exceptions import (
@@ -736,7 +737,10 @@ def send_request_notice(request_id: int, phones: Sequence[str], text: str) -> in
             RequestEvent.objects.create(
                 request_id=request_id,
                 title=_("通知发送失败"),
-                note=_("%(n)d 条短信通知未能发出，请电话联系。") % {"n": failed},
+                note=ngettext(
+                    "%(n)d 条短信通知未能发出，请电话联系。", "%(n)d 条短信通知未能发出，请电话联系。", failed
+                )
+                % {"n": failed},
             )
         except Exception:
             logger.exception("could not record the failed SMS notice of portal request %s", request_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -158,3 +159,27 @@ def test_a_street_leaders_screen_shows_only_their_street(
     assert map_names(page) == ["上川社区", "海裕社区"]
     assert "固戍" not in page.locator("#feed").inner_text()
     assert page.console_errors == []
+
+
+def test_the_screen_draws_its_own_labels_in_english_for_an_english_browser(
+    live_server: Any, chromium: Any, lively: World
+) -> None:
+    context = chromium.new_context(locale="en-US", viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        login(page, live_server, "leader", PASSWORD)
+        page.goto(f"{live_server.url}/command/")
+        wait_ready(page)
+        kpis = page.locator("#kpis").inner_text()
+        assert "Received" in kpis and "On-time completion" in kpis and "受理" not in kpis
+        label = page.locator("#period-label").inner_text()
+        assert label.split(" ")[0] in {"Today", "Last", "This"} and not re.search(r"[\u4e00-\u9fff]", label)
+        rank = page.evaluate(
+            "() => echarts.getInstanceByDom(document.getElementById('chart-rank')).getOption().series[0].name"
+        )
+        assert rank == "Overall score"
+        assert errors == []
+    finally:
+        context.close()

@@ -1,7 +1,8 @@
 """English as the second UI language: the switcher, pages, API errors and the catalogue itself.
 
 The source strings are Simplified Chinese; English comes from jiceng/locale/en/LC_MESSAGES/django.po
-(compiled to django.mo next to it). Other tests keep asserting Chinese under the default language.
+(compiled to django.mo next to it); scripts read djangojs.po through /jsi18n/. Other tests keep
+asserting Chinese under the default language.
 """
 
 from __future__ import annotations
@@ -216,18 +217,27 @@ def parse_po(path: Path) -> list[dict[str, Any]]:
     return entries
 
 
+# The server's catalogue (django.po) and the one scripts read through /jsi18n/ (djangojs.po).
+DOMAINS = {"django": 1000, "djangojs": 25}
+
+
+@pytest.fixture(scope="module", params=sorted(DOMAINS))
+def domain(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture(scope="module")
-def entries() -> list[dict[str, Any]]:
-    return parse_po(CATALOGUE / "django.po")
+def entries(domain: str) -> list[dict[str, Any]]:
+    return parse_po(CATALOGUE / f"{domain}.po")
 
 
-def test_catalogue_has_no_untranslated_or_fuzzy_entries(entries: list[dict[str, Any]]) -> None:
+def test_catalogue_has_no_untranslated_or_fuzzy_entries(entries: list[dict[str, Any]], domain: str) -> None:
     header, messages = entries[0], entries[1:]
     assert header["msgid"] == ""
     assert "fuzzy" not in header.get("flags", set())
     assert "Language: en" in header["msgstr"]
     assert "Plural-Forms: nplurals=2; plural=(n != 1);" in header["msgstr"]
-    assert len(messages) > 1000
+    assert len(messages) > DOMAINS[domain]
     untranslated, fuzzy = [], []
     for entry in messages:
         if entry.get("obsolete"):
@@ -264,8 +274,8 @@ def test_catalogue_keeps_every_placeholder(entries: list[dict[str, Any]]) -> Non
     assert not wrong, wrong[:20]
 
 
-def test_compiled_catalogue_matches_the_po(entries: list[dict[str, Any]]) -> None:
-    with open(CATALOGUE / "django.mo", "rb") as mo:
+def test_compiled_catalogue_matches_the_po(entries: list[dict[str, Any]], domain: str) -> None:
+    with open(CATALOGUE / f"{domain}.mo", "rb") as mo:
         compiled = gettext.GNUTranslations(mo)
     for entry in entries[1:]:
         if entry.get("obsolete"):
@@ -275,5 +285,20 @@ def test_compiled_catalogue_matches_the_po(entries: list[dict[str, Any]]) -> Non
             assert compiled.ngettext(entry["msgid"], entry["msgid_plural"], 2) == entry["msgstr[1]"]
         else:
             assert compiled.gettext(entry["msgid"]) == entry["msgstr"], (
-                f"django.mo is stale: {entry['msgid']!r}"
+                f"{domain}.mo is stale: {entry['msgid']!r}"
             )
+
+
+@pytest.mark.django_db
+def test_the_javascript_catalogue_gives_the_command_screen_its_english_labels(client: Client) -> None:
+    script = client.get("/jsi18n/", **EN).content.decode()
+    for english in ("Overall score", "No open cases", "Grid workers"):
+        assert english in script, english
+    # zh-Hans is the source language: its catalogue carries no translations, so labels stay Chinese.
+    assert "Overall score" not in client.get("/jsi18n/", **ZH).content.decode()
+
+
+def test_the_command_screen_loads_the_catalogue_before_its_script(client: Client, world: World) -> None:
+    login(client, world, "admin")
+    html = page(client, "/command/screen/", **EN)
+    assert html.index('src="/jsi18n/"') < html.index("command/screen.js")

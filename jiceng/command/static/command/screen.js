@@ -6,7 +6,10 @@
   var charts = {};
   var metric = "open";
   var lastFeed = 0;
-  var PERIOD_LABELS = { today: "今日", "7d": "近7天", "30d": "近30天", month: "本月", quarter: "本季度", year: "本年" };
+  // Labels go through Django's JavaScript catalogue (/jsi18n/, loaded before this file).
+  var gettext = window.gettext || function (s) { return s; };
+  var fmt = function (s, values) { return window.interpolate ? window.interpolate(s, values, true) : s.replace(/%\((\w+)\)s/g, function (_m, k) { return values[k]; }); };
+  var PERIOD_LABELS = { today: gettext("今日"), "7d": gettext("近7天"), "30d": gettext("近30天"), month: gettext("本月"), quarter: gettext("本季度"), year: gettext("本年") };
   var base = { backgroundColor: "transparent", animation: false, textStyle: { fontFamily: "sans-serif" } };
 
   function query(extra) {
@@ -42,25 +45,26 @@
   // -- KPIs ------------------------------------------------------------------------------------------
   function kpis() {
     return api("kpis").then(function (d) {
-      var p = d.period, t = d.today, n = d.now;
+      var p = d.period, n = d.now, today = gettext("今日");
       document.getElementById("period-label").textContent = (PERIOD_LABELS[cfg.period] || "") + " " + d.filters.start + " ~ " + d.filters.end;
       var cells = [
-        ["受理", p.received, "今日 " + t.received],
-        ["分拨", p.dispatched, "今日 " + t.dispatched],
-        ["结案", p.closed, "今日 " + t.closed],
-        ["按时办结率", pct(p.on_time_rate), "今日 " + pct(t.on_time_rate)],
-        ["满意率", pct(p.satisfaction_rate), "今日 " + pct(t.satisfaction_rate)],
-        ["超期", p.overdue, "在办超期 " + n.overdue, "warn"],
-        ["敏感诉求", p.sensitive, "今日 " + t.sensitive, "alert"],
-        ["升级", p.escalated, "今日 " + t.escalated],
+        [gettext("受理"), p.received, today + " " + d.today.received],
+        [gettext("分拨"), p.dispatched, today + " " + d.today.dispatched],
+        [gettext("结案"), p.closed, today + " " + d.today.closed],
+        [gettext("按时办结率"), pct(p.on_time_rate), today + " " + pct(d.today.on_time_rate)],
+        [gettext("满意率"), pct(p.satisfaction_rate), today + " " + pct(d.today.satisfaction_rate)],
+        [gettext("超期"), p.overdue, gettext("在办超期") + " " + n.overdue, "warn"],
+        [gettext("敏感诉求"), p.sensitive, today + " " + d.today.sensitive, "alert"],
+        [gettext("升级"), p.escalated, today + " " + d.today.escalated],
       ];
       document.getElementById("kpis").innerHTML = cells.map(function (c) {
         return '<div class="kpi ' + (c[3] || "") + '"><div class="v">' + esc(c[1]) + '</div><div class="l">' + esc(c[0]) +
           '</div><div class="t">' + esc(c[2]) + "</div></div>";
       }).join("");
       document.getElementById("now").innerHTML =
-        "<span>在办<b>" + n.open + "</b></span><span>超期<b>" + n.overdue + "</b></span><span>告警<b>" + n.alarms +
-        "</b></span><span>敏感<b>" + n.sensitive + "</b></span><span>升级<b>" + n.escalated + "</b></span>";
+        "<span>" + gettext("在办") + "<b>" + n.open + "</b></span><span>" + gettext("超期") + "<b>" + n.overdue + "</b></span><span>" +
+        gettext("告警") + "<b>" + n.alarms + "</b></span><span>" + gettext("敏感") + "<b>" + n.sensitive + "</b></span><span>" +
+        gettext("升级") + "<b>" + n.escalated + "</b></span>";
       var gauge = function (name, value, center) {
         return {
           type: "gauge", center: center, radius: "92%", startAngle: 210, endAngle: -30, min: 0, max: 100,
@@ -73,9 +77,9 @@
       };
       chart("chart-gauges").setOption(Object.assign({}, base, {
         series: [
-          gauge("按时办结率", p.on_time_rate, ["17%", "58%"]),
-          gauge("满意率", p.satisfaction_rate, ["50%", "58%"]),
-          gauge("结案率", p.received ? Math.min(1, p.closed / p.received) : null, ["83%", "58%"]),
+          gauge(gettext("按时办结率"), p.on_time_rate, ["17%", "58%"]),
+          gauge(gettext("满意率"), p.satisfaction_rate, ["50%", "58%"]),
+          gauge(gettext("结案率"), p.received ? Math.min(1, p.closed / p.received) : null, ["83%", "58%"]),
         ],
       }), true);
       loaded("panel-kpis");
@@ -104,9 +108,9 @@
     return api("hot-topics").then(function (d) {
       var el = document.getElementById("hot");
       el.innerHTML = d.items.length ? d.items.map(function (i) {
-        return '<li><span class="main">' + (i.sensitive ? '<span class="tag sensitive">敏感</span>' : "") + esc(i.place) + " · " +
-          esc(i.topic) + '</span><span class="side">' + i.count + " 件</span></li>";
-      }).join("") : '<li class="empty-row"><span class="main">近 7 天暂无集中诉求</span></li>';
+        return '<li><span class="main">' + (i.sensitive ? '<span class="tag sensitive">' + gettext("敏感") + "</span>" : "") + esc(i.place) + " · " +
+          esc(i.topic) + '</span><span class="side">' + fmt(gettext("%(n)s 件"), { n: i.count }) + "</span></li>";
+      }).join("") : '<li class="empty-row"><span class="main">' + gettext("近 7 天暂无集中诉求") + "</span></li>";
       loaded("panel-hot");
     });
   }
@@ -139,12 +143,12 @@
       var colours = { open: ["#123a6e", "#2f7fe0", "#7fd3ff"], overdue: ["#2b2350", "#d6852a", "#ffcd6b"], alarms: ["#1f2a48", "#c62f3b", "#ff8a8a"] }[metric];
       chart("chart-map").setOption(Object.assign({}, base, {
         tooltip: { trigger: "item", formatter: function (p) { return p.seriesType === "map" ? esc(p.name) + "<br>" + esc(d.label) + "：" + (p.value || 0) : esc(p.name); } },
-        visualMap: { min: 0, max: max, left: 16, bottom: 16, text: ["高", "低"], calculable: true, inRange: { color: colours }, textStyle: { color: "#9cc8ff" }, seriesIndex: 0 },
+        visualMap: { min: 0, max: max, left: 16, bottom: 16, text: [gettext("高"), gettext("低")], calculable: true, inRange: { color: colours }, textStyle: { color: "#9cc8ff" }, seriesIndex: 0 },
         geo: { map: "area-" + cfg.division, roam: true, layoutSize: "96%", itemStyle: { borderColor: "#59a8ff", areaColor: "#0e2f5e" },
           label: { show: true, color: "#e8f1ff", fontSize: 13 }, emphasis: { itemStyle: { areaColor: "#3d8bff" }, label: { color: "#fff" } } },
         series: [
           { type: "map", geoIndex: 0, data: data },
-          { type: "effectScatter", coordinateSystem: "geo", name: "网格员", symbolSize: 8, rippleEffect: { scale: 3 },
+          { type: "effectScatter", coordinateSystem: "geo", name: gettext("网格员"), symbolSize: 8, rippleEffect: { scale: 3 },
             itemStyle: { color: "#62f2b1" }, data: workerPoints, zlevel: 2 },
         ],
       }), true);
@@ -161,12 +165,12 @@
 
   function showGridCases(item) {
     return api("grid-cases", { grid: item.code }).then(function (d) {
-      document.getElementById("grid-cases-title").textContent = d.grid.name + "（在办 " + d.items.length + " 件）";
+      document.getElementById("grid-cases-title").textContent = d.grid.name + fmt(gettext("（在办 %(n)s 件）"), { n: d.items.length });
       document.getElementById("grid-cases-list").innerHTML = d.items.length ? d.items.map(function (c) {
-        return '<li><span class="main">' + (c.sensitive ? '<span class="tag sensitive">敏感</span>' : "") +
-          (c.overdue ? '<span class="tag escalated">超期</span>' : "") + '<a href="' + esc(c.url) + '">' + esc(c.title) +
+        return '<li><span class="main">' + (c.sensitive ? '<span class="tag sensitive">' + gettext("敏感") + "</span>" : "") +
+          (c.overdue ? '<span class="tag escalated">' + gettext("超期") + "</span>" : "") + '<a href="' + esc(c.url) + '">' + esc(c.title) +
           '</a></span><span class="side">' + esc(c.status) + "</span></li>";
-      }).join("") : '<li><span class="main">暂无在办工单</span></li>';
+      }).join("") : '<li><span class="main">' + gettext("暂无在办工单") + "</span></li>";
       var box = document.getElementById("grid-cases");
       box.hidden = false;
       box.dataset.grid = item.code;
@@ -178,15 +182,15 @@
     return api("feed", poll ? { since: lastFeed } : {}).then(function (d) {
       var el = document.getElementById("feed");
       var rows = d.items.map(function (i) {
-        var kind = i.kind === "escalated" ? '<span class="tag escalated">升级</span>' : '<span class="tag">新件</span>';
-        return '<li class="' + (poll ? "new-item" : "") + '"><span class="main">' + kind + (i.sensitive ? '<span class="tag sensitive">敏感</span>' : "") +
+        var kind = i.kind === "escalated" ? '<span class="tag escalated">' + gettext("升级") + "</span>" : '<span class="tag">' + gettext("新件") + "</span>";
+        return '<li class="' + (poll ? "new-item" : "") + '"><span class="main">' + kind + (i.sensitive ? '<span class="tag sensitive">' + gettext("敏感") + "</span>" : "") +
           esc(i.title) + '</span><span class="side">' + esc(i.at.slice(5, 16).replace("T", " ")) + "</span></li>";
       }).join("");
       if (poll) {
         if (rows) el.insertAdjacentHTML("afterbegin", rows);
         while (el.children.length > 30) el.removeChild(el.lastChild);
       } else {
-        el.innerHTML = rows || '<li><span class="main">暂无新动态</span></li>';
+        el.innerHTML = rows || '<li><span class="main">' + gettext("暂无新动态") + "</span></li>";
       }
       lastFeed = Math.max(lastFeed, d.last || 0);
       loaded("panel-feed");
@@ -202,7 +206,7 @@
         grid: { left: 170, right: 50, top: 8, bottom: 20 },
         xAxis: { type: "value", max: 100, splitLine: { lineStyle: { color: "#16386b" } } },
         yAxis: { type: "category", data: items.map(function (i) { return i.rank + ". " + i.unit_name; }), axisLabel: { fontSize: 12, width: 160, overflow: "truncate" } },
-        series: [{ type: "bar", name: "综合得分", barWidth: "55%", data: items.map(function (i) { return i.score; }),
+        series: [{ type: "bar", name: gettext("综合得分"), barWidth: "55%", data: items.map(function (i) { return i.score; }),
           label: { show: true, position: "right", color: "#d6e4ff" },
           itemStyle: { color: new echarts.graphic.LinearGradient(0, 0, 1, 0, [{ offset: 0, color: "#1f6fd6" }, { offset: 1, color: "#62d2ff" }]) } }],
       }), true);
