@@ -328,16 +328,18 @@ def sweep(last_id: int, most: int) -> dict[str, Any]:
             break
         begun = time.perf_counter()
         claimed = count = 0
+        after = None
         while True:
             t0 = time.perf_counter()
-            report = sla.sweep(now=moment, cal=cal, most=most)
+            report = sla.sweep(now=moment, cal=cal, most=most, after=after)
             passes.append(time.perf_counter() - t0)
             count += 1
             claimed += report.claimed
             warnings += report.warnings
             overdue += report.overdue
-            if not (report.full and (report.claimed or report.skipped)):
+            if not report.full:
                 break
+            after = report.last
         bursts.append(
             {
                 "at": timezone.localtime(moment).strftime("%m-%d %H:%M"),

@@ -328,8 +328,21 @@ class SweepReport:
     first_responder: int = 0
     supervision_overdue: int = 0
     errors: int = 0
-    # The pass stopped at its size limit: more may be due now, and the runner goes again at once.
+    # The pass stopped at its size limit: more may be due now, and the runner goes again at once,
+    # from ``last`` (the position of the last case it listed) so cases that failed are not met again
+    # until the backlog is done.
     full: bool = False
+    last: tuple[datetime, int] | None = None
+
+    COUNTERS = (
+        "claimed",
+        "skipped",
+        "warnings",
+        "overdue",
+        "first_responder",
+        "supervision_overdue",
+        "errors",
+    )
 
     def __str__(self) -> str:
         return (
@@ -647,9 +660,11 @@ def sweep(
     cal: Calendar | None = None,
     chunk: int = 100,
     most: int | None = None,
+    after: tuple[datetime, int] | None = None,
 ) -> SweepReport:
     """One pass over the cases whose ``next_check_at`` has come, oldest first: all of them, or at
-    most ``most`` (then ``report.full`` says the pass stopped at its size and more may be due).
+    most ``most`` (then ``report.full`` says the pass stopped at its size and more may be due, and
+    ``report.last`` is where the next pass goes on: pass it as ``after``).
 
     Cases whose cached deadlines say what is due (a unit in its accept or handle phase, no
     supervision, a known calendar) are marked set-wise: one compare-and-set ``UPDATE … RETURNING``
@@ -660,7 +675,6 @@ def sweep(
     now = now or timezone.now()
     cal = cal or calendar()
     report = SweepReport()
-    after: tuple[datetime, int] | None = None
     seen = 0
     while True:
         size = batch if most is None else min(batch, most - seen)
@@ -670,7 +684,7 @@ def sweep(
         rows = _due_rows_full(now, size, after)
         seen += len(rows)
         if rows:
-            after = (rows[-1][2], rows[-1][0])
+            after = report.last = (rows[-1][2], rows[-1][0])
         fast: list[_Mark] = []
         slow: list[tuple[int, int]] = []
         for row in rows:
@@ -749,16 +763,18 @@ class Runner:
 
     def _loop(self, once: bool) -> SweepReport:
         total = SweepReport()
+        after: tuple[datetime, int] | None = None
         while True:
             self.check_calendar()
-            report = sweep(batch=self.batch, most=self.most)
-            for name in vars(total):
-                if name != "full":
-                    setattr(total, name, getattr(total, name) + getattr(report, name))
+            report = sweep(batch=self.batch, most=self.most, after=after)
+            for name in SweepReport.COUNTERS:
+                setattr(total, name, getattr(total, name) + getattr(report, name))
             if self.out is not None and (report.claimed or once):
                 self.out.write(str(report))
-            if report.full and (report.claimed or report.skipped):
-                # A backlog (a close-of-business burst): go again now, unless asked to stop.
+            # A backlog (a close-of-business burst): go on from where this pass stopped, at once,
+            # unless asked to stop. A pass that was not full ends the backlog; the next starts over.
+            after = report.last if report.full else None
+            if report.full:
                 if self.stopping.is_set():
                     return total
                 continue

@@ -165,3 +165,16 @@ def test_the_runner_works_off_a_backlog_in_back_to_back_passes(cw: World, capsys
     out = capsys.readouterr().out
     assert out.count("处理 2 件") == 2 and "处理 1 件" in out
     assert Case.objects.filter(overdue=False).count() == 0
+
+
+def test_a_full_pass_says_where_it_stopped_and_the_next_pass_goes_on_from_there(cw: World) -> None:
+    cases = [accepted(cw, at(2026, 3, 10, 9, minute)) for minute in range(5)]
+    now = at(2026, 3, 12, 19)
+    first = sla.sweep(now=now, most=2)
+    assert first.full and first.last is not None and first.last[1] == cases[1].pk
+    # Going on from there skips the first two even if they were still due (a case that failed its
+    # check is not met again until the backlog is done), and takes the next ones.
+    Case.objects.filter(pk__in=[cases[0].pk, cases[1].pk]).update(next_check_at=at(2026, 3, 12, 18))
+    second = sla.sweep(now=now, most=2, after=first.last)
+    assert second.claimed == 2 and second.last is not None and second.last[1] == cases[3].pk
+    assert sorted(Case.objects.filter(overdue=True).values_list("pk", flat=True)) == [c.pk for c in cases[:4]]
