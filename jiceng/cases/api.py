@@ -27,6 +27,7 @@ from jiceng.cases.models import Case, CaseUnit, EventType, Status
 from jiceng.core.exceptions import NotFound
 from jiceng.lib.identity import mask_name, mask_phone
 from jiceng.org.privacy import reveal
+from jiceng.org.scopes import prefix_q
 
 API_ACTIONS = (*lifecycle.PUBLIC_ACTIONS, "add_cohandler")
 
@@ -272,10 +273,7 @@ def filter_cases(queryset: QuerySet[Case], params: Any) -> QuerySet[Case]:
             | Q(pk__in=CaseUnit.objects.filter(unit__code=unit, is_active=True).values("case_id"))
         )
     if params.get("grid"):
-        from jiceng.lib.codes import prefix_range
-
-        low, high = prefix_range(params["grid"])
-        queryset = queryset.filter(grid_code__gte=low, **({"grid_code__lt": high} if high else {}))
+        queryset = queryset.filter(prefix_q("grid_code", params["grid"]))
     overdue = _flag(params.get("overdue"))
     if overdue is True:
         queryset = queryset.filter(Q(overdue=True) | Q(resident_overdue=True))

@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from jiceng.cases.actions import check_submit_case
 from jiceng.cases.models import OPEN_STATUSES, Case, Channel
-from jiceng.lib.codes import CodeKind, kind_of, prefix_range
+from jiceng.lib.codes import CodeKind, kind_of
+from jiceng.org.scopes import prefix_q
 
 
 def _as_dict(case: Case) -> dict[str, Any]:
@@ -37,10 +38,7 @@ class CaseProvider:
             if kind == CodeKind.GRID:
                 match |= Q(grid_code=code)
             elif kind == CodeKind.BUILDING:
-                low, high = prefix_range(code)
-                match |= (
-                    Q(location_code__gte=low, location_code__lt=high) if high else Q(location_code__gte=low)
-                )
+                match |= prefix_q("location_code", code)
             elif kind == CodeKind.ROOM:
                 match |= Q(location_code=code)
         if not match:

@@ -37,11 +37,10 @@ from jiceng.cases.exceptions import CaseError, NoUnit, ReasonRequired
 from jiceng.cases.forms import HotlineForm, PeriodForm, action_fields
 from jiceng.cases.models import OPEN_STATUSES, Case, CaseEvent, CasePhoto, CaseUnit, EventType, Status
 from jiceng.core.exceptions import JicengError, NotFound
-from jiceng.lib.codes import prefix_range
 from jiceng.lib.identity import mask_name, mask_phone
 from jiceng.org.models import Role, Unit
 from jiceng.org.privacy import reveal
-from jiceng.org.scopes import scope_for
+from jiceng.org.scopes import prefix_q, scope_for
 from jiceng.places.models import Grid
 
 QUEUE_SIZE = 100
@@ -220,8 +219,7 @@ def duplicate_candidates(case: Case, suggested: Iterable[Any] = ()) -> list[Case
         Q(grid_code=case.grid_code, event_type_id=case.event_type_id) if case.event_type_id else Q(pk__in=[])
     )
     if len(case.location_code) >= 19 and case.location_code[:19].isdigit():
-        low, high = prefix_range(case.location_code[:19])  # the same building: a range the index serves
-        nearby |= Q(location_code__gte=low, **({"location_code__lt": high} if high else {}))
+        nearby |= prefix_q("location_code", case.location_code[:19])  # the same building
     found = list(
         Case.objects.filter(Q(pk__in=list(similar)) | (nearby & Q(registered_at__gte=since)))
         .filter(status__in=OPEN_STATUSES)

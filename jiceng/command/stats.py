@@ -48,9 +48,8 @@ from jiceng.command.models import (
     WorkerPosition,
 )
 from jiceng.core.exceptions import JicengError, NotFound, PermissionDenied
-from jiceng.lib.codes import prefix_range
 from jiceng.org.models import Role, Unit
-from jiceng.org.scopes import scope_for
+from jiceng.org.scopes import prefixes_q, scope_for
 from jiceng.places.models import Building, Division, Grid, Level
 
 # Who may open the screen: leaders and the staff who run the centre. Grid workers and handlers work
@@ -86,13 +85,7 @@ class Filters:
     roles: frozenset[str] = field(default_factory=frozenset)
 
     def codes(self, column: str) -> Q:
-        parts = []
-        for prefix in self.prefixes:
-            low, high = prefix_range(prefix)
-            parts.append(
-                Q(**{f"{column}__gte": low, f"{column}__lt": high}) if high else Q(**{f"{column}__gte": low})
-            )
-        return reduce(or_, parts) if parts else Q(pk__in=[])
+        return prefixes_q(column, self.prefixes)
 
     def as_dict(self) -> dict[str, Any]:
         return {

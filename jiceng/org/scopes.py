@@ -12,6 +12,7 @@ a territorial one (they see their own matters through the portal's own checks).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
@@ -62,16 +63,7 @@ class Scope:
 
     def q(self, field: str = "code") -> Q:
         """A filter on a code column; matches nothing when the scope is empty."""
-        if not self.prefixes:
-            return Q(pk__in=[])
-        parts = []
-        for prefix in self.prefixes:
-            low, high = prefix_range(prefix)
-            if high is None:
-                parts.append(Q(**{f"{field}__gte": low}))
-            else:
-                parts.append(Q(**{f"{field}__gte": low, f"{field}__lt": high}))
-        return reduce(or_, parts)
+        return prefixes_q(field, self.prefixes)
 
     def q_touching(self, field: str = "code") -> Q:
         """Rows whose code is inside the scope or is one of its containing divisions."""
@@ -84,6 +76,18 @@ class Scope:
 
 
 EMPTY = Scope((), frozenset())
+
+
+def prefix_q(field: str, prefix: str) -> Q:
+    """Rows whose code column ``field`` starts with ``prefix``, as a range an ordinary index serves."""
+    low, high = prefix_range(prefix)
+    return Q(**{f"{field}__gte": low, f"{field}__lt": high}) if high else Q(**{f"{field}__gte": low})
+
+
+def prefixes_q(field: str, prefixes: Iterable[str]) -> Q:
+    """Rows whose code starts with any of ``prefixes``; matches nothing when there are none."""
+    parts = [prefix_q(field, prefix) for prefix in prefixes]
+    return reduce(or_, parts) if parts else Q(pk__in=[])
 
 
 def _compact(prefixes: set[str]) -> tuple[str, ...]:
