@@ -21,7 +21,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -334,15 +334,11 @@ class SweepReport:
     full: bool = False
     last: tuple[datetime, int] | None = None
 
-    COUNTERS = (
-        "claimed",
-        "skipped",
-        "warnings",
-        "overdue",
-        "first_responder",
-        "supervision_overdue",
-        "errors",
-    )
+    def add(self, other: SweepReport) -> None:
+        """Add another pass's counts (every ``int`` field) to these."""
+        for f in fields(self):
+            if f.type == "int":
+                setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
     def __str__(self) -> str:
         return (
@@ -767,8 +763,7 @@ class Runner:
         while True:
             self.check_calendar()
             report = sweep(batch=self.batch, most=self.most, after=after)
-            for name in SweepReport.COUNTERS:
-                setattr(total, name, getattr(total, name) + getattr(report, name))
+            total.add(report)
             if self.out is not None and (report.claimed or once):
                 self.out.write(str(report))
             # A backlog (a close-of-business burst): go on from where this pass stopped, at once,
