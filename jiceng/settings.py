@@ -45,9 +45,12 @@ INSTALLED_APPS = [
     "jiceng.cases",
     "jiceng.triage",
     "jiceng.open311",
+    "jiceng.notify",
     "jiceng.community",
     "jiceng.sensing",
     "jiceng.mediation",
+    "jiceng.gridwork",
+    "jiceng.party",
     "jiceng.command",
 ]
 

@@ -24,6 +24,9 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("jiceng.community.api_urls")),
     path("", include("jiceng.sensing.api_urls")),
     path("", include("jiceng.mediation.api_urls")),
+    path("", include("jiceng.gridwork.api_urls")),
+    path("", include("jiceng.party.api_urls")),
+    path("", include("jiceng.notify.api_urls")),
     path("", include("jiceng.command.api_urls")),
 ]
 
@@ -48,6 +51,9 @@ urlpatterns = [
     path("community/", include("jiceng.community.urls")),
     path("sensing/", include("jiceng.sensing.urls")),
     path("mediation/", include("jiceng.mediation.urls")),
+    path("gridwork/", include("jiceng.gridwork.urls")),
+    path("party/", include("jiceng.party.urls")),
+    path("notify/", include("jiceng.notify.urls")),
     path("command/", include("jiceng.command.urls")),
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
 ]

@@ -124,3 +124,21 @@ for _model in (CalendarDay, CalendarYear):
     models.signals.post_delete.connect(
         _calendar_changed, sender=_model, dispatch_uid=f"calendar-delete-{_model.__name__}"
     )
+
+
+class WorkerBeat(models.Model):
+    """The last sign of life of each background loop (``sla run``, ``notify run``…), for ``/readyz``."""
+
+    name = models.CharField(_("进程"), max_length=64, unique=True)
+    host = models.CharField(_("主机"), max_length=128, blank=True)
+    pid = models.PositiveIntegerField(_("进程号"), default=0)
+    beat_at = models.DateTimeField(_("最近心跳"))
+    state = models.CharField(_("状态"), max_length=16, default="running")  # running | stopped
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("后台进程心跳")
+        verbose_name_plural = _("后台进程心跳")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.state} {self.beat_at:%Y-%m-%d %H:%M:%S}"
