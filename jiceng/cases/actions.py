@@ -201,6 +201,15 @@ def _unit_covers(unit: Unit, grid_code: str) -> bool:
     return unit.jurisdiction.filter(code__in=routing.prefixes(grid_code)).exists()
 
 
+def _check_co_unit(case: Case, unit: Unit) -> None:
+    """A co-handler must be a unit the case could be dispatched to: one whose jurisdiction covers the
+    case's grid, at or above the case's floor level. Co-handling units see the reporter's details, so
+    a handler must not pull in another street's unit, nor a desk a unit it could not dispatch to."""
+    _check_level(case, unit.level, _("协办"))
+    if not _unit_covers(unit, case.grid_code):
+        raise NoUnit(_("“%(unit)s”不负责该工单所在区域，不能协办。") % {"unit": unit.name})
+
+
 def _check_level(case: Case, level: str, what: str) -> None:
     """One-way escalation: nothing goes below the case's floor level."""
     if routing.rank(level) < routing.rank(case.floor_level):
@@ -535,6 +544,8 @@ def do_dispatch(
         if previous and action == "redispatch":
             data["from_unit"] = previous
         co = [u for u in co_units if u.pk != unit.pk]
+        for other in co:
+            _check_co_unit(case, other)
         if co:
             data["co_units"] = [u.pk for u in co]
         _move(case, action, at=at, actor=actor, unit=unit, to=Status.DISPATCHED, reason=reason, data=data)
@@ -574,6 +585,7 @@ def do_add_cohandler(case: Case | int, unit: Unit, *, actor: Any = None, at: dat
             or CaseUnit.objects.filter(case=case, unit=unit, is_active=True).exists()
         ):
             raise WrongState(_("“%(unit)s”已在办理该工单。") % {"unit": unit.name})
+        _check_co_unit(case, unit)
         _move(case, "add_cohandler", at=at, actor=actor, unit=case.lead_unit_id, data={"co_unit": unit.pk})
         _add_co(case, unit, at)
         _notify("cohandle", _("请协办工单：%(title)s") % {"title": case.title}, case, unit=unit)

@@ -26,7 +26,7 @@ from jiceng.org.scopes import scope_for
 from jiceng.places.models import Grid, Room
 from jiceng.registry import linkage
 from jiceng.registry.addressing import AddressIndex, Match, match_with_places
-from jiceng.registry.exceptions import RegistryError, TaskClosed
+from jiceng.registry.exceptions import OutsideScope, RegistryError, TaskClosed
 from jiceng.registry.models import (
     EntityLocation,
     ImportBatch,
@@ -668,11 +668,55 @@ def check_collect_person(
     )
 
 
+def lives_in_scope(user: Any, person: Person) -> bool:
+    """The person has a current home inside the user's scope: only then may the user's writes name
+    them (add them to a room, change their phones or care tags)."""
+    return Occupancy.objects.filter(scope_for(user).q("room__code"), person=person, ended_on=None).exists()
+
+
+def _refuse_outsider(user: Any, room: Room, person: Person, relation: str) -> None:
+    """Refuse a collection that names a person living elsewhere, and ask the grid of their current
+    home (or, with none, the collector's own grid) to verify the move; the collector learns neither
+    who the person is nor where they live. The task is written in its own transaction, so the refusal
+    does not roll it back."""
+    current = (
+        Occupancy.objects.filter(person=person, ended_on=None)
+        .select_related("room__building__grid")
+        .order_by("pk")
+        .first()
+    )
+    home = current.room if current is not None else None
+    grid = home.building.grid if home is not None else room.building.grid
+    with transaction.atomic():
+        VerificationTask.objects.get_or_create(
+            key=f"move:{person.pk}:{room.code}",
+            defaults={
+                "kind": TaskKind.ROOM_CONFLICT,
+                "grid": grid,
+                "room": home,
+                "person": person,
+                "title": _("有网格员报告此人已迁入其他房屋，请核实现居住地"),
+                "details": {"reported_room": room.code, "relation": relation},
+            },
+        )
+        _event(user, "collect_refused", "person", person.pk, room.code)
+    raise OutsideScope(
+        _("该身份证号的人员不在您的辖区居住，不能在此直接登记；已转其现居地网格核实迁出后再采集。")
+    )
+
+
 def do_collect_person(
     user: Any, room: Room, name: str, id_number: str, phone: str, relation: str, care_tags: list[str]
 ) -> Occupancy:
+    existing = Person.objects.filter(id_number=id_number).first() if id_number else None
+    if existing is not None and not lives_in_scope(user, existing):
+        # Adding them here would open their record to this collector's one-key lookup and let the
+        # collector rewrite their phones and care tags although they live in another street.
+        _refuse_outsider(user, room, existing, relation)
     with transaction.atomic():
         person = Person.objects.filter(id_number=id_number).first() if id_number else None
+        if person is not None and not lives_in_scope(user, person):
+            raise OutsideScope(_("该身份证号的人员不在您的辖区居住，不能在此直接登记。"))
         if person is None:
             person = Person.objects.create(
                 id_number=id_number,

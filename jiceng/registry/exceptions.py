@@ -15,3 +15,10 @@ class TaskClosed(Conflict):
 
 class NothingFound(NotFound):
     code = "not_found"
+
+
+class OutsideScope(NotFound):
+    """A write names a person who lives outside the actor's scope: refused as if they did not exist
+    (a 404), so the write never opens their record to the actor."""
+
+    code = "person_outside_scope"

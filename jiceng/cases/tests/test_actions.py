@@ -9,6 +9,7 @@ from jiceng.cases.exceptions import (
     AlreadyRated,
     CaseError,
     CaseNotFound,
+    NoDownward,
     NoUnit,
     ReasonRequired,
     TooManyReopens,
@@ -314,3 +315,47 @@ def test_every_action_bumps_the_version_and_adds_one_event(cw: World) -> None:
     before_version, before_events = case.version, case.events.count()
     case = actions.check_accept(cw.people["handler"], case.pk)
     assert case.version == before_version + 1 and case.events.count() == before_events + 1
+
+
+# -- co-handlers name units: the unit must be one the case could be dispatched to ---------------------
+
+
+def test_a_handler_cannot_add_a_unit_of_another_street_as_co_handler(cw: World) -> None:
+    case = in_progress(cw)
+    with pytest.raises(NoUnit):
+        actions.check_add_cohandler(cw.people["handler"], case.pk, unit="xixiang-chengguan")
+    assert not case.units.filter(unit=cw.units["xixiang_chengguan"]).exists()
+    assert not case.events.filter(action="add_cohandler").exists()
+
+
+def test_a_desk_cannot_dispatch_with_a_co_unit_of_another_street(cw: World) -> None:
+    case = desk_case(cw)
+    with pytest.raises(NoUnit):
+        actions.check_dispatch(
+            cw.people["dispatcher"], case.pk, unit="xinan-chengguan", co_units=["xixiang-chengguan"]
+        )
+    assert not case.units.exists()
+
+
+def test_a_district_desk_cannot_add_a_street_unit_to_an_escalated_case(cw: World) -> None:
+    # given: a case escalated to the district and dispatched there
+    case = desk_case(cw)
+    actions.check_escalate(cw.people["dispatcher"], case.pk, reason="街道无法处理")
+    actions.check_dispatch(cw.people["district_dispatcher"], case.pk, unit="qu-chengguan")
+    # when / then: the street unit it could not dispatch to cannot come in as co-handler either
+    with pytest.raises(NoDownward):
+        actions.check_add_cohandler(cw.people["district_dispatcher"], case.pk, unit="xinan-chengguan")
+    assert not case.units.filter(unit=cw.units["xinan_chengguan"]).exists()
+
+
+def test_the_api_refuses_a_co_handler_of_another_street_with_a_4xx(cw: World) -> None:
+    from rest_framework.test import APIClient
+
+    case = in_progress(cw)
+    client = APIClient()
+    client.force_authenticate(cw.people["handler"])
+    response = client.post(
+        f"/api/v1/cases/{case.pk}/add_cohandler/", {"unit": "xixiang-chengguan"}, format="json"
+    )
+    assert 400 <= response.status_code < 500
+    assert not case.units.filter(unit=cw.units["xixiang_chengguan"]).exists()
