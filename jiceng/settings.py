@@ -95,7 +95,15 @@ AUTH_USER_MODEL = "org.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # The account's own phone number or username is the first thing a guesser tries.
+    {"NAME": "jiceng.org.auth.NotPhoneOrUsernameValidator"},
 ]
+# Sign-in by username or phone, behind the persistent lockout (jiceng/org/auth.py).
+AUTHENTICATION_BACKENDS = ["jiceng.org.auth.ThrottledBackend"]
+JICENG_LOGIN_FAILURE_LIMIT = env_int("JICENG_LOGIN_FAILURE_LIMIT", 5)
+JICENG_LOGIN_USER_FAILURE_LIMIT = env_int("JICENG_LOGIN_USER_FAILURE_LIMIT", 20)
+JICENG_LOGIN_IP_FAILURE_LIMIT = env_int("JICENG_LOGIN_IP_FAILURE_LIMIT", 30)
+JICENG_LOGIN_LOCKOUT_MINUTES = env_int("JICENG_LOGIN_LOCKOUT_MINUTES", 15)
 if env_bool("JICENG_FAST_HASHER", "pytest" in sys.modules):
     # Tests and benchmarks only: hashing with PBKDF2 costs ~0.3 s per login.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -131,6 +139,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "jiceng.core.api.exception_handler",
+    # Views opt in with throttle_scope; the token endpoint is ``auth``.
+    "DEFAULT_THROTTLE_RATES": {"auth": env_str("JICENG_TOKEN_RATE", "10/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Jiceng 基层智治平台 API",
@@ -161,6 +171,9 @@ JICENG_TRIAGE_MODEL = env_str("JICENG_TRIAGE_MODEL", "")
 JICENG_TRIAGE_MIN_CONFIDENCE = env_float("JICENG_TRIAGE_MIN_CONFIDENCE", 0.15)
 JICENG_DUPLICATE_WINDOW_DAYS = env_float("JICENG_DUPLICATE_WINDOW_DAYS", 7.0)
 JICENG_DUPLICATE_MAX_KM = env_float("JICENG_DUPLICATE_MAX_KM", 0.5)
+JICENG_SMS_PHONE_HOURLY = env_int("JICENG_SMS_PHONE_HOURLY", 5)
+JICENG_SMS_PHONE_DAILY = env_int("JICENG_SMS_PHONE_DAILY", 10)
+JICENG_SMS_IP_HOURLY = env_int("JICENG_SMS_IP_HOURLY", 20)
 JICENG_SMS_BACKEND = env_str("JICENG_SMS_BACKEND", "jiceng.community.sms.ConsoleSmsBackend")
 JICENG_TIMEBANK_POINTS_PER_HOUR = env_int("JICENG_TIMEBANK_POINTS_PER_HOUR", 10)
 JICENG_TIMEBANK_MIN_BALANCE = env_int("JICENG_TIMEBANK_MIN_BALANCE", 0)

@@ -7,10 +7,12 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from jiceng.core import views as core_views
+from jiceng.org.auth import AdminLoginForm, LoginForm
 
 admin.site.site_header = "基层智治平台 管理后台"
 admin.site.site_title = "基层智治平台"
 admin.site.index_title = "基础数据管理"
+admin.site.login_form = AdminLoginForm  # the sign-in lockout's message on the admin login too
 
 # Each app mounts its pages under its own prefix and its REST API under /api/v1/.
 api_v1: list[URLPattern | URLResolver] = [
@@ -33,7 +35,7 @@ api_v1: list[URLPattern | URLResolver] = [
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     # The JavaScript catalogue (djangojs.po) for the few labels scripts draw themselves.

@@ -242,43 +242,95 @@ def _hash_code(phone: str, code: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), f"{phone}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def check_send_signup_code(phone: str) -> None:
-    """Send a six-digit code to the phone; at most one per minute."""
+def _phone_registered(phone: str) -> bool:
+    return User.objects.filter(Q(username=phone) | Q(phone=phone)).exists()
+
+
+def _refuse_too_many_codes(phone: str, ip: str | None, now: dt.datetime) -> None:
+    """Rate limits on sending codes, counted from the stored code rows (they survive restarts and
+    are shared by every process): one per minute, ``JICENG_SMS_PHONE_HOURLY`` an hour and
+    ``JICENG_SMS_PHONE_DAILY`` a day per phone, and ``JICENG_SMS_IP_HOURLY`` an hour per address."""
+    sent = SmsCode.objects.filter(phone=phone)
+    if sent.filter(created_at__gt=now - dt.timedelta(seconds=SMS_RESEND_SECONDS)).exists():
+        raise SmsCodeError(_("验证码已发送，请稍后再试。"), status=429)
+    hourly = sent.filter(created_at__gt=now - dt.timedelta(hours=1)).count()
+    daily = sent.filter(created_at__gt=now - dt.timedelta(days=1)).count()
+    from_ip = SmsCode.objects.filter(ip=ip, created_at__gt=now - dt.timedelta(hours=1)).count() if ip else 0
+    if (
+        hourly >= settings.JICENG_SMS_PHONE_HOURLY
+        or daily >= settings.JICENG_SMS_PHONE_DAILY
+        or from_ip >= settings.JICENG_SMS_IP_HOURLY
+    ):
+        raise SmsCodeError(_("获取验证码过于频繁，请稍后再试。"), code="sms_rate_limited", status=429)
+
+
+def check_send_signup_code(phone: str, ip: str | None = None) -> None:
+    """Send a six-digit code to the phone, within the rate limits.
+
+    The answer is the same whether or not the phone is registered: a registered phone gets a text
+    saying so (only its owner reads it) and a code row that no text ever carried, so sign-up with it
+    fails like any wrong code. A prober learns nothing about which phones have accounts."""
     phone = validate_phone(phone)
     now = timezone.now()
-    recent = SmsCode.objects.filter(
-        phone=phone, created_at__gt=now - dt.timedelta(seconds=SMS_RESEND_SECONDS)
-    )
-    if recent.exists():
-        raise SmsCodeError(_("验证码已发送，请稍后再试。"))
+    _refuse_too_many_codes(phone, ip, now)
     code = f"{secrets.randbelow(1_000_000):06d}"
+    registered = _phone_registered(phone)
     SmsCode.objects.create(
         phone=phone,
-        code_hash=_hash_code(phone, code),
+        code_hash=_hash_code(phone, secrets.token_hex(16) if registered else code),
         expires_at=now + dt.timedelta(minutes=SMS_CODE_MINUTES),
+        ip=ip,
     )
-    text = _("【i社区码上办】您的注册验证码是 %(code)s，%(m)d 分钟内有效。") % {
-        "code": code,
-        "m": SMS_CODE_MINUTES,
-    }
+    if registered:
+        text = _("【i社区码上办】该手机号已注册，请直接用手机号登录；如非本人操作，请忽略本短信。")
+    else:
+        text = _("【i社区码上办】您的注册验证码是 %(code)s，%(m)d 分钟内有效。") % {
+            "code": code,
+            "m": SMS_CODE_MINUTES,
+        }
     transaction.on_commit(lambda: get_backend().send(phone, text))
 
 
-def _use_code(phone: str, code: str) -> None:
-    sms = (
-        SmsCode.objects.select_for_update()
-        .filter(phone=phone, used_at__isnull=True)
-        .order_by("-created_at")
-        .first()
-    )
-    now = timezone.now()
-    if sms is None or sms.expires_at <= now or sms.attempts >= SMS_MAX_ATTEMPTS:
-        raise SmsCodeError(_("验证码无效或已过期，请重新获取。"))
-    if not hmac.compare_digest(sms.code_hash, _hash_code(phone, code.strip())):
-        SmsCode.objects.filter(pk=sms.pk).update(attempts=F("attempts") + 1)
+def _check_code(phone: str, code: str) -> int:
+    """The id of the phone's live code when ``code`` matches it. A wrong guess is counted in its own
+    committed transaction before the refusal is raised, so the failing sign-up cannot roll the count
+    back: after ``SMS_MAX_ATTEMPTS`` wrong guesses the code is dead, even for the right digits."""
+    wrong = False
+    with transaction.atomic():
+        sms = (
+            SmsCode.objects.select_for_update()
+            .filter(phone=phone, used_at__isnull=True)
+            .order_by("-created_at")
+            .first()
+        )
+        now = timezone.now()
+        if sms is None or sms.expires_at <= now or sms.attempts >= SMS_MAX_ATTEMPTS:
+            sms_id = None
+        elif not hmac.compare_digest(sms.code_hash, _hash_code(phone, code.strip())):
+            SmsCode.objects.filter(pk=sms.pk).update(attempts=F("attempts") + 1)
+            sms_id, wrong = None, True
+        else:
+            sms_id = sms.pk
+    if wrong:
         raise SmsCodeError(_("验证码不正确。"))
-    sms.used_at = now
-    sms.save(update_fields=["used_at"])
+    if sms_id is None:
+        raise SmsCodeError(_("验证码无效或已过期，请重新获取。"))
+    return sms_id
+
+
+def _use_code(sms_id: int) -> None:
+    """Spend the checked code inside the account-creating transaction (once only)."""
+    if not SmsCode.objects.filter(pk=sms_id, used_at__isnull=True).update(used_at=timezone.now()):
+        raise SmsCodeError(_("验证码无效或已过期，请重新获取。"))
+
+
+def new_username() -> str:
+    """A generated username for a resident: never their phone number (usernames are shown to staff
+    and in logs). Residents sign in with their phone or this name."""
+    while True:
+        name = "jm" + secrets.token_hex(4)
+        if not User.objects.filter(username=name).exists():
+            return name
 
 
 def _community(code: str) -> Division:
@@ -316,21 +368,24 @@ def check_signup(
     community_code: str,
     room_code: str = "",
 ) -> Any:
-    """Create a resident's account: username = phone, a resident membership in their community, and
-    a profile awaiting staff confirmation."""
+    """Create a resident's account: a generated username (never the phone), sign-in by phone, a
+    resident membership in their community, and a profile awaiting staff confirmation."""
     phone = validate_phone(phone)
     display_name = display_name.strip()
     if not display_name:
         raise CommunityError(_("请填写姓名。"))
     community = _community(community_code)
     room = _room_in(community, room_code)
-    _validate_password(password)
+    username = new_username()
+    _validate_password(password, User(username=username, phone=phone, display_name=display_name))
+    sms_id = _check_code(phone, code)
     with transaction.atomic():
-        if User.objects.filter(Q(username=phone) | Q(phone=phone)).exists():
-            raise AlreadyDone(_("该手机号已注册，请直接登录。"))
-        _use_code(phone, code)
+        _use_code(sms_id)
+        if _phone_registered(phone):
+            # Only reachable with a code sent before the phone was registered: the owner's own race.
+            raise SmsCodeError(_("验证码无效或已过期，请重新获取。"))
         user = User.objects.create_user(
-            username=phone, password=password, phone=phone, display_name=display_name
+            username=username, password=password, phone=phone, display_name=display_name
         )
         Membership.objects.create(user=user, role=Role.RESIDENT, division=community)
         profile = ResidentProfile.objects.create(user=user, community=community, room=room)
@@ -349,10 +404,10 @@ def check_staff_register_resident(
     if not display_name.strip():
         raise CommunityError(_("请填写姓名。"))
     with transaction.atomic():
-        if User.objects.filter(Q(username=phone) | Q(phone=phone)).exists():
-            raise AlreadyDone(_("该手机号已注册。"))
+        if _phone_registered(phone):
+            raise AlreadyDone(_("该手机号已注册。"))  # told to staff only, never on the public sign-up
         user = User.objects.create_user(
-            username=phone, password=None, phone=phone, display_name=display_name.strip()
+            username=new_username(), password=None, phone=phone, display_name=display_name.strip()
         )
         Membership.objects.create(user=user, role=Role.RESIDENT, division=community)
         profile = ResidentProfile.objects.create(

@@ -88,9 +88,12 @@ class SmsCode(models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The address that asked for the code: requests are rate-limited per address as well as per phone.
+    ip = models.GenericIPAddressField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["ip", "created_at"], name="smscode_ip_created")]
 
     def __str__(self) -> str:
         return f"{self.phone} {self.purpose}"

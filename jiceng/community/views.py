@@ -58,6 +58,7 @@ from jiceng.community.models import (
 from jiceng.community.qr import qr_svg
 from jiceng.community.reports import survey_results, survey_xlsx
 from jiceng.core.exceptions import JicengError
+from jiceng.org.auth import client_ip
 from jiceng.org.privacy import reveal_many
 from jiceng.places.models import Division, Grid, Level
 
@@ -175,7 +176,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.POST.get("op") == "send":
-                actions.check_send_signup_code(request.POST.get("phone", ""))
+                actions.check_send_signup_code(request.POST.get("phone", ""), client_ip(request))
                 messages.success(request, _("验证码已发送。"))
             else:
                 user = actions.check_signup(
@@ -187,7 +188,13 @@ def signup(request: HttpRequest) -> HttpResponse:
                     request.POST.get("room_code", ""),
                 )
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                messages.success(request, _("注册成功，社区工作人员确认居住信息后即可预约、投票和兑换。"))
+                messages.success(
+                    request,
+                    _(
+                        "注册成功，请用手机号登录（用户名 %(u)s）。社区工作人员确认居住信息后即可预约、投票和兑换。"
+                    )
+                    % {"u": user.username},
+                )
                 return redirect("community:home")
         except JicengError as exc:
             messages.error(request, exc.message)

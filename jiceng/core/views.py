@@ -11,10 +11,21 @@ from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from jiceng.core.api import error_response
 from jiceng.core.navigation import menu_for
+from jiceng.org.auth import client_ip, is_locked, locked_message
+
+_TokenError = inline_serializer(
+    "TokenError",
+    {
+        "error": inline_serializer(
+            "TokenErrorBody", {"code": serializers.CharField(), "message": serializers.CharField()}
+        )
+    },
+)
 
 
 @login_required
@@ -33,12 +44,19 @@ class ObtainTokenView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    # A per-address rate (DRF throttle) in front of the persistent lockout of jiceng.org.auth.
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
 
     @extend_schema(
         request=inline_serializer(
             "TokenRequest", {"username": serializers.CharField(), "password": serializers.CharField()}
         ),
-        responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+        responses={
+            200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+            400: _TokenError,
+            429: _TokenError,
+        },
     )
     def post(self, request: Request) -> Response:
         from django.contrib.auth import authenticate
@@ -47,6 +65,8 @@ class ObtainTokenView(APIView):
         password = str(request.data.get("password", ""))
         if not username or not password:
             return error_response("invalid", _("请填写用户名和密码。"), 400)
+        if is_locked(username, client_ip(request)):
+            return error_response("locked", locked_message(), 429)
         user = authenticate(request._request, username=username, password=password)
         if user is None or not user.is_active:
             return error_response("invalid_credentials", _("用户名或密码错误。"), 400)

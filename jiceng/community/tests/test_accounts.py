@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import pytest
+import time_machine
 from django.test import TestCase
+from django.utils import timezone
 
 from jiceng.community import actions
-from jiceng.community.exceptions import AlreadyDone, Missing, NotConfirmed, SmsCodeError
+from jiceng.community.exceptions import Missing, NotConfirmed, SmsCodeError
 from jiceng.community.models import AssistedAct, ResidencyStatus
+from jiceng.community.sms import ConsoleSmsBackend
 from jiceng.community.tests.conftest import sign_up, sms_code
 from jiceng.org.models import Membership, Role
 from jiceng.testing import PASSWORD
@@ -15,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 def test_a_resident_signs_up_with_phone_code_and_password_and_awaits_confirmation(world):
     user = sign_up(world.communities["haiyu"].code, "张三")
-    assert user.username == user.phone
+    assert user.username != user.phone and not user.username.isdigit()
     assert user.check_password(PASSWORD)
     assert user.resident_profile.status == ResidencyStatus.PENDING
     assert Membership.objects.filter(
@@ -32,12 +38,18 @@ def test_sign_up_refuses_a_wrong_sms_code(world):
         actions.check_signup(phone, wrong, PASSWORD, "张三", world.communities["haiyu"].code)
 
 
-def test_sign_up_refuses_a_phone_already_registered(world):
-    user = sign_up(world.communities["haiyu"].code)
+def test_sign_up_with_a_registered_phone_looks_like_a_wrong_code_and_texts_the_owner(world):
+    with time_machine.travel(timezone.now() - dt.timedelta(minutes=5)):
+        user = sign_up(world.communities["haiyu"].code)
+    # when: someone asks for a code for the registered phone and tries to sign up with it
     with TestCase.captureOnCommitCallbacks(execute=True):
-        pass
-    with pytest.raises(AlreadyDone):
+        actions.check_send_signup_code(user.phone)
+    text = ConsoleSmsBackend.last_to(user.phone).text
+    # then: the owner is told the phone is registered (no code), and the prober sees a plain refusal
+    assert "已注册" in text and not re.search(r"\d{6}", text)
+    with pytest.raises(SmsCodeError) as refused:
         actions.check_signup(user.phone, "123456", PASSWORD, "张三", world.communities["haiyu"].code)
+    assert "已注册" not in refused.value.message
 
 
 def test_an_unconfirmed_resident_cannot_book_or_vote(world):
