@@ -85,10 +85,17 @@ def _staff_of(community: Division) -> User | None:
     return User.objects.filter(is_superuser=True).order_by("pk").first()
 
 
-def _resident(username: str, name: str, community: Division, password_hash: str, volunteer: bool) -> User:
-    user, _created = User.objects.get_or_create(
-        username=username, defaults={"display_name": name, "phone": username, "password": password_hash}
-    )
+def _resident(
+    username: str, phone: str, name: str, community: Division, password_hash: str, volunteer: bool
+) -> User:
+    # Usernames are never phone numbers; an older demo database named these residents by their phone,
+    # so that row is renamed rather than duplicated.
+    user = User.objects.filter(username=username).first() or User.objects.filter(username=phone).first()
+    if user is None:
+        user = User.objects.create(username=username, display_name=name, phone=phone, password=password_hash)
+    elif user.username != username:
+        user.username = username
+        user.save(update_fields=["username"])
     Membership.objects.get_or_create(
         user=user, unit=None, role=Role.RESIDENT, defaults={"division": community}
     )
@@ -226,7 +233,14 @@ def load(scale: str, out: TextIO) -> list[DemoLogin]:
         if staff is None:
             continue
         residents = [
-            _resident(f"1380000{index:02d}{n:02d}", name, community, password_hash, volunteer=n == 1)
+            _resident(
+                f"jumin{index + 1}{n}",
+                f"1380000{index:02d}{n:02d}",
+                name,
+                community,
+                password_hash,
+                volunteer=n == 1,
+            )
             for n, name in ((1, "陈小梅"), (2, "刘大伯"))
         ]
         if not ServiceGuide.objects.filter(community=community).exists():
