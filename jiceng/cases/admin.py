@@ -150,6 +150,17 @@ class CaseAdmin(ReadOnlyAdmin):
     list_filter = ["status", "channel", "overdue", "escalated", "supervised", "sensitive"]
     search_fields = ["title", "grid_code"]
     list_select_related = ["event_type", "lead_unit"]
+    # The reporter's name and phone are personal data: masked here (the case pages reveal them, with
+    # an access-log row, to the roles that call residents back).
+    exclude = ["reporter_name", "reporter_phone"]
+    readonly_fields = ["masked_reporter"]
+
+    @admin.display(description="联系人")
+    def masked_reporter(self, obj: Case) -> str:
+        from jiceng.org.privacy import mask
+
+        shown = mask({"name": obj.reporter_name, "phone": obj.reporter_phone})
+        return f"{shown['name']} {shown['phone']}".strip()
 
 
 @admin.register(CaseEvent)

@@ -59,7 +59,7 @@ from jiceng.community.qr import qr_svg
 from jiceng.community.reports import survey_results, survey_xlsx
 from jiceng.core.exceptions import JicengError
 from jiceng.org.auth import client_ip
-from jiceng.org.privacy import reveal_many
+from jiceng.org.privacy import mask, may_see_personal_data, reveal_many
 from jiceng.places.models import Division, Grid, Level
 
 ASSIST_KEY = "community_assisting"
@@ -187,7 +187,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                     request.POST.get("community", ""),
                     request.POST.get("room_code", ""),
                 )
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, user, backend="jiceng.org.auth.ThrottledBackend")
                 messages.success(
                     request,
                     _(
@@ -730,9 +730,21 @@ def staff_residents(request: HttpRequest, community: Division) -> HttpResponse:
     people = ResidentProfile.objects.filter(community=community).select_related("user", "room")
     if q:
         people = people.filter(Q(user__display_name__icontains=q) | Q(user__phone__endswith=q))
-    pending = people.filter(status=ResidencyStatus.PENDING)
-    confirmed = people.filter(status=ResidencyStatus.CONFIRMED)[:100]
-    acts = AssistedAct.objects.filter(resident__resident_profile__community=community)[:30]
+    pending = list(people.filter(status=ResidencyStatus.PENDING)[:200])
+    confirmed = list(people.filter(status=ResidencyStatus.CONFIRMED)[:100])
+    # Residents' names and phones: masked for leaders and administrators, logged for staff.
+    shown = reveal_many(
+        request,
+        "user",
+        [(p.user_id, {"name": p.user.display_name, "phone": p.user.phone}) for p in [*pending, *confirmed]],
+        purpose="residents",
+    )
+    for profile, values in zip([*pending, *confirmed], shown, strict=True):
+        profile.shown_name, profile.shown_phone = values["name"], values["phone"]  # type: ignore[attr-defined]
+    acts = list(AssistedAct.objects.filter(resident__resident_profile__community=community)[:30])
+    if not may_see_personal_data(request.user):
+        for act in acts:
+            act.resident_name = mask({"name": act.resident_name})["name"]  # shown only, never saved
     return render(
         request,
         "community/staff/residents.html",

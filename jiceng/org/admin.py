@@ -11,12 +11,13 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from jiceng.core.exceptions import JicengError
 from jiceng.org import roster
 from jiceng.org.models import AccessLog, DutyShift, Membership, OrgEvent, Unit, UnitKind, User
-from jiceng.org.privacy import mask
+from jiceng.org.privacy import mask, reveal_on_request, shown_username
 
 
 @admin.register(UnitKind)
@@ -45,20 +46,86 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["unit", "division", "grids"]
 
 
+REVEAL_PARAM = "reveal"
+_REAL_NAME = _("实名信息")
+
+
+def _revealing(request: HttpRequest) -> bool:
+    return request.GET.get(REVEAL_PARAM) == "1"
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ["username", "display_name", "masked_phone", "is_staff", "is_active"]
+    """Personal data is masked here too: the list always, a user's page until the administrator asks
+    for the full values ("显示完整实名信息"), which writes an access-log row before they are shown."""
+
+    list_display = ["shown_username", "masked_name", "masked_phone", "is_staff", "is_active"]
     search_fields = ["username", "display_name"]
     fieldsets = (
         *BaseUserAdmin.fieldsets,  # type: ignore[misc]
-        (_("实名信息"), {"fields": ["display_name", "phone", "id_number"]}),
+        (_REAL_NAME, {"fields": ["display_name", "phone", "id_number"]}),
+    )
+    masked_fieldsets = (
+        *BaseUserAdmin.fieldsets,  # type: ignore[misc]
+        (_REAL_NAME, {"fields": ["masked_name", "masked_phone", "masked_id_number", "reveal_link"]}),
     )
     inlines = [MembershipInline]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None and not _revealing(request):
+            # BaseUserAdmin's first fieldset shows first and last name: personal too, so masked.
+            return [
+                (
+                    name,
+                    {**opts, "fields": [f for f in opts["fields"] if f not in ("first_name", "last_name")]},
+                )
+                for name, opts in self.masked_fieldsets
+            ]
+        return super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not _revealing(request):
+            readonly += ["masked_name", "masked_phone", "masked_id_number", "reveal_link"]
+        return readonly
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        if request.method == "GET" and _revealing(request):
+            user = self.get_object(request, object_id)
+            if user is not None and self.has_view_or_change_permission(request, user):
+                reveal_on_request(
+                    request,
+                    "user",
+                    user.pk,
+                    {"name": user.display_name, "phone": user.phone, "id_number": user.id_number},
+                    purpose="admin",
+                )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description=_("用户名"), ordering="username")
+    def shown_username(self, obj: User) -> str:
+        return shown_username(obj, masked=True)
+
+    @admin.display(description=_("姓名"))
+    def masked_name(self, obj: User) -> str:
+        return mask({"name": obj.display_name})["name"]
 
     @admin.display(description=_("手机号"))
     def masked_phone(self, obj: User) -> str:
         # The change list shows many people at once: masked, so the list itself reveals nothing.
         return mask({"phone": obj.phone})["phone"]
+
+    @admin.display(description=_("身份证号"))
+    def masked_id_number(self, obj: User) -> str:
+        return mask({"id_number": obj.id_number})["id_number"]
+
+    @admin.display(description=_("完整信息"))
+    def reveal_link(self, obj: User) -> str:
+        return format_html(
+            '<a href="?{}=1">{}</a>', REVEAL_PARAM, _("显示完整实名信息并编辑（将记录访问日志）")
+        )
 
 
 @admin.register(Membership)

@@ -9,8 +9,8 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 
 from jiceng.org.access import people_in_scope
-from jiceng.org.models import Membership, User
-from jiceng.org.privacy import reveal, reveal_many
+from jiceng.org.models import Membership, Role, User
+from jiceng.org.privacy import may_see_personal_data, reveal, reveal_many, shown_username
 from jiceng.org.scopes import scope_for
 
 SUBJECT_TYPE = "user"
@@ -45,30 +45,51 @@ class PersonRow:
     phone: str
     id_number: str
     posts: list[Membership] = field(default_factory=list)
+    # The name and username as shown: a resident's name is personal data (masked for leaders,
+    # supervisors and administrators); staff are listed under their names, the directory's purpose.
+    name: str = ""
+    username: str = ""
+
+
+def _is_resident(posts: list[Membership]) -> bool:
+    return all(m.role in (Role.RESIDENT, Role.BUILDING_HEAD) for m in posts)
+
+
+def _values(user: User, posts: list[Membership]) -> dict[str, str]:
+    values = {"phone": user.phone, "id_number": user.id_number}
+    if _is_resident(posts):
+        values["name"] = user.display_name
+    return values
+
+
+def _row(user: User, values: dict[str, str], posts: list[Membership], masked: bool) -> PersonRow:
+    return PersonRow(
+        user=user,
+        phone=values["phone"],
+        id_number=values["id_number"],
+        posts=posts,
+        name=values.get("name", user.display_name) or shown_username(user, masked),
+        username=shown_username(user, masked),
+    )
 
 
 def shown(who: Any, users: list[User], purpose: str = "people_directory") -> list[PersonRow]:
     """Rows for a page of people: masked, or unmasked with one access-log row per person shown."""
-    values = reveal_many(
-        who, SUBJECT_TYPE, [(u.pk, {"phone": u.phone, "id_number": u.id_number}) for u in users], purpose
-    )
-    return [
-        PersonRow(user=u, phone=v["phone"], id_number=v["id_number"], posts=getattr(u, "active_posts", []))
-        for u, v in zip(users, values, strict=True)
-    ]
+    posts = {u.pk: getattr(u, "active_posts", []) for u in users}
+    values = reveal_many(who, SUBJECT_TYPE, [(u.pk, _values(u, posts[u.pk])) for u in users], purpose)
+    masked = not may_see_personal_data(getattr(who, "user", who))
+    return [_row(u, v, posts[u.pk], masked) for u, v in zip(users, values, strict=True)]
 
 
 def shown_one(who: Any, user: User, purpose: str = "person_detail") -> PersonRow:
     viewer = getattr(who, "user", who)
-    if getattr(viewer, "pk", None) == user.pk:
-        values = {"phone": user.phone, "id_number": user.id_number}  # one's own data: not a disclosure
-    else:
-        values = reveal(
-            who, SUBJECT_TYPE, user.pk, {"phone": user.phone, "id_number": user.id_number}, purpose
-        )
     posts = list(
         Membership.objects.filter(user=user, is_active=True)
         .select_related("unit", "division")
         .prefetch_related("grids")
     )
-    return PersonRow(user=user, phone=values["phone"], id_number=values["id_number"], posts=posts)
+    if getattr(viewer, "pk", None) == user.pk:
+        values = _values(user, posts)  # one's own data: not a disclosure
+        return _row(user, values, posts, masked=False)
+    values = reveal(who, SUBJECT_TYPE, user.pk, _values(user, posts), purpose)
+    return _row(user, values, posts, masked=not may_see_personal_data(viewer))

@@ -18,10 +18,11 @@ from jiceng.org.scopes import roles_of
 
 # Roles that may see personal data in full, within their scope. Grid workers verify people door to
 # door and must read ID numbers and phones; dispatchers and handlers call residents back. Leaders and
-# supervisors judge units' work and see only masked values.
-UNMASKED_ROLES = frozenset(
-    {Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.DISPATCHER, Role.HANDLER, Role.ADMIN}
-)
+# supervisors judge units' work, and administrators keep the system: all three see masked values by
+# default (names, ID numbers, phones, people's addresses) — a superuser flag alone unmasks nothing.
+# An administrator who must read a value asks for it explicitly in the admin (``reveal_on_request``),
+# and that read is logged like any other.
+UNMASKED_ROLES = frozenset({Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.DISPATCHER, Role.HANDLER})
 
 MASKERS: dict[str, Callable[[str], str]] = {
     "id_number": mask_resident_id,
@@ -34,7 +35,7 @@ MASKERS: dict[str, Callable[[str], str]] = {
 def may_see_personal_data(user: Any) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    return bool(user.is_superuser or roles_of(user) & UNMASKED_ROLES)
+    return bool(roles_of(user) & UNMASKED_ROLES)
 
 
 def _user_and_request(who: Any) -> tuple[Any, HttpRequest | None]:
@@ -104,3 +105,36 @@ def reveal(
     if shown:
         _log_row(user, request, subject_type, subject_id, shown, purpose).save()
     return {field: value or "" for field, value in values.items()}
+
+
+def reveal_list(
+    who: Any, subject_type: str, subject_id: Any, field: str, values: list[str], purpose: str = ""
+) -> list[str]:
+    """Several values of one kind about one subject (a person's home addresses): masked, or unmasked
+    with one ``AccessLog`` row for them all."""
+    user, request = _user_and_request(who)
+    if not may_see_personal_data(user):
+        return [MASKERS[field](value or "") for value in values]
+    if any(values):
+        _log_row(user, request, subject_type, subject_id, [field], purpose).save()
+    return [value or "" for value in values]
+
+
+def reveal_on_request(
+    request: HttpRequest, subject_type: str, subject_id: Any, values: Mapping[str, str], purpose: str
+) -> dict[str, str]:
+    """An administrator's explicit "show in full" (the admin's reveal link): unmasked, and logged with
+    one ``AccessLog`` row, whatever the role. Callers check that the user may use the admin."""
+    shown = [field for field, value in values.items() if value]
+    if shown:
+        _log_row(request.user, request, subject_type, subject_id, shown, purpose).save()
+    return {field: value or "" for field, value in values.items()}
+
+
+def shown_username(user: Any, masked: bool) -> str:
+    """A username as a masked page shows it: accounts from before generated usernames may be named by
+    their phone number, which must not show through."""
+    name = str(getattr(user, "username", "") or "")
+    if masked and len(name) == 11 and name.isdigit():
+        return mask_phone(name)
+    return name

@@ -29,8 +29,8 @@ class PersonSerializer(serializers.Serializer):
     ``masked`` is false, in which case the read was written to the access log."""
 
     id = serializers.IntegerField(source="user.pk")
-    username = serializers.CharField(source="user.username")
-    display_name = serializers.CharField(source="user.display_name")
+    username = serializers.CharField(help_text="账号（遮蔽时，旧的手机号账号名也遮蔽）")
+    display_name = serializers.CharField(source="name", help_text="姓名（居民的姓名按角色遮蔽）")
     phone = serializers.CharField()
     id_number = serializers.CharField()
     masked = serializers.SerializerMethodField()

@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiceng.core.exceptions import NotFound
-from jiceng.lib.identity import IdentityError, validate_resident_id
+from jiceng.lib.identity import IdentityError, mask_name, validate_resident_id
 from jiceng.org.access import access_building, access_grid, access_room
-from jiceng.org.privacy import reveal
+from jiceng.org.privacy import may_see_personal_data, reveal, reveal_list
 from jiceng.org.scopes import scope_for
 from jiceng.places.models import Building, CodeHistory, Room
 from jiceng.registry import hooks
@@ -275,20 +275,31 @@ def person_lookup(who: Any, user: Any, id_number: str) -> dict[str, Any]:
     if person is None or not any(scope.covers(o.room.code) for o in occupancies):
         raise NotFound(_("未找到该身份证号对应的人员。"))
     visible = [o for o in occupancies if scope.covers(o.room.code)]
+    # A person's homes are personal data: masked for leaders and supervisors, logged when shown.
+    addresses = reveal_list(
+        who,
+        "person",
+        person.pk,
+        "address",
+        [f"{o.room.building.address}{o.room.room_no}" for o in visible],
+        purpose="lookup",
+    )
     return {
         "kind": "person",
         "person": person_view(who, person, "lookup"),
-        "other_names": person.other_names,
+        "other_names": person.other_names
+        if may_see_personal_data(getattr(who, "user", who))
+        else [mask_name(n) for n in person.other_names],
         "rooms": [
             {
                 "code": o.room.code,
-                "address": f"{o.room.building.address}{o.room.room_no}",
+                "address": address,
                 "relation": o.get_relation_display(),
                 "current": o.ended_on is None,
                 "since": o.started_on.isoformat() if o.started_on else "",
                 "until": o.ended_on.isoformat() if o.ended_on else "",
             }
-            for o in visible
+            for o, address in zip(visible, addresses, strict=True)
         ],
         "sources": sorted(set(person.links.values_list("record__source__name", flat=True))),
         "open_tasks": _open_tasks(Q(person=person) & scope.q("grid__code")),

@@ -164,7 +164,12 @@ def task(request: HttpRequest, task_id: int) -> HttpResponse:
                 request,
                 "record",
                 r.get("record_id", ""),
-                {"name": r.get("name", ""), "id_number": r.get("id_number", ""), "phone": r.get("phone", "")},
+                {
+                    "name": r.get("name", ""),
+                    "id_number": r.get("id_number", ""),
+                    "phone": r.get("phone", ""),
+                    "address": r.get("address", ""),
+                },
                 purpose="verify",
             ),
         }

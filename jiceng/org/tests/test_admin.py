@@ -63,3 +63,65 @@ def test_the_user_list_in_the_admin_masks_phones(world, client):
     page = client.get("/admin/org/user/").content.decode()
     assert "138****8000" in page
     assert resident.phone not in page
+
+
+def test_a_users_page_in_the_admin_masks_id_number_and_phone_until_asked_and_logs_the_reveal(world, client):
+    from jiceng.lib.identity import make_resident_id
+    from jiceng.org.models import AccessLog
+
+    resident = world.people["resident"]
+    resident.id_number = make_resident_id("440306", dt.date(1990, 1, 1), 123)
+    resident.save(update_fields=["id_number"])
+    client.force_login(world.people["admin"])
+    # when: the administrator opens the page
+    page = client.get(f"/admin/org/user/{resident.pk}/change/").content.decode()
+    # then: masked, and nothing logged
+    assert resident.id_number not in page and resident.phone not in page and "138****8000" in page
+    assert not AccessLog.objects.exists()
+    # when: they ask for the full values
+    page = client.get(f"/admin/org/user/{resident.pk}/change/?reveal=1").content.decode()
+    assert resident.id_number in page and resident.phone in page
+    log = AccessLog.objects.get()
+    assert (log.user, log.subject_id, log.purpose) == (world.people["admin"], str(resident.pk), "admin")
+
+
+def test_the_admin_still_saves_a_users_real_name_data_from_the_revealed_page(world, client):
+    resident = world.people["resident"]
+    client.force_login(world.people["admin"])
+    url = f"/admin/org/user/{resident.pk}/change/?reveal=1"
+    form = client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and not isinstance(v, list | tuple)}
+    data.update(
+        {
+            "username": resident.username,
+            "display_name": "李居民",
+            "phone": "13800138001",
+            "id_number": "",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        }
+    )
+    data.pop("last_login", None)
+    data.pop("password", None)
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    resident.refresh_from_db()
+    assert resident.phone == "13800138001"
+
+
+def test_the_case_page_in_the_admin_masks_the_reporters_phone(world, client):
+    from jiceng.cases.actions import check_submit_case
+
+    case = check_submit_case(
+        world.people["resident"],
+        description="小区门口垃圾堆放三天没人清运",
+        location_code=world.rooms["haiyu1"].code,
+        type_code="SR01",
+        reporter_name="李居民",
+        reporter_phone="13800138000",
+    )
+    client.force_login(world.people["admin"])
+    page = client.get(f"/admin/cases/case/{case.pk}/change/").content.decode()
+    assert "13800138000" not in page and "138****8000" in page
