@@ -41,6 +41,12 @@ def _reference_data(request: pytest.FixtureRequest) -> None:
     restore_reference_data()
 
 
+@pytest.fixture(autouse=True)
+def _trail_checkpoints_in_tmp(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The SLA runner writes trail checkpoints: into a directory of the test's own, never var/."""
+    settings.JICENG_TRAIL_CHECKPOINT_DIR = tmp_path_factory.mktemp("trail")
+
+
 @pytest.fixture
 def world(db: Any) -> World:
     restore_reference_data()

@@ -171,6 +171,12 @@ JICENG_TRIAGE_MODEL = env_str("JICENG_TRIAGE_MODEL", "")
 JICENG_TRIAGE_MIN_CONFIDENCE = env_float("JICENG_TRIAGE_MIN_CONFIDENCE", 0.15)
 JICENG_DUPLICATE_WINDOW_DAYS = env_float("JICENG_DUPLICATE_WINDOW_DAYS", 7.0)
 JICENG_DUPLICATE_MAX_KM = env_float("JICENG_DUPLICATE_MAX_KM", 0.5)
+# The case trail's HMAC key (never in the database). Unset: derived from SECRET_KEY, and `check` warns
+# outside DEBUG. Set it before the first migrate of the keyed trail and never change it afterwards.
+JICENG_TRAIL_KEY = env_str("JICENG_TRAIL_KEY", "")
+# Signed checkpoints of the trail's chain heads: an append-only JSONL file outside the database.
+JICENG_TRAIL_CHECKPOINT_DIR = Path(env_str("JICENG_TRAIL_CHECKPOINT_DIR", str(VAR_DIR / "trail")))
+JICENG_TRAIL_CHECKPOINT_SECONDS = env_int("JICENG_TRAIL_CHECKPOINT_SECONDS", 300)
 JICENG_SMS_PHONE_HOURLY = env_int("JICENG_SMS_PHONE_HOURLY", 5)
 JICENG_SMS_PHONE_DAILY = env_int("JICENG_SMS_PHONE_DAILY", 10)
 JICENG_SMS_IP_HOURLY = env_int("JICENG_SMS_IP_HOURLY", 20)

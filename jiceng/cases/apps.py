@@ -1,4 +1,25 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.conf import settings
+from django.core import checks
+
+
+@checks.register(checks.Tags.security)
+def trail_key_check(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Production should keep the trail key apart from SECRET_KEY (which many people and config
+    files see): a key derived from SECRET_KEY works, but anyone with both the database and the
+    settings could recompute the trail."""
+    development = settings.DEBUG or settings.SECRET_KEY.startswith("dev-only-insecure-key")
+    if development or getattr(settings, "JICENG_TRAIL_KEY", ""):
+        return []
+    return [
+        checks.Warning(
+            "JICENG_TRAIL_KEY 未设置：工单记录链的密钥正由 SECRET_KEY 派生。",
+            hint="生产环境请设置单独保管的 JICENG_TRAIL_KEY（迁移前设置，之后不可更改）。",
+            id="jiceng.W001",
+        )
+    ]
 
 
 class CasesConfig(AppConfig):

@@ -384,6 +384,10 @@ class CaseEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64)
+    # True: ``hash`` is an HMAC keyed by JICENG_TRAIL_KEY (every event written since the upgrade).
+    # False: a plain SHA-256 of the first trail version, accepted only for events up to the sealed
+    # upgrade point (``TrailSeal``); the database default covers the SLA sweep's raw inserts.
+    keyed = models.BooleanField(default=True, db_default=True)
 
     class Meta:
         verbose_name = _("工单事件")
@@ -434,3 +438,20 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.message}"
+
+
+class TrailSeal(models.Model):
+    """A value about the trail signed with the trail key, so a database writer cannot move it: the
+    upgrade point (``legacy_max_event_id``) up to which unkeyed SHA-256 events stay valid."""
+
+    name = models.CharField(max_length=64, unique=True)
+    value = models.CharField(max_length=200)
+    mac = models.CharField(max_length=64)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("记录链封印")
+        verbose_name_plural = _("记录链封印")
+
+    def __str__(self) -> str:
+        return f"{self.name}={self.value}"

@@ -726,6 +726,7 @@ class Runner:
         self.stopping = threading.Event()
         self._missing: list[int] = []
         self._alerted_at = 0.0
+        self._checkpointed_at = 0.0
 
     def stop(self, *_args: Any) -> None:
         self.stopping.set()
@@ -757,11 +758,29 @@ class Runner:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
 
+    def checkpoint_trail(self) -> None:
+        """Append signed chain heads to the external checkpoint file, every
+        ``JICENG_TRAIL_CHECKPOINT_SECONDS`` (0 turns it off). A failure to write is logged, not fatal:
+        the timers matter more, and ``jiceng cases checkpoint`` can catch up."""
+        every = settings.JICENG_TRAIL_CHECKPOINT_SECONDS
+        now = time.monotonic()
+        if every <= 0 or (self._checkpointed_at and now - self._checkpointed_at < every):
+            return
+        self._checkpointed_at = now
+        try:
+            written = trail.write_checkpoint()
+        except OSError:
+            logger.exception("trail checkpoint could not be written")
+            return
+        if self.out is not None and written.cases:
+            self.out.write(str(written))
+
     def _loop(self, once: bool) -> SweepReport:
         total = SweepReport()
         after: tuple[datetime, int] | None = None
         while True:
             self.check_calendar()
+            self.checkpoint_trail()
             report = sweep(batch=self.batch, most=self.most, after=after)
             total.add(report)
             if self.out is not None and (report.claimed or once):

@@ -1,20 +1,89 @@
-"""The tamper-evident trail: each case's events form a hash chain.
+"""The tamper-evident trail: each case's events form a keyed hash chain, with signed checkpoints of
+the chain heads kept outside the database.
 
-``hash = sha256(prev_hash + canonical(row))``. The case row keeps the head of its chain and its length,
-so editing a row, deleting one from the middle or cutting off the end all show up in ``verify``.
-Chains are per case, not global, so actions on different cases never wait on one another.
+``hash = HMAC-SHA256(key, prev_hash + canonical(row))`` with ``key`` = ``JICENG_TRAIL_KEY`` (or, when
+that is unset, a key derived from ``SECRET_KEY``; ``check`` warns in production). Neither is in the
+database, so a writer with database access alone can no longer recompute a chain after editing it:
+``jiceng cases verify`` reports the recomputed rows as altered. The case row keeps the head of its
+chain and its length, so editing a row, deleting one from the middle or cutting off the end all show
+up too. Chains are per case, not global, so actions on different cases never wait on one another.
+
+**Upgrade from the unkeyed trail.** Events written before the keyed trail carry ``keyed = False`` and
+a plain ``sha256(prev_hash + canonical(row))``. The migration that introduced the key sealed the
+highest event id of that time (``TrailSeal`` ``legacy_max_event_id``, its value signed with the key):
+an unkeyed event above the sealed id, or after a keyed event of the same case, is reported as a
+rewrite, so marking rows "old style" to recompute them unkeyed does not pass either. The unkeyed
+prefix of a case that has gone on since is covered by the first keyed event (its ``prev_hash`` is
+inside the MAC); an old case with no keyed event is covered by the external checkpoints.
+
+**Checkpoints.** ``write_checkpoint`` (``jiceng cases checkpoint``, and the SLA runner every
+``JICENG_TRAIL_CHECKPOINT_SECONDS``) appends the current (length, head) of every case whose trail moved
+since the previous checkpoint to ``JICENG_TRAIL_CHECKPOINT_DIR/checkpoints.jsonl``: one JSON line per
+up to ``CHECKPOINT_LINE_CASES`` cases, each line signed with the key and carrying the previous line's
+MAC, so a changed, removed or inserted line is reported. ``verify`` then requires that every
+checkpointed case still has an event at the checkpointed position with the checkpointed hash: a chain
+rewritten in the database — even one recomputed with the key — no longer matches what was written
+out. Keep the directory on append-only storage (``chattr +a``, a WORM bucket, a log shipper).
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import hmac
 import json
+import logging
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from jiceng.cases.models import Case, CaseEvent
+from django.conf import settings
+from django.db.models import Max
+from django.utils import timezone
+
+from jiceng.cases.models import Case, CaseEvent, TrailSeal
+
+logger = logging.getLogger(__name__)
+
+LEGACY_SEAL = "legacy_max_event_id"
+CHECKPOINT_FILE = "checkpoints.jsonl"
+CHECKPOINT_LINE_CASES = 20_000
+# Events are numbered when inserted but committed later: a checkpoint looks this many ids back from
+# the previous one, so an event committed late is still seen.
+CHECKPOINT_MARGIN = 1_000
+
+
+def trail_key() -> bytes:
+    """The trail's secret: ``JICENG_TRAIL_KEY``, else derived from ``SECRET_KEY`` (never stored in
+    the database either way)."""
+    configured = getattr(settings, "JICENG_TRAIL_KEY", "")
+    if configured:
+        return configured.encode()
+    return hmac.new(settings.SECRET_KEY.encode(), b"jiceng-trail-key", hashlib.sha256).digest()
+
+
+_keyed_base: dict[bytes, Any] = {}
+
+
+def _keyed() -> Any:
+    # The keyed state is set up once per key and copied per event: HMAC then costs about what the
+    # plain SHA-256 did (two compressions of a short message).
+    key = trail_key()
+    base = _keyed_base.get(key)
+    if base is None:
+        _keyed_base.clear()
+        base = _keyed_base[key] = hmac.new(key, digestmod=hashlib.sha256)
+    return base.copy()
+
+
+def sign(text: str) -> str:
+    """HMAC of ``text`` with the trail key (seals and checkpoint lines)."""
+    mac = _keyed()
+    mac.update(text.encode())
+    return str(mac.hexdigest())
 
 
 def _iso(at: datetime) -> str:
@@ -34,6 +103,7 @@ def event_hash(
     reason: str,
     data: dict[str, Any],
     prev_hash: str,
+    keyed: bool = True,
 ) -> str:
     body = json.dumps(
         [case_id, seq, _iso(at), action, from_status, to_status, actor_id, unit_id, reason, data],
@@ -42,7 +112,12 @@ def event_hash(
         separators=(",", ":"),
         default=str,
     )
-    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+    message = (prev_hash + body).encode()
+    if not keyed:
+        return hashlib.sha256(message).hexdigest()  # the first, unkeyed version (events before the upgrade)
+    mac = _keyed()
+    mac.update(message)
+    return str(mac.hexdigest())
 
 
 def hash_of(event: CaseEvent) -> str:
@@ -58,6 +133,7 @@ def hash_of(event: CaseEvent) -> str:
         reason=event.reason,
         data=event.data,
         prev_hash=event.prev_hash,
+        keyed=event.keyed,
     )
 
 
@@ -92,6 +168,7 @@ def new_event(
         reason=reason,
         data=data,
         prev_hash=case.trail_head,
+        keyed=True,
     )
     event.hash = hash_of(event)
     case.trail_head = event.hash
@@ -106,39 +183,226 @@ class Break:
     problem: str
 
     def __str__(self) -> str:
+        if not self.case_id:
+            return self.problem
         where = f"工单 {self.case_id}" + (f" 第 {self.seq} 条" if self.seq is not None else "")
         return f"{where}：{self.problem}"
 
 
-def verify_case(case_id: int, head: str, length: int, events: Iterable[CaseEvent]) -> Iterator[Break]:
+# -- the upgrade seal ----------------------------------------------------------------------------------
+
+
+def seal_text(name: str, value: str) -> str:
+    return f"seal:{name}={value}"
+
+
+def write_seal(name: str, value: str) -> None:
+    TrailSeal.objects.update_or_create(
+        name=name, defaults={"value": value, "mac": sign(seal_text(name, value))}
+    )
+
+
+def legacy_boundary() -> tuple[int, Break | None]:
+    """The highest event id that may be unkeyed, and a break when the seal was tampered with. No
+    seal means no unkeyed event is valid (a fresh install; or a deleted seal, which then shows)."""
+    seal = TrailSeal.objects.filter(name=LEGACY_SEAL).first()
+    if seal is None:
+        return 0, None
+    if (
+        not hmac.compare_digest(seal.mac, sign(seal_text(LEGACY_SEAL, seal.value)))
+        or not seal.value.isdigit()
+    ):
+        return 0, Break(0, None, "记录链升级封印被改动（其签名与密钥不符）")
+    return int(seal.value), None
+
+
+# -- verification --------------------------------------------------------------------------------------
+
+
+def verify_case(
+    case_id: int,
+    head: str,
+    length: int,
+    events: Iterable[CaseEvent],
+    *,
+    legacy_max: int = 0,
+    checkpoint: tuple[int, str] | None = None,
+) -> Iterator[Break]:
     previous = ""
     expected_seq = 1
+    seen_keyed = False
+    at_checkpoint: str | None = None
     for event in events:
         if event.seq != expected_seq:
             yield Break(case_id, event.seq, f"序号不连续（应为 {expected_seq}），有记录被删除或插入")
             expected_seq = event.seq
         if event.prev_hash != previous:
             yield Break(case_id, event.seq, "前序哈希与上一条记录不符")
-        if hash_of(event) != event.hash:
+        if not event.keyed and (seen_keyed or (event.pk or 0) > legacy_max):
+            yield Break(case_id, event.seq, "升级后出现未加密钥的记录，链被重算")
+        elif hash_of(event) != event.hash:
             yield Break(case_id, event.seq, "记录内容与其哈希不符，已被改动")
+        seen_keyed = seen_keyed or event.keyed
+        if checkpoint is not None and event.seq == checkpoint[0]:
+            at_checkpoint = event.hash
         previous = event.hash
         expected_seq += 1
     if expected_seq - 1 != length or previous != head:
         yield Break(case_id, None, f"链尾与工单记录不符（记录 {expected_seq - 1} 条，工单登记 {length} 条）")
+    if checkpoint is not None and at_checkpoint != checkpoint[1]:
+        yield Break(
+            case_id,
+            checkpoint[0],
+            "与外部检查点不符：检查点之前的记录被重写、删除或截断",
+        )
 
 
-def verify(cases: Any = None, chunk: int = 500) -> Iterator[Break]:
-    """Walk every case's chain (or those of ``cases``, a queryset) and yield each break found."""
+def verify(
+    cases: Any = None, chunk: int = 500, checkpoints: dict[int, tuple[int, str]] | None = None
+) -> Iterator[Break]:
+    """Walk every case's chain (or those of ``cases``, a queryset) and yield each break found;
+    with ``checkpoints`` (``read_checkpoints``), also each case that no longer matches them."""
+    legacy_max, seal_break = legacy_boundary()
+    if seal_break is not None:
+        yield seal_break
+    checkpoints = checkpoints or {}
     queryset = (cases if cases is not None else Case.objects.all()).order_by("pk")
+    seen: set[int] = set()
     last = 0
     while True:
         batch = list(queryset.filter(pk__gt=last).values_list("pk", "trail_head", "trail_length")[:chunk])
         if not batch:
-            return
+            break
         ids = [row[0] for row in batch]
         by_case: dict[int, list[CaseEvent]] = {pk: [] for pk in ids}
         for event in CaseEvent.objects.filter(case_id__in=ids).order_by("case_id", "seq"):
             by_case[event.case_id].append(event)
         for pk, head, length in batch:
-            yield from verify_case(pk, head, length, by_case[pk])
+            yield from verify_case(
+                pk, head, length, by_case[pk], legacy_max=legacy_max, checkpoint=checkpoints.get(pk)
+            )
+        seen.update(ids)
         last = ids[-1]
+    if cases is None:
+        for pk in sorted(set(checkpoints) - seen):
+            yield Break(pk, None, "外部检查点记录的工单已不在数据库中（被删除）")
+
+
+# -- external checkpoints -----------------------------------------------------------------------------
+
+
+def checkpoint_path(directory: str | Path | None = None) -> Path:
+    return Path(directory or settings.JICENG_TRAIL_CHECKPOINT_DIR) / CHECKPOINT_FILE
+
+
+def _canonical(line: dict[str, Any]) -> str:
+    body = {k: v for k, v in line.items() if k != "mac"}
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _last_line(path: Path) -> dict[str, Any] | None:
+    """The file's last line, read from the end (the file only grows)."""
+    if not path.exists() or path.stat().st_size == 0:
+        return None
+    with path.open("rb") as fh:
+        fh.seek(0, os.SEEK_END)
+        end = fh.tell()
+        block, data = 65536, b""
+        pos = end
+        while pos > 0:
+            step = min(block, pos)
+            pos -= step
+            fh.seek(pos)
+            data = fh.read(step) + data
+            if data.rstrip(b"\n").count(b"\n") >= 1:
+                break
+    text = data.rstrip(b"\n").rsplit(b"\n", 1)[-1]
+    return json.loads(text)
+
+
+@dataclass(frozen=True)
+class CheckpointReport:
+    path: Path
+    cases: int
+    lines: int
+    max_event_id: int
+
+    def __str__(self) -> str:
+        return f"已写入检查点：{self.cases} 件工单的链头，{self.lines} 行 → {self.path}"
+
+
+def write_checkpoint(directory: str | Path | None = None) -> CheckpointReport:
+    """Append the heads of every case whose trail moved since the last checkpoint (all cases the
+    first time). Two writers (the SLA runner and the command) take turns on a file lock."""
+    path = checkpoint_path(directory)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        last = _last_line(path)
+        max_id = CaseEvent.objects.aggregate(m=Max("id"))["m"] or 0
+        cases = Case.objects.order_by("pk")
+        if last is not None:
+            since = max(0, int(last["max_event_id"]) - CHECKPOINT_MARGIN)
+            moved = CaseEvent.objects.filter(id__gt=since, id__lte=max_id).values("case_id").distinct()
+            cases = cases.filter(pk__in=moved)
+        n = int(last["n"]) if last is not None else 0
+        prev = str(last["mac"]) if last is not None else ""
+        at = timezone.now().isoformat()
+        written = lines = 0
+        pending: list[list[Any]] = []
+
+        def flush() -> None:
+            nonlocal n, prev, lines
+            n += 1
+            line: dict[str, Any] = {"n": n, "at": at, "max_event_id": max_id, "heads": pending, "prev": prev}
+            line["mac"] = sign(_canonical(line))
+            os.write(fd, (json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n").encode())
+            prev = line["mac"]
+            lines += 1
+
+        for pk, length, head in cases.values_list("pk", "trail_length", "trail_head").iterator(
+            chunk_size=5000
+        ):
+            if not length:
+                continue
+            pending.append([pk, length, head])
+            written += 1
+            if len(pending) >= CHECKPOINT_LINE_CASES:
+                flush()
+                pending = []
+        if pending or last is None:
+            flush()
+        os.fsync(fd)
+    finally:
+        os.close(fd)  # closing releases the lock
+    return CheckpointReport(path, written, lines, max_id)
+
+
+def read_checkpoints(directory: str | Path | None = None) -> tuple[dict[int, tuple[int, str]], list[Break]]:
+    """The latest checkpointed (length, head) per case, and the breaks of the file itself: a line
+    whose signature does not match, or that does not follow the one before it."""
+    path = checkpoint_path(directory)
+    heads: dict[int, tuple[int, str]] = {}
+    breaks: list[Break] = []
+    if not path.exists():
+        return heads, breaks
+    prev, expected_n = "", 1
+    with path.open("r", encoding="utf-8") as fh:
+        for number, text in enumerate(fh, start=1):
+            if not text.strip():
+                continue
+            try:
+                line = json.loads(text)
+                valid = hmac.compare_digest(str(line.get("mac", "")), sign(_canonical(line)))
+            except (ValueError, TypeError, AttributeError):
+                line, valid = {}, False
+            if not valid:
+                breaks.append(Break(0, None, f"检查点文件第 {number} 行被改动（签名与密钥不符）"))
+                continue
+            if line.get("n") != expected_n or line.get("prev") != prev:
+                breaks.append(Break(0, None, f"检查点文件第 {number} 行之前有行被删除或插入"))
+            for pk, length, head in line.get("heads", []):
+                heads[int(pk)] = (int(length), str(head))
+            prev, expected_n = line["mac"], int(line["n"]) + 1
+    return heads, breaks

@@ -9,19 +9,35 @@ from jiceng.cases.models import Case
 
 
 class Command(BaseCommand):
-    help = "工单工具：jiceng cases verify [--case ID] 校验全流程记录的哈希链，报告任何断点。"
+    help = (
+        "工单工具：jiceng cases verify [--case ID] 校验全流程记录的密钥哈希链和外部检查点，报告任何断点；"
+        "jiceng cases checkpoint 把各工单的链头签名追加到外部检查点文件。"
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("verb", choices=["verify"])
+        parser.add_argument("verb", choices=["verify", "checkpoint"])
         parser.add_argument("--case", type=int, action="append", help="只校验这些工单（可重复）")
+        parser.add_argument(
+            "--checkpoint-dir", default=None, help="检查点目录（默认取 JICENG_TRAIL_CHECKPOINT_DIR）"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        directory = options["checkpoint_dir"]
+        if options["verb"] == "checkpoint":
+            self.stdout.write(str(trail.write_checkpoint(directory)))
+            return
         cases = Case.objects.filter(pk__in=options["case"]) if options["case"] else None
         total = (cases if cases is not None else Case.objects.all()).count()
+        heads, problems = trail.read_checkpoints(directory)
+        if not trail.checkpoint_path(directory).exists():
+            self.stderr.write(
+                f"未找到外部检查点文件 {trail.checkpoint_path(directory)}：只校验记录链本身"
+                "（运行 jiceng cases checkpoint 或 jiceng sla run 写入检查点）。"
+            )
         breaks = 0
-        for problem in trail.verify(cases):
+        for problem in [*problems, *trail.verify(cases, checkpoints=heads)]:
             breaks += 1
             self.stderr.write(str(problem))
         if breaks:
-            raise CommandError(f"发现 {breaks} 处记录断点（共校验 {total} 件工单）。")
-        self.stdout.write(f"共校验 {total} 件工单，记录完整，未发现篡改。")
+            raise CommandError(f"发现 {breaks} 处记录断点或篡改（共校验 {total} 件工单）。")
+        self.stdout.write(f"共校验 {total} 件工单（外部检查点覆盖 {len(heads)} 件），记录完整，未发现篡改。")
