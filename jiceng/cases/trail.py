@@ -65,17 +65,17 @@ def trail_key() -> bytes:
     return hmac.new(settings.SECRET_KEY.encode(), b"jiceng-trail-key", hashlib.sha256).digest()
 
 
-_keyed_base: dict[bytes, Any] = {}
+_keyed_base: dict[tuple[str, str], Any] = {}
 
 
 def _keyed() -> Any:
     # The keyed state is set up once per key and copied per event: HMAC then costs about what the
-    # plain SHA-256 did (two compressions of a short message).
-    key = trail_key()
-    base = _keyed_base.get(key)
+    # plain SHA-256 did (two more compressions of a short message), with no key derivation per event.
+    settings_key = (getattr(settings, "JICENG_TRAIL_KEY", ""), settings.SECRET_KEY)
+    base = _keyed_base.get(settings_key)
     if base is None:
         _keyed_base.clear()
-        base = _keyed_base[key] = hmac.new(key, digestmod=hashlib.sha256)
+        base = _keyed_base[settings_key] = hmac.new(trail_key(), digestmod=hashlib.sha256)
     return base.copy()
 
 
