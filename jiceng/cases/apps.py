@@ -10,8 +10,8 @@ def trail_key_check(app_configs: Any = None, **kwargs: Any) -> list[checks.Check
     """Production should keep the trail key apart from SECRET_KEY (which many people and config
     files see): a key derived from SECRET_KEY works, but anyone with both the database and the
     settings could recompute the trail."""
-    development = settings.DEBUG or settings.SECRET_KEY.startswith("dev-only-insecure-key")
-    if development or getattr(settings, "JICENG_TRAIL_KEY", ""):
+    development = bool(settings.DEBUG) or settings.SECRET_KEY.startswith("dev-only-insecure-key")
+    if development or settings.JICENG_TRAIL_KEY:
         return []
     return [
         checks.Warning(
