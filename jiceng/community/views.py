@@ -688,7 +688,13 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 
 
 def _sctx(request: HttpRequest, **extra: Any) -> dict[str, Any]:
-    return {"c": request.staff_community, "communities": request.staff_communities, **extra}  # type: ignore[attr-defined]
+    # ``masked``: residents' names are shown masked to leaders and administrators (resident_name filter).
+    return {
+        "c": request.staff_community,  # type: ignore[attr-defined]
+        "communities": request.staff_communities,  # type: ignore[attr-defined]
+        "masked": not may_see_personal_data(request.user),
+        **extra,
+    }
 
 
 @staff_required
