@@ -1,11 +1,24 @@
 from django.contrib import admin
 
 from jiceng.community import models as m
+from jiceng.lib.identity import mask_name
+
+
+@admin.display(description="居民")
+def masked_resident(obj):  # type: ignore[no-untyped-def]
+    """Residents' names are masked in the admin's lists (administrators see personal data masked)."""
+    user = getattr(obj, "user", None) or getattr(obj, "resident", None)
+    return mask_name(str(user)) if user is not None else ""
+
+
+@admin.display(description="居民姓名")
+def masked_resident_name(obj):  # type: ignore[no-untyped-def]
+    return mask_name(obj.resident_name)
 
 
 @admin.register(m.ResidentProfile)
 class ResidentProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "community", "status", "is_volunteer", "is_elderly", "created_at"]
+    list_display = [masked_resident, "community", "status", "is_volunteer", "is_elderly", "created_at"]
     list_filter = ["status", "community"]
     search_fields = ["user__display_name", "user__phone"]
     raw_id_fields = ["user", "room", "person", "confirmed_by"]
@@ -48,7 +61,7 @@ class PostingAdmin(ReadOnlyAdmin):
 
 @admin.register(m.AssistedAct)
 class AssistedActAdmin(ReadOnlyAdmin):
-    list_display = ["at", "staff_name", "resident_name", "action", "detail"]
+    list_display = ["at", "staff_name", masked_resident_name, "action", "detail"]
 
 
 @admin.register(m.AuditEvent)
