@@ -7,8 +7,6 @@ from rest_framework.test import APIClient
 
 from jiceng.org.models import AccessLog
 from jiceng.registry import hooks
-from jiceng.registry.actions import check_collect_person
-from jiceng.registry.tests.factories import resident_id
 from jiceng.testing import World
 
 pytestmark = pytest.mark.django_db
@@ -19,20 +17,6 @@ def api(user: Any) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client
-
-
-@pytest.fixture
-def resident(world: World) -> str:
-    idn = resident_id("19400101", "123")
-    check_collect_person(
-        world.people["grid_worker"],
-        world.rooms["haiyu1"].code,
-        "张伟",
-        idn,
-        "13812345678",
-        care_tags=["独居老人"],
-    )
-    return idn
 
 
 def test_a_grid_worker_sees_the_occupants_of_a_room_in_full_and_the_read_is_logged(

@@ -4,7 +4,6 @@ access-log row for every read."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,9 +11,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from jiceng.org.models import AccessLog
-from jiceng.registry.actions import check_collect_person
-from jiceng.registry.models import TaskKind, VerificationTask
-from jiceng.registry.tests.factories import import_and_link, person_row, resident_id
+from jiceng.registry.models import VerificationTask
 from jiceng.testing import World
 
 pytestmark = pytest.mark.django_db
@@ -25,13 +22,6 @@ def api(user: Any) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client
-
-
-@pytest.fixture
-def resident(world: World) -> str:
-    idn = resident_id("19400101", "123")
-    check_collect_person(world.people["grid_worker"], world.rooms["haiyu1"].code, "张伟", idn, "13812345678")
-    return idn
 
 
 @pytest.mark.parametrize("who", ["leader", "supervisor", "admin"])
@@ -50,19 +40,6 @@ def test_the_grid_worker_sees_the_home_in_full_and_the_read_is_logged(world: Wor
     body = api(world.people["grid_worker"]).get("/api/v1/registry/lookup", {"id_number": resident}).json()
     assert body["rooms"][0]["address"] == f"{world.rooms['haiyu1'].building.address}101"
     assert set(AccessLog.objects.values_list("fields", flat=True)) == {"id_number,name,phone", "address"}
-
-
-@pytest.fixture
-def task(world: World, tmp_path: Path) -> VerificationTask:
-    idn = resident_id()
-    import_and_link(
-        tmp_path,
-        [
-            person_row("公安", "A1", "张伟", idn, "13800000001", "海裕社区1号楼101室"),
-            person_row("住建", "B1", "欧阳娜", idn, "13900000002", "海裕社区1号楼101室"),
-        ],
-    )
-    return VerificationTask.objects.get(kind=TaskKind.ID_CONFLICT)
 
 
 def test_a_task_page_masks_the_records_addresses_and_names_for_a_leader(

@@ -1,4 +1,3 @@
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -7,24 +6,11 @@ from rest_framework.test import APIClient
 from jiceng.core.exceptions import NotFound
 from jiceng.registry.actions import check_collect_person, check_end_occupancy, check_resolve_task
 from jiceng.registry.exceptions import RegistryError, TaskClosed
-from jiceng.registry.models import Occupancy, RegistryEvent, TaskKind, TaskStatus, VerificationTask
-from jiceng.registry.tests.factories import import_and_link, person_row, resident_id
+from jiceng.registry.models import Occupancy, RegistryEvent, TaskStatus, VerificationTask
+from jiceng.registry.tests.factories import resident_id
 from jiceng.testing import World
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def task(world: World, tmp_path: Path) -> VerificationTask:
-    idn = resident_id()
-    import_and_link(
-        tmp_path,
-        [
-            person_row("公安", "A1", "张伟", idn, "13800000001", "海裕社区1号楼101室"),
-            person_row("住建", "B1", "欧阳娜", idn, "13900000002", "海裕社区1号楼101室"),
-        ],
-    )
-    return VerificationTask.objects.get(kind=TaskKind.ID_CONFLICT)
 
 
 def test_the_grid_worker_sees_the_task_of_their_grid(world: World, task: VerificationTask) -> None:
