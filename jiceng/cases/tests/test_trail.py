@@ -129,12 +129,12 @@ def test_events_from_before_the_upgrade_still_verify_up_to_the_sealed_point(cw: 
     # given: a case written the old, unkeyed way, sealed as legacy by the upgrade
     case = awaiting_rating(cw)
     _rewrite(case, keyed=False)
-    trail.write_seal(trail.LEGACY_SEAL, str(CaseEvent.objects.order_by("-id").first().pk))
+    trail.write_seal(trail.LEGACY_SEAL, str(CaseEvent.objects.order_by("-id")[0].pk))
     assert list(trail.verify()) == []
     # when: the case goes on, its new events are keyed and the whole chain still verifies
     actions.check_rate(cw.people["resident"], case.pk, score=5)
     assert list(trail.verify()) == []
-    assert CaseEvent.objects.filter(case=case).order_by("-seq").first().keyed
+    assert CaseEvent.objects.filter(case=case).order_by("-seq")[0].keyed
 
 
 def test_moving_the_upgrade_seal_is_reported(cw: World) -> None:
@@ -154,7 +154,7 @@ def test_a_legacy_chain_rewritten_after_a_checkpoint_fails_against_the_checkpoin
     # given: an old unkeyed case, sealed as legacy, and a checkpoint of its head outside the database
     case = awaiting_rating(cw)
     _rewrite(case, keyed=False)
-    trail.write_seal(trail.LEGACY_SEAL, str(CaseEvent.objects.order_by("-id").first().pk))
+    trail.write_seal(trail.LEGACY_SEAL, str(CaseEvent.objects.order_by("-id")[0].pk))
     trail.write_checkpoint(tmp_path)
     # when: someone rewrites it the old way, which the seal alone would accept
     _rewrite(case, keyed=False, reason="改写后的原因")
