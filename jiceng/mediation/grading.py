@@ -49,6 +49,8 @@ class RuleSpec:
     severity: str  # "high" fires high on its own; "medium" adds its weight
     weight: int
     patterns: tuple[re.Pattern[str], ...]
+    # A hit is dropped when its sentence says the words were not meant ("开玩笑", "气话").
+    sentence_exclude: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,7 @@ def ruleset_from(data: Mapping[str, Any], rules: Iterable[Mapping[str, Any]] | N
                 severity=row.get("severity", "medium"),
                 weight=int(row.get("weight", 1)),
                 patterns=_compile_patterns(patterns),
+                sentence_exclude=re.compile(row["sentence_exclude"]) if row.get("sentence_exclude") else None,
             )
         )
     return RuleSet(
@@ -200,6 +203,7 @@ def current_ruleset() -> RuleSet:
                 "severity": r.severity,
                 "weight": r.weight,
                 "patterns": r.patterns,
+                "sentence_exclude": r.sentence_exclude,
             }
             for r in RiskRule.objects.filter(enabled=True).order_by("order", "id")
         ]
@@ -217,7 +221,7 @@ def current_ruleset() -> RuleSet:
 
 def normalise(text: str) -> str:
     text = re.sub(r"\s+", "", text or "")
-    return text.replace("(", "（").replace(")", "）")
+    return re.sub(r"[“”\"'‘’「」『』]", "", text).replace("(", "（").replace(")", "）")
 
 
 def mask_loose(text: str, ruleset: RuleSet) -> str:
@@ -235,6 +239,12 @@ def _negated(text: str, start: int, ruleset: RuleSet) -> bool:
     return bool(ruleset.negations.search(prefix))
 
 
+def _sentence(text: str, m: re.Match[str]) -> str:
+    start = max((text.rfind(c, 0, m.start()) for c in "。！？!?；;"), default=-1) + 1
+    ends = [p for p in (text.find(c, m.end()) for c in "。！？!?；;") if p >= 0]
+    return text[start : min(ends) if ends else len(text)]
+
+
 def text_hits(text: str, ruleset: RuleSet) -> list[Hit]:
     """One hit per rule: the first phrase of that rule not negated."""
     original = normalise(text)
@@ -247,6 +257,8 @@ def text_hits(text: str, ruleset: RuleSet) -> list[Hit]:
                 if not m.group(0) or _MASK in m.group(0):
                     continue
                 if _negated(masked, m.start(), ruleset):
+                    continue
+                if rule.sentence_exclude is not None and rule.sentence_exclude.search(_sentence(masked, m)):
                     continue
                 found = original[m.start() : m.end()]
                 break
