@@ -61,6 +61,7 @@ class RuleSet:
     loose: tuple[re.Pattern[str], ...]
     medium: int
     high: int
+    combos: tuple[dict[str, Any], ...] = ()
 
     def rule(self, code: str) -> RuleSpec | None:
         return next((r for r in self.rules if r.code == code), None)
@@ -156,6 +157,7 @@ def ruleset_from(data: Mapping[str, Any], rules: Iterable[Mapping[str, Any]] | N
         loose=_compile_patterns(data.get("loose", [])),
         medium=int(data["thresholds"]["medium"]),
         high=int(data["thresholds"]["high"]),
+        combos=tuple(data.get("combos") or ()),
     )
 
 
@@ -309,6 +311,17 @@ def combine(hits: list[Hit], ruleset: RuleSet) -> Grade:
     score = sum(h.weight for h in unique)
     # Quarrelling alone never makes a dispute dangerous: ``minor`` rules count towards medium only.
     serious = sum(h.weight for h in unique if h.severity != "minor")
+    fired = {h.rule for h in unique}
+    combo = next(
+        (
+            c
+            for c in ruleset.combos
+            if set(c.get("all", ())) <= fired and (not c.get("any") or fired & set(c["any"]))
+        ),
+        None,
+    )
+    if combo is not None:
+        unique.append(Hit("combo", str(combo["name"]), "high", 0, "、".join(sorted(fired)), fact=True))
     if any(h.severity == "high" for h in unique) or serious >= ruleset.high:
         level = "high"
     elif score >= ruleset.medium:
