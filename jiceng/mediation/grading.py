@@ -62,6 +62,9 @@ class RuleSet:
     medium: int
     high: int
     combos: tuple[dict[str, Any], ...] = ()
+    # Thresholds of the similarity reader (``similarity.py``); None switches it off.
+    similar_high: float | None = None
+    similar_medium: float | None = None
 
     def rule(self, code: str) -> RuleSpec | None:
         return next((r for r in self.rules if r.code == code), None)
@@ -158,6 +161,8 @@ def ruleset_from(data: Mapping[str, Any], rules: Iterable[Mapping[str, Any]] | N
         medium=int(data["thresholds"]["medium"]),
         high=int(data["thresholds"]["high"]),
         combos=tuple(data.get("combos") or ()),
+        similar_high=(data.get("similarity") or {}).get("high"),
+        similar_medium=(data.get("similarity") or {}).get("medium"),
     )
 
 
@@ -332,13 +337,45 @@ def combine(hits: list[Hit], ruleset: RuleSet) -> Grade:
     return Grade(level, score, unique)
 
 
-def grade(text: str, facts: Mapping[str, Any] | None = None, ruleset: RuleSet | None = None) -> Grade:
-    """The grade of one narrative (and its known facts), with the rules fired and their phrases."""
+def grade(
+    text: str,
+    facts: Mapping[str, Any] | None = None,
+    ruleset: RuleSet | None = None,
+    models: Any = "shipped",
+) -> Grade:
+    """The grade of one narrative (and its known facts), with the rules fired and their phrases.
+
+    ``models`` is the similarity reader's (high, not-low) pair: "shipped" for the one trained on the
+    shipped tuning set, None to grade by the rules alone."""
     ruleset = ruleset or current_ruleset()
     hits = text_hits(text, ruleset)
     if facts:
         hits += fact_hits(facts, ruleset)
-    return combine(hits, ruleset)
+    result = combine(hits, ruleset)
+    if models == "shipped":
+        from jiceng.mediation.similarity import shipped_models
+
+        models = shipped_models() if ruleset.similar_high is not None else None
+    if models is not None and result.level != "high":
+        _similar(result, text, models, ruleset)
+    return result
+
+
+def _similar(result: Grade, text: str, models: Any, ruleset: RuleSet) -> None:
+    """Raise ``result`` when the narrative reads like the tuning set's high (or not-low) ones."""
+    high, not_low = models
+    p_high = high.probability(text)
+    if ruleset.similar_high is not None and p_high >= ruleset.similar_high:
+        phrase = "、".join(high.evidence(text)) + f"（相似度 {p_high:.2f}）"
+        result.hits.append(Hit("similar_high", "与高风险叙述相似", "high", 0, phrase))
+        result.level = "high"
+        return
+    if result.level == "low" and ruleset.similar_medium is not None:
+        p_medium = not_low.probability(text)
+        if p_medium >= ruleset.similar_medium:
+            phrase = "、".join(not_low.evidence(text)) + f"（相似度 {p_medium:.2f}）"
+            result.hits.append(Hit("similar_medium", "与中高风险叙述相似", "medium", 0, phrase))
+            result.level = "medium"
 
 
 def triage_flags(text: str) -> list[dict[str, Any]]:
@@ -373,13 +410,15 @@ class Evaluation:
         }
 
 
-def evaluate(pairs: Iterable[tuple[str, str]], ruleset: RuleSet | None = None) -> Evaluation:
+def evaluate(
+    pairs: Iterable[tuple[str, str]], ruleset: RuleSet | None = None, models: Any = "shipped"
+) -> Evaluation:
     """``pairs`` of (narrative, expected level): accuracy and the recall of ``high``."""
     ruleset = ruleset or current_ruleset()
     confusion = {a: dict.fromkeys(LEVELS, 0) for a in LEVELS}
     n = right = high_total = high_found = 0
     for text, expected in pairs:
-        got = grade(text, ruleset=ruleset).level
+        got = grade(text, ruleset=ruleset, models=models).level
         n += 1
         right += got == expected
         confusion[expected][got] += 1
