@@ -128,6 +128,12 @@ class Dispute(models.Model):
     grid_code = models.CharField(_("网格编码"), max_length=14, db_index=True)
     room_code = models.CharField(_("房屋编码"), max_length=25, blank=True, db_index=True)
     case_id = models.BigIntegerField(_("关联工单"), null=True, blank=True, unique=True)
+    outcome = models.CharField(_("调解结果"), max_length=16, blank=True)
+    outcome_note = models.TextField(_("结果说明"), blank=True)
+    referral = models.CharField(_("转介"), max_length=24, blank=True)
+    centre = models.ForeignKey(
+        Unit, verbose_name=_("调处中心"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     minors = models.PositiveSmallIntegerField(_("未成年子女"), default=0)
     elderly_dependants = models.PositiveSmallIntegerField(_("失能或高龄老人"), default=0)
     created_by = models.ForeignKey(
@@ -237,3 +243,172 @@ class DisputeEvent(models.Model):
         verbose_name = _("纠纷记录")
         verbose_name_plural = _("纠纷记录")
         ordering = ["at", "id"]
+
+
+class Outcome(models.TextChoices):
+    AGREED = "agreed", _("达成协议")
+    PARTIAL = "partial", _("部分达成")
+    FAILED = "failed", _("调解不成")
+    WITHDRAWN = "withdrawn", _("撤回")
+
+
+class ReferralKind(models.TextChoices):
+    LITIGATION = "litigation", _("诉讼引导")
+    PROTECTION_ORDER = "protection_order", _("申请人身安全保护令")
+    LEGAL_AID = "legal_aid", _("法律援助")
+
+
+class JointSession(models.Model):
+    """A joint mediation session (联调会)."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="sessions")
+    starts_at = models.DateTimeField(_("时间"))
+    place = models.CharField(_("地点"), max_length=200)
+    units = models.ManyToManyField(Unit, verbose_name=_("参加单位"), related_name="+")
+    parties = models.ManyToManyField(Party, verbose_name=_("参加当事人"), related_name="sessions")
+    attended_units = models.JSONField(_("到会单位"), default=list, blank=True)
+    attended_parties = models.JSONField(_("到会当事人"), default=list, blank=True)
+    minutes = models.TextField(_("会议纪要"), blank=True)
+    held = models.BooleanField(_("已召开"), default=False)
+
+    class Meta:
+        verbose_name = _("联调会")
+        verbose_name_plural = _("联调会")
+        ordering = ["starts_at", "id"]
+
+
+def agreement_path(instance: Agreement, filename: str) -> str:
+    return f"mediation/agreements/{instance.dispute_id}/{filename}"
+
+
+def signed_path(instance: SignedCopy, filename: str) -> str:
+    return f"mediation/signed/{instance.agreement.dispute_id}/{filename}"
+
+
+class Agreement(models.Model):
+    """A mediation agreement (调解协议书): generated as .docx, valid once signed copies are uploaded."""
+
+    dispute = models.OneToOneField(Dispute, on_delete=models.CASCADE, related_name="agreement")
+    terms = models.TextField(_("协议内容"))
+    mediator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    document = models.FileField(_("协议书"), upload_to=agreement_path)
+    created_at = models.DateTimeField(auto_now_add=True)
+    signed_at = models.DateTimeField(_("签署时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("调解协议")
+        verbose_name_plural = _("调解协议")
+
+
+class SignedCopy(models.Model):
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="signed_copies")
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="+")
+    file = models.FileField(_("签字件"), upload_to=signed_path)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("签字件")
+        verbose_name_plural = _("签字件")
+
+
+# --- legal services (法i社区) -------------------------------------------------------------------
+
+
+class LegalQuestion(models.Model):
+    """A resident's legal question, answered by the community's legal adviser."""
+
+    asker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    community_code = models.CharField(_("社区"), max_length=12, db_index=True)
+    question = models.TextField(_("问题"))
+    answer = models.TextField(_("解答"), blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("法律咨询")
+        verbose_name_plural = _("法律咨询")
+        ordering = ["-created_at", "-id"]
+
+
+class ConsultSlot(models.Model):
+    """A consultation slot offered by a legal adviser; a resident books it."""
+
+    adviser = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    community_code = models.CharField(_("社区"), max_length=12, db_index=True)
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+    place = models.CharField(_("地点"), max_length=200, blank=True)
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    topic = models.CharField(_("咨询事项"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("咨询预约时段")
+        verbose_name_plural = _("咨询预约时段")
+        ordering = ["starts_at", "id"]
+
+
+class AidStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("已提交")
+    APPROVED = "approved", _("批准援助")
+    REJECTED = "rejected", _("不予援助")
+
+
+class LegalAidApplication(models.Model):
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    community_code = models.CharField(_("社区"), max_length=12, db_index=True)
+    case_type = models.CharField(_("案件类型"), max_length=32)
+    monthly_income = models.DecimalField(_("家庭月人均收入（元）"), max_digits=10, decimal_places=2)
+    household_size = models.PositiveSmallIntegerField(_("家庭人口"), default=1)
+    facts = models.TextField(_("案情"))
+    eligible = models.BooleanField(_("初审符合条件"), default=False)
+    eligibility_notes = models.JSONField(_("初审说明"), default=list, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=AidStatus.choices, default=AidStatus.SUBMITTED)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("决定理由"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("法律援助申请")
+        verbose_name_plural = _("法律援助申请")
+        ordering = ["-created_at", "-id"]
+
+
+def aid_document_path(instance: AidDocument, filename: str) -> str:
+    return f"mediation/legal_aid/{instance.application_id}/{filename}"
+
+
+class AidDocument(models.Model):
+    application = models.ForeignKey(LegalAidApplication, on_delete=models.CASCADE, related_name="documents")
+    file = models.FileField(_("材料"), upload_to=aid_document_path)
+    name = models.CharField(_("名称"), max_length=100)
+
+    class Meta:
+        verbose_name = _("援助申请材料")
+        verbose_name_plural = _("援助申请材料")
+
+
+class LegalEvent(models.Model):
+    """The audit trail of legal services: every state change of a question, slot or application."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    object_type = models.CharField(max_length=16)  # question | slot | aid
+    object_id = models.BigIntegerField()
+    verb = models.CharField(max_length=32)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("法律服务记录")
+        verbose_name_plural = _("法律服务记录")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
