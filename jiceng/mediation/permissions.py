@@ -1,7 +1,8 @@
 """Who may see and act on a dispute.
 
 - Staff see the disputes inside their territorial scope and those their own unit has a task on.
-- High-risk disputes (高危台账) are stricter: only the agencies on the dispute (units with a task) and
+- High-risk disputes (高危台账) are stricter: only the agencies on the dispute (units with a task; their
+  grid workers excepted, who work the streets and need not read a domestic-violence file) and
   supervising leaders (leaders and supervisors whose scope covers it) see them; a police station or a
   grid worker of the same territory who is not on it gets "not found".
 - Residents see no dispute at all (their own legal questions and applications live in legal services).
@@ -33,12 +34,19 @@ def visible_q(user: Any) -> Q:
         return Q()
     scope = scope_for(user)
     mine = unit_ids(user)
-    on_it = Q(pk__in=JointTask.objects.filter(unit_id__in=mine).values("dispute_id")) if mine else Q(pk__in=[])
+    office = {p.unit_id for p in posts(user) if p.role != Role.GRID_WORKER and p.unit_id is not None}
+    on_it = _on(mine)
     territory = scope.q("grid_code") if scope.is_staff and not scope.is_empty else Q(pk__in=[])
     leaders = territory if is_supervising(user) else Q(pk__in=[])
     ordinary = ~Q(risk=RiskLevel.HIGH) & (territory | on_it)
-    high = Q(risk=RiskLevel.HIGH) & (on_it | leaders)
+    high = Q(risk=RiskLevel.HIGH) & (_on(office) | leaders)
     return ordinary | high
+
+
+def _on(units: set[int]) -> Q:
+    if not units:
+        return Q(pk__in=[])
+    return Q(pk__in=JointTask.objects.filter(unit_id__in=units).values("dispute_id"))
 
 
 def visible_disputes(user: Any, queryset: QuerySet[Dispute] | None = None) -> QuerySet[Dispute]:
