@@ -55,15 +55,19 @@ from jiceng.places.models import Grid, Level, Room
 logger = logging.getLogger(__name__)
 
 # Who may bring a dispute in from each source (unit kind of the reporting post).
-SOURCE_KINDS = {
-    Source.POLICE: "paichusuo",
-    Source.COURT: "fayuan",
-    Source.HOTLINE: "fulian",
+SOURCE_KINDS: dict[str, str] = {
+    Source.POLICE.value: "paichusuo",
+    Source.COURT.value: "fayuan",
+    Source.HOTLINE.value: "fulian",
 }
 LEVEL_ORDER = [Level.COMMUNITY, Level.STREET, Level.DISTRICT]
 # The one-stop dispute-resolution centres (矛盾纠纷调处中心) of each level: the community's sits in its
 # workstation, the street's and the district's in their comprehensive governance centres.
-CENTRE_KINDS = {Level.COMMUNITY: "community_workstation", Level.STREET: "zongzhi", Level.DISTRICT: "zongzhi"}
+CENTRE_KINDS: dict[str, str] = {
+    Level.COMMUNITY.value: "community_workstation",
+    Level.STREET.value: "zongzhi",
+    Level.DISTRICT.value: "zongzhi",
+}
 OPEN_STATUSES = (Status.OPEN, Status.MEDIATING)
 
 
@@ -190,7 +194,9 @@ def check_create_dispute(actor: Any, data: DisputeInput) -> Dispute:
     if actor is not None and not is_admin(actor):
         from jiceng.org.scopes import scope_for
 
-        if not scope_for(actor).covers(grid.code) and not member_of_kind(actor, SOURCE_KINDS.get(data.source, "")):
+        if not scope_for(actor).covers(grid.code) and not member_of_kind(
+            actor, SOURCE_KINDS.get(data.source, "")
+        ):
             raise MediationError(_("所在网格不在您的管辖范围内。"), code="out_of_scope")
     parties = [_clean_party(p, i) for i, p in enumerate(data.parties, start=1)]
     if data.source_ref and Dispute.objects.filter(source=data.source, source_ref=data.source_ref).exists():
@@ -205,9 +211,7 @@ def facts_for(parties: Iterable[Mapping[str, Any]], room_code: str, **known: Any
     since = timezone.now() - dt.timedelta(days=30)
     same = _same_people_q(parties, room_code)
     calls = Dispute.objects.filter(same, created_at__gte=since).count() if same is not None else 0
-    prior_high = (
-        Dispute.objects.filter(same, risk=RiskLevel.HIGH).exists() if same is not None else False
-    )
+    prior_high = Dispute.objects.filter(same, risk=RiskLevel.HIGH).exists() if same is not None else False
     return {"calls_30d": calls + 1 if calls else 0, "prior_high": prior_high, **known}
 
 
@@ -269,7 +273,8 @@ def _create_tasks(dispute: Dispute, actor: Any) -> list[JointTask]:
         created.append(task)
         notify(
             "mediation_task",
-            _("新联调任务：%(n)s（%(risk)s）%(kind)s") % {
+            _("新联调任务：%(n)s（%(risk)s）%(kind)s")
+            % {
                 "n": dispute.number,
                 "risk": dispute.get_risk_display(),
                 "kind": dispute.kind.name,
@@ -292,7 +297,11 @@ def _create_tasks(dispute: Dispute, actor: Any) -> list[JointTask]:
 
 
 def centre_for(level: str, grid_code: str) -> Unit | None:
-    codes = {Level.COMMUNITY: grid_code[:12], Level.STREET: grid_code[:9], Level.DISTRICT: grid_code[:6]}
+    codes: dict[str, str] = {
+        Level.COMMUNITY.value: grid_code[:12],
+        Level.STREET.value: grid_code[:9],
+        Level.DISTRICT.value: grid_code[:6],
+    }
     return (
         Unit.objects.filter(
             kind__code=CENTRE_KINDS[level], is_active=True, level=level, jurisdiction__code=codes[level]
@@ -366,7 +375,8 @@ def check_raise_risk(actor: Any, dispute: Dispute, level: str, reason: str) -> D
         raise MediationError(_("调高风险等级须说明理由。"))
     if grading.level_rank(level) <= grading.level_rank(dispute.risk):
         raise MediationError(
-            _("风险等级只能调高：当前为%(now)s。") % {"now": dispute.get_risk_display()}, code="risk_not_raised"
+            _("风险等级只能调高：当前为%(now)s。") % {"now": dispute.get_risk_display()},
+            code="risk_not_raised",
         )
     return do_raise_risk(actor, dispute, level, reason)
 
@@ -432,7 +442,7 @@ def check_record_task(actor: Any, task: JointTask, record: str) -> JointTask:
 
 @transaction.atomic
 def do_task(actor: Any, task: JointTask, status: str, record: str) -> JointTask:
-    verb = {TaskStatus.ACCEPTED: "task_accepted", TaskStatus.DONE: "task_done"}[status]
+    verb = {TaskStatus.ACCEPTED.value: "task_accepted", TaskStatus.DONE.value: "task_done"}[status]
     if record and task.status == TaskStatus.ACCEPTED and status == TaskStatus.ACCEPTED:
         verb = "task_recorded"
     task.status = status
@@ -455,7 +465,7 @@ def do_task(actor: Any, task: JointTask, status: str, record: str) -> JointTask:
 def check_schedule_session(
     actor: Any,
     dispute: Dispute,
-    starts_at: dt.datetime,
+    starts_at: dt.datetime | None,
     place: str,
     unit_ids: Iterable[int],
     party_ids: Iterable[int],
@@ -497,7 +507,11 @@ def do_schedule_session(
         notify(
             "mediation_session",
             _("联调会通知：%(n)s，%(at)s，%(place)s")
-            % {"n": dispute.number, "at": timezone.localtime(starts_at).strftime("%m-%d %H:%M"), "place": place},
+            % {
+                "n": dispute.number,
+                "at": timezone.localtime(starts_at).strftime("%m-%d %H:%M"),
+                "place": place,
+            },
             unit=unit_id,
             link=_link(dispute),
         )
@@ -658,7 +672,10 @@ def do_record_outcome(actor: Any, dispute: Dispute, outcome: str, note: str, ref
     if outcome in (Outcome.AGREED, Outcome.PARTIAL, Outcome.FAILED):
         today = timezone.localdate()
         FollowUp.objects.bulk_create(
-            [FollowUp(dispute=dispute, due_on=today + dt.timedelta(days=d)) for d in follow_up_days(dispute.risk)]
+            [
+                FollowUp(dispute=dispute, due_on=today + dt.timedelta(days=d))
+                for d in follow_up_days(dispute.risk)
+            ]
         )
         _event(dispute, actor, "follow_ups_scheduled", days=follow_up_days(dispute.risk))
     return dispute
@@ -759,7 +776,11 @@ def history(dispute: Dispute) -> dict[str, list[Any]]:
     parties = list(dispute.parties.values("id_number", "phone", "person_id"))
     same = _same_people_q(parties, dispute.room_code)
     earlier = (
-        Dispute.objects.filter(same).exclude(pk=dispute.pk).distinct().select_related("kind").order_by("-created_at")[:20]
+        Dispute.objects.filter(same)
+        .exclude(pk=dispute.pk)
+        .distinct()
+        .select_related("kind")
+        .order_by("-created_at")[:20]
         if same is not None
         else []
     )
@@ -772,7 +793,11 @@ def history(dispute: Dispute) -> dict[str, list[Any]]:
     if phones:
         case_q |= Q(reporter_phone__in=phones)
         used = True
-    cases = list(Case.objects.filter(case_q).exclude(pk=dispute.case_id or -1).order_by("-pk")[:20]) if used else []
+    cases = (
+        list(Case.objects.filter(case_q).exclude(pk=dispute.case_id or -1).order_by("-pk")[:20])
+        if used
+        else []
+    )
     earlier = list(earlier)
     return {
         "disputes": [d for d in earlier if d.source != Source.POLICE],
@@ -803,7 +828,9 @@ def dispute_from_case(case: Any) -> Dispute | None:
         room_code=case.location_code if len(case.location_code or "") == 25 else "",
         source_ref=str(case.pk),
         case_id=case.pk,
-        parties=[PartyInput(name=case.reporter_name, phone=case.reporter_phone)] if case.reporter_name else [],
+        parties=[PartyInput(name=case.reporter_name, phone=case.reporter_phone)]
+        if case.reporter_name
+        else [],
     )
     grid = case.grid
     room_code = data.room_code if Room.objects.filter(code=data.room_code).exists() else ""

@@ -27,7 +27,7 @@ class RiskRuleAdmin(admin.ModelAdmin):
             before = RiskRule.objects.get(pk=obj.pk).as_dict() if change and obj.pk else {}
             super().save_model(request, obj, form, change)
             RiskRuleChange.objects.create(
-                user=request.user,
+                user=request.user if request.user.is_authenticated else None,
                 rule_code=obj.code,
                 action="update" if change else "create",
                 before=before,
@@ -37,7 +37,11 @@ class RiskRuleAdmin(admin.ModelAdmin):
     def delete_model(self, request: HttpRequest, obj: RiskRule) -> None:
         with transaction.atomic():
             RiskRuleChange.objects.create(
-                user=request.user, rule_code=obj.code, action="delete", before=obj.as_dict(), after={}
+                user=request.user if request.user.is_authenticated else None,
+                rule_code=obj.code,
+                action="delete",
+                before=obj.as_dict(),
+                after={},
             )
             super().delete_model(request, obj)
 

@@ -165,7 +165,9 @@ class PartyInSerializer(serializers.Serializer):
 
 class DisputeInSerializer(serializers.Serializer):
     kind = serializers.CharField()
-    source = serializers.ChoiceField(choices=[s for s in Source.choices if s[0] != Source.CASE])
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=[s for s in Source.choices if s[0] != Source.CASE]
+    )
     narrative = serializers.CharField()
     grid_code = serializers.CharField(required=False, allow_blank=True, default="")
     room_code = serializers.CharField(required=False, allow_blank=True, default="")
@@ -286,7 +288,12 @@ def run_dispute_action(user: Any, dispute: Dispute, action: str, data: dict[str,
         return a.check_raise_risk(user, dispute, data.get("level") or "", data.get("reason", ""))
     if action == "schedule_session":
         return a.check_schedule_session(
-            user, dispute, data.get("starts_at"), data.get("place", ""), data["units"], data["parties"]
+            user,
+            dispute,
+            data.get("starts_at"),
+            data.get("place", ""),
+            data["units"],
+            data["parties"],
         )
     if action == "draft_agreement":
         return a.check_draft_agreement(user, dispute, data.get("terms", ""))
@@ -330,7 +337,9 @@ class TaskActionView(APIView):
     @extend_schema(
         request=TaskActionSerializer,
         responses=TaskSerializer,
-        parameters=[OpenApiParameter("action", str, OpenApiParameter.PATH, enum=["accept", "record", "complete"])],
+        parameters=[
+            OpenApiParameter("action", str, OpenApiParameter.PATH, enum=["accept", "record", "complete"])
+        ],
         summary="联调任务：签收、记录、完成（仅本单位）",
         operation_id="mediation_tasks_action",
     )
@@ -358,7 +367,9 @@ class FollowUpView(APIView):
         access_dispute(request.user, follow.dispute_id)
         form = FollowUpInSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        a.check_record_follow_up(request.user, follow, form.validated_data["result"], form.validated_data["note"])
+        a.check_record_follow_up(
+            request.user, follow, form.validated_data["result"], form.validated_data["note"]
+        )
         follow.refresh_from_db()
         return Response(FollowUpSerializer(follow).data)
 

@@ -6,7 +6,9 @@ _ACTIONS = "|".join(api.DISPUTE_ACTIONS)
 
 urlpatterns = [
     path("mediation/disputes/", api.DisputeListView.as_view(), name="api-mediation-disputes"),
-    path("mediation/disputes/<int:dispute_id>/", api.DisputeDetailView.as_view(), name="api-mediation-dispute"),
+    path(
+        "mediation/disputes/<int:dispute_id>/", api.DisputeDetailView.as_view(), name="api-mediation-dispute"
+    ),
     path(
         "mediation/disputes/<int:dispute_id>/signed/",
         api.SignedCopyView.as_view(),
@@ -22,7 +24,9 @@ urlpatterns = [
         api.TaskActionView.as_view(),
         name="api-mediation-task-action",
     ),
-    path("mediation/follow-ups/<int:follow_up_id>/", api.FollowUpView.as_view(), name="api-mediation-follow-up"),
+    path(
+        "mediation/follow-ups/<int:follow_up_id>/", api.FollowUpView.as_view(), name="api-mediation-follow-up"
+    ),
     path("mediation/figures/", api.FiguresView.as_view(), name="api-mediation-figures"),
     path("mediation/grade/", api.GradeView.as_view(), name="api-mediation-grade"),
     path("mediation/legal/questions/", legal_api.QuestionListView.as_view(), name="api-legal-questions"),

@@ -84,7 +84,17 @@ def load(scale: str, out: TextIO) -> list[DemoLogin]:
         rows = list(csv.DictReader(fh))
     by_level = {lvl: [r["text"] for r in rows if r["risk"] == lvl] for lvl in ("high", "medium", "low")}
     plan = ["high"] * 12 + ["medium"] * 12 + ["low"] * 12
-    states = ["open", "mediating", "agreed", "agreed_reopened", "partial", "failed", "withdrawn", "escalated", "agreed"]
+    states = [
+        "open",
+        "mediating",
+        "agreed",
+        "agreed_reopened",
+        "partial",
+        "failed",
+        "withdrawn",
+        "escalated",
+        "agreed",
+    ]
     made = 0
     sources = ["police", "court", "hotline", "grid"]
     for i, level in enumerate(plan):
@@ -99,7 +109,12 @@ def load(scale: str, out: TextIO) -> list[DemoLogin]:
             grid_code=grid.code,
             source_ref=f"DEMO-{i + 1:03d}",
             parties=[
-                a.PartyInput(name=names[0], role="applicant", relationship="spouse", phone=f"139{10000000 + i * 7919:08d}"),
+                a.PartyInput(
+                    name=names[0],
+                    role="applicant",
+                    relationship="spouse",
+                    phone=f"139{10000000 + i * 7919:08d}",
+                ),
                 a.PartyInput(name=names[1], role="respondent", relationship="spouse"),
             ],
             minors=rng.choice([0, 0, 1, 2]),
@@ -140,9 +155,13 @@ def _advance(dispute: Dispute, state: str, actor: Any, rng: random.Random) -> No
     if state == "failed":
         a.check_record_outcome(actor, dispute, Outcome.FAILED, "双方分歧较大", "litigation")
         return
-    agreement = a.check_draft_agreement(actor, dispute, "一、双方互相尊重，不再争吵、不实施任何暴力。\n二、如有争议，先向社区调委会反映。")
+    agreement = a.check_draft_agreement(
+        actor, dispute, "一、双方互相尊重，不再争吵、不实施任何暴力。\n二、如有争议，先向社区调委会反映。"
+    )
     for party in dispute.parties.all():
-        a.check_upload_signed(actor, agreement, party.pk, ContentFile(b"%PDF-1.4 demo signed copy", name="signed.pdf"))
+        a.check_upload_signed(
+            actor, agreement, party.pk, ContentFile(b"%PDF-1.4 demo signed copy", name="signed.pdf")
+        )
     outcome = Outcome.PARTIAL if state == "partial" else Outcome.AGREED
     a.check_record_outcome(actor, dispute, outcome)
     JointTask.objects.filter(dispute=dispute).update(status=TaskStatus.DONE, done_at=timezone.now())

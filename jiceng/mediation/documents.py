@@ -27,7 +27,9 @@ def make_template(path: Path = TEMPLATE) -> None:
     doc.add_paragraph("{{facts}}")
     doc.add_paragraph("经调解，双方当事人自愿达成如下协议：")
     doc.add_paragraph("{{terms}}")
-    doc.add_paragraph("本协议一式{{copies}}份，当事人各执一份，调解组织留存一份，自各方当事人签名之日起生效。")
+    doc.add_paragraph(
+        "本协议一式{{copies}}份，当事人各执一份，调解组织留存一份，自各方当事人签名之日起生效。"
+    )
     doc.add_paragraph("当事人签名：")
     doc.add_paragraph("{{signatures}}")
     doc.add_paragraph("调解员：{{mediator}}")

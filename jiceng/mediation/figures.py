@@ -26,12 +26,14 @@ class FiguresSerializer(serializers.Serializer):
 
 
 def _count(queryset: Any, field: str) -> dict[str, int]:
-    return {str(row[field]): row["n"] for row in queryset.values(field).annotate(n=Count("id")).order_by(field)}
+    return {
+        str(row[field]): row["n"] for row in queryset.values(field).annotate(n=Count("id")).order_by(field)
+    }
 
 
 def figures(user: Any) -> dict[str, Any]:
     disputes = visible_disputes(user)
-    by_outcome = {k: v for k, v in _count(disputes.exclude(outcome=""), "outcome").items()}
+    by_outcome = _count(disputes.exclude(outcome=""), "outcome")
     decided = sum(by_outcome.values())
     agreed = by_outcome.get(Outcome.AGREED, 0) + by_outcome.get(Outcome.PARTIAL, 0)
     follows = FollowUp.objects.filter(dispute__in=disputes)
@@ -49,8 +51,8 @@ def figures(user: Any) -> dict[str, Any]:
             "stable": follows.filter(result="stable").count(),
             "reignited": follows.filter(result="reignited").count(),
         },
-        "overdue_tasks": JointTask.objects.filter(
-            dispute__in=disputes, due_at__lt=timezone.now()
-        ).exclude(status=TaskStatus.DONE).count(),
+        "overdue_tasks": JointTask.objects.filter(dispute__in=disputes, due_at__lt=timezone.now())
+        .exclude(status=TaskStatus.DONE)
+        .count(),
         "high_risk_open": disputes.filter(risk="high", status__in=["open", "mediating"]).count(),
     }

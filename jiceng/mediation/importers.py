@@ -54,7 +54,9 @@ def import_referrals(path: Path, **_options: Any) -> ImportReport:
                     report.errors.append(RowError(path.name, number, "", row["__error__"]))
                     continue
                 if not (row.get("grid_code") or row.get("room_code")):
-                    report.errors.append(RowError(path.name, number, "grid_code", "网格编码和房屋编码至少填一项"))
+                    report.errors.append(
+                        RowError(path.name, number, "grid_code", "网格编码和房屋编码至少填一项")
+                    )
                     continue
                 source = row.get("source") or Source.POLICE
                 if source not in (Source.POLICE, Source.COURT):

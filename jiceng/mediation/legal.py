@@ -124,9 +124,11 @@ def _resident_community(user: Any) -> str:
 
 
 def visible_questions(user: Any) -> QuerySet[LegalQuestion]:
-    return LegalQuestion.objects.filter(Q(asker=user) | adviser_communities(user)) if getattr(
-        user, "is_authenticated", False
-    ) else LegalQuestion.objects.none()
+    return (
+        LegalQuestion.objects.filter(Q(asker=user) | adviser_communities(user))
+        if getattr(user, "is_authenticated", False)
+        else LegalQuestion.objects.none()
+    )
 
 
 def access_question(user: Any, pk: Any) -> LegalQuestion:
@@ -152,8 +154,15 @@ def do_ask(user: Any, community: str, text: str) -> LegalQuestion:
     question = LegalQuestion.objects.create(asker=user, community_code=community, question=text)
     _event("question", question, user, "asked")
     codes = [community[:n] for n in (12, 9, 6)]
-    for unit in Unit.objects.filter(kind__code=JUSTICE_KIND, is_active=True, jurisdiction__code__in=codes).distinct():
-        notify("legal_question", _("有居民提出法律咨询"), unit=unit, link=f"/mediation/legal/questions/{question.pk}/")
+    for unit in Unit.objects.filter(
+        kind__code=JUSTICE_KIND, is_active=True, jurisdiction__code__in=codes
+    ).distinct():
+        notify(
+            "legal_question",
+            _("有居民提出法律咨询"),
+            unit=unit,
+            link=f"/mediation/legal/questions/{question.pk}/",
+        )
     return question
 
 
@@ -175,7 +184,12 @@ def do_answer(user: Any, question: LegalQuestion, answer: str) -> LegalQuestion:
     question.answer, question.answered_by, question.answered_at = answer, user, timezone.now()
     question.save(update_fields=["answer", "answered_by", "answered_at"])
     _event("question", question, user, "answered")
-    notify("legal_answer", _("您的法律咨询已有解答"), users=[question.asker], link=f"/mediation/legal/questions/{question.pk}/")
+    notify(
+        "legal_answer",
+        _("您的法律咨询已有解答"),
+        users=[question.asker],
+        link=f"/mediation/legal/questions/{question.pk}/",
+    )
     return question
 
 
@@ -195,7 +209,9 @@ def check_add_slot(
 
 
 @transaction.atomic
-def do_add_slot(user: Any, community: str, starts_at: dt.datetime, ends_at: dt.datetime, place: str) -> ConsultSlot:
+def do_add_slot(
+    user: Any, community: str, starts_at: dt.datetime, ends_at: dt.datetime, place: str
+) -> ConsultSlot:
     slot = ConsultSlot.objects.create(
         adviser=user, community_code=community, starts_at=starts_at, ends_at=ends_at, place=place
     )
@@ -259,7 +275,9 @@ def eligibility(case_type: str, monthly_income: Decimal, household_size: int) ->
             _("家庭月人均收入 %(v)s 元，不高于 %(l)s 元，符合经济困难标准。") % {"v": per_head, "l": limit}
         )
         return True, notes
-    notes.append(_("家庭月人均收入 %(v)s 元，高于 %(l)s 元，不符合经济困难标准。") % {"v": per_head, "l": limit})
+    notes.append(
+        _("家庭月人均收入 %(v)s 元，高于 %(l)s 元，不符合经济困难标准。") % {"v": per_head, "l": limit}
+    )
     return False, notes
 
 
@@ -327,7 +345,9 @@ def do_apply_aid(
     return application
 
 
-def check_decide_aid(user: Any, application: LegalAidApplication, approve: bool, reason: str) -> LegalAidApplication:
+def check_decide_aid(
+    user: Any, application: LegalAidApplication, approve: bool, reason: str
+) -> LegalAidApplication:
     if not is_adviser(user, application.community_code):
         raise MediationForbidden(_("只有司法所可以决定法律援助申请。"))
     if application.status != AidStatus.SUBMITTED:
@@ -339,7 +359,9 @@ def check_decide_aid(user: Any, application: LegalAidApplication, approve: bool,
 
 
 @transaction.atomic
-def do_decide_aid(user: Any, application: LegalAidApplication, approve: bool, reason: str) -> LegalAidApplication:
+def do_decide_aid(
+    user: Any, application: LegalAidApplication, approve: bool, reason: str
+) -> LegalAidApplication:
     from jiceng.cases.outbox import notify
 
     application.status = AidStatus.APPROVED if approve else AidStatus.REJECTED

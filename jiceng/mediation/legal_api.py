@@ -90,7 +90,9 @@ class DecideSerializer(serializers.Serializer):
 
 
 class QuestionListView(APIView):
-    @extend_schema(responses=QuestionSerializer(many=True), summary="法律咨询（居民：本人的；法律顾问：所辖社区的）")
+    @extend_schema(
+        responses=QuestionSerializer(many=True), summary="法律咨询（居民：本人的；法律顾问：所辖社区的）"
+    )
     def get(self, request: Request) -> Response:
         return Response(QuestionSerializer(legal.visible_questions(request.user)[:200], many=True).data)
 
@@ -123,7 +125,9 @@ class SlotListView(APIView):
         form = SlotInSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         d = form.validated_data
-        slot = legal.check_add_slot(request.user, d["community_code"], d["starts_at"], d["ends_at"], d["place"])
+        slot = legal.check_add_slot(
+            request.user, d["community_code"], d["starts_at"], d["ends_at"], d["place"]
+        )
         return Response(SlotSerializer(slot).data, status=201)
 
 
@@ -139,7 +143,9 @@ class BookView(APIView):
 class AidListView(APIView):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
-    @extend_schema(responses=AidSerializer(many=True), summary="法律援助申请（居民：本人的；司法所：所辖社区的）")
+    @extend_schema(
+        responses=AidSerializer(many=True), summary="法律援助申请（居民：本人的；司法所：所辖社区的）"
+    )
     def get(self, request: Request) -> Response:
         return Response(AidSerializer(legal.visible_aid(request.user)[:200], many=True).data)
 
@@ -166,11 +172,15 @@ class AidDetailView(APIView):
 
 
 class AidDecideView(APIView):
-    @extend_schema(request=DecideSerializer, responses=AidSerializer, summary="司法所决定法律援助申请（须说明理由）")
+    @extend_schema(
+        request=DecideSerializer, responses=AidSerializer, summary="司法所决定法律援助申请（须说明理由）"
+    )
     def post(self, request: Request, aid_id: int) -> Response:
         application = legal.access_aid(request.user, aid_id)
         form = DecideSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        legal.check_decide_aid(request.user, application, form.validated_data["approve"], form.validated_data["reason"])
+        legal.check_decide_aid(
+            request.user, application, form.validated_data["approve"], form.validated_data["reason"]
+        )
         application.refresh_from_db()
         return Response(AidSerializer(application).data)

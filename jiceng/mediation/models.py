@@ -95,6 +95,9 @@ class RiskRuleChange(models.Model):
         verbose_name_plural = _("规则修改记录")
         ordering = ["-at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.rule_code} {self.action}"
+
 
 class Source(models.TextChoices):
     CASE = "case", _("事件工单")
@@ -121,7 +124,9 @@ class Dispute(models.Model):
     narrative = models.TextField(_("情况描述"))
     status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.OPEN)
     risk = models.CharField(_("风险等级"), max_length=8, choices=RiskLevel.choices, default=RiskLevel.LOW)
-    auto_risk = models.CharField(_("研判等级"), max_length=8, choices=RiskLevel.choices, default=RiskLevel.LOW)
+    auto_risk = models.CharField(
+        _("研判等级"), max_length=8, choices=RiskLevel.choices, default=RiskLevel.LOW
+    )
     risk_reasons = models.JSONField(_("研判依据"), default=list, blank=True)
     level = models.CharField(_("调处层级"), max_length=16, choices=Level.choices, default=Level.COMMUNITY)
     grid = models.ForeignKey(Grid, verbose_name=_("网格"), on_delete=models.PROTECT, related_name="+")
@@ -185,6 +190,9 @@ class Party(models.Model):
         verbose_name = _("当事人")
         verbose_name_plural = _("当事人")
 
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} {self.name}"
+
 
 class TaskStatus(models.TextChoices):
     PENDING = "pending", _("待签收")
@@ -198,7 +206,9 @@ class JointTask(models.Model):
     dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="tasks")
     unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.PROTECT, related_name="+")
     is_lead = models.BooleanField(_("牵头"), default=False)
-    status = models.CharField(_("状态"), max_length=16, choices=TaskStatus.choices, default=TaskStatus.PENDING)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=TaskStatus.choices, default=TaskStatus.PENDING
+    )
     due_at = models.DateTimeField(_("期限"), db_index=True)
     record = models.TextField(_("处置记录"), blank=True)
     done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
@@ -208,6 +218,9 @@ class JointTask(models.Model):
         verbose_name_plural = _("联调任务")
         ordering = ["due_at", "id"]
         constraints = [models.UniqueConstraint(fields=["dispute", "unit"], name="task_one_per_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.dispute_id} {self.unit_id} {self.status}"
 
 
 class FollowUp(models.Model):
@@ -227,6 +240,9 @@ class FollowUp(models.Model):
         verbose_name_plural = _("回访")
         ordering = ["due_on", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.dispute_id} {self.due_on}"
+
 
 class DisputeEvent(models.Model):
     """The audit trail: every state change of a dispute is one row, written in its action."""
@@ -243,6 +259,9 @@ class DisputeEvent(models.Model):
         verbose_name = _("纠纷记录")
         verbose_name_plural = _("纠纷记录")
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.verb}"
 
 
 class Outcome(models.TextChoices):
@@ -276,6 +295,9 @@ class JointSession(models.Model):
         verbose_name_plural = _("联调会")
         ordering = ["starts_at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.dispute_id} {self.starts_at:%Y-%m-%d %H:%M} {self.place}"
+
 
 def agreement_path(instance: Agreement, filename: str) -> str:
     return f"mediation/agreements/{instance.dispute_id}/{filename}"
@@ -299,6 +321,9 @@ class Agreement(models.Model):
         verbose_name = _("调解协议")
         verbose_name_plural = _("调解协议")
 
+    def __str__(self) -> str:
+        return f"调解协议 {self.dispute_id}"
+
 
 class SignedCopy(models.Model):
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="signed_copies")
@@ -309,6 +334,9 @@ class SignedCopy(models.Model):
     class Meta:
         verbose_name = _("签字件")
         verbose_name_plural = _("签字件")
+
+    def __str__(self) -> str:
+        return f"{self.agreement_id} {self.party_id}"
 
 
 # --- legal services (法i社区) -------------------------------------------------------------------
@@ -332,6 +360,9 @@ class LegalQuestion(models.Model):
         verbose_name_plural = _("法律咨询")
         ordering = ["-created_at", "-id"]
 
+    def __str__(self) -> str:
+        return self.question[:30]
+
 
 class ConsultSlot(models.Model):
     """A consultation slot offered by a legal adviser; a resident books it."""
@@ -351,6 +382,9 @@ class ConsultSlot(models.Model):
         verbose_name_plural = _("咨询预约时段")
         ordering = ["starts_at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.community_code} {self.starts_at:%Y-%m-%d %H:%M}"
+
 
 class AidStatus(models.TextChoices):
     SUBMITTED = "submitted", _("已提交")
@@ -367,7 +401,9 @@ class LegalAidApplication(models.Model):
     facts = models.TextField(_("案情"))
     eligible = models.BooleanField(_("初审符合条件"), default=False)
     eligibility_notes = models.JSONField(_("初审说明"), default=list, blank=True)
-    status = models.CharField(_("状态"), max_length=16, choices=AidStatus.choices, default=AidStatus.SUBMITTED)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=AidStatus.choices, default=AidStatus.SUBMITTED
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -379,6 +415,9 @@ class LegalAidApplication(models.Model):
         verbose_name = _("法律援助申请")
         verbose_name_plural = _("法律援助申请")
         ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"法律援助 {self.pk} {self.status}"
 
 
 def aid_document_path(instance: AidDocument, filename: str) -> str:
@@ -393,6 +432,9 @@ class AidDocument(models.Model):
     class Meta:
         verbose_name = _("援助申请材料")
         verbose_name_plural = _("援助申请材料")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class LegalEvent(models.Model):
@@ -412,3 +454,6 @@ class LegalEvent(models.Model):
         verbose_name_plural = _("法律服务记录")
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.object_type}:{self.object_id} {self.verb}"

@@ -104,6 +104,8 @@ def member_of_kind(user: Any, kind_code: str) -> bool:
     """An active staff post in a unit of this kind (a police station, a court…)."""
     from jiceng.org.models import Membership
 
-    return Membership.objects.filter(
-        user=user, is_active=True, unit__kind__code=kind_code, unit__is_active=True
-    ).exclude(role__in=[Role.RESIDENT, Role.BUILDING_HEAD]).exists()
+    return (
+        Membership.objects.filter(user=user, is_active=True, unit__kind__code=kind_code, unit__is_active=True)
+        .exclude(role__in=[Role.RESIDENT, Role.BUILDING_HEAD])
+        .exists()
+    )

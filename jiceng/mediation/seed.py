@@ -27,7 +27,11 @@ def seed(dispute_kind: Any, risk_rule: Any) -> None:
     for order, kind in enumerate(kinds_data()["kinds"]):
         if kind["code"] not in have:
             dispute_kind.objects.create(
-                code=kind["code"], name=kind["name"], agencies=kind["agencies"], lead=kind["lead"], order=order
+                code=kind["code"],
+                name=kind["name"],
+                agencies=kind["agencies"],
+                lead=kind["lead"],
+                order=order,
             )
     have = set(risk_rule.objects.values_list("code", flat=True))
     for order, rule in enumerate(default_data()["rules"]):

@@ -14,7 +14,9 @@ urlpatterns = [
         views.dispute_action,
         name="act",
     ),
-    re_path(r"^tasks/(?P<task_id>[0-9]+)/(?P<action>accept|record|complete)/$", views.task_action, name="task"),
+    re_path(
+        r"^tasks/(?P<task_id>[0-9]+)/(?P<action>accept|record|complete)/$", views.task_action, name="task"
+    ),
     path("follow-ups/<int:follow_up_id>/", views.follow_up_action, name="follow_up"),
     path("high-risk/", views.high_risk, name="high_risk"),
     path("dashboard/", views.dashboard, name="dashboard"),

@@ -31,7 +31,6 @@ from jiceng.mediation.models import (
     Agreement,
     AidStatus,
     ConsultSlot,
-    Dispute,
     DisputeKind,
     FollowUp,
     JointSession,
@@ -75,6 +74,13 @@ def mediation_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 def _staff(request: HttpRequest) -> None:
     if not is_staff(request.user):
         raise NotFound(_("矛盾调处仅限工作人员使用。"))
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
 
 
 def _local(value: str) -> Any:
@@ -193,7 +199,8 @@ def new_dispute(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("已登记纠纷 %(n)s，研判为%(risk)s。") % {"n": dispute.number, "risk": dispute.get_risk_display()},
+                _("已登记纠纷 %(n)s，研判为%(risk)s。")
+                % {"n": dispute.number, "risk": dispute.get_risk_display()},
             )
             return redirect("mediation:dispute", dispute.pk)
     return render(
@@ -266,7 +273,7 @@ def dispute_action(request: HttpRequest, dispute_id: int, action: str) -> HttpRe
     }
     try:
         if action == "record_session":
-            session = JointSession.objects.filter(dispute=dispute, pk=post.get("session")).first()
+            session = JointSession.objects.filter(dispute=dispute, pk=_int(post.get("session"))).first()
             if session is None:
                 raise NotFound(_("未找到联调会。"))
             a.check_record_session(request.user, session, data["note"], data["units"], data["parties"])
@@ -320,7 +327,9 @@ def follow_up_action(request: HttpRequest, follow_up_id: int) -> HttpResponse:
         raise NotFound(_("未找到回访。"))
     access_dispute(request.user, follow.dispute_id)
     try:
-        a.check_record_follow_up(request.user, follow, request.POST.get("result", ""), request.POST.get("note", ""))
+        a.check_record_follow_up(
+            request.user, follow, request.POST.get("result", ""), request.POST.get("note", "")
+        )
     except JicengError as exc:
         messages.error(request, exc.message)
     else:
@@ -329,14 +338,15 @@ def follow_up_action(request: HttpRequest, follow_up_id: int) -> HttpResponse:
 
 
 @mediation_page
-def agreement_file(request: HttpRequest, dispute_id: int) -> FileResponse:
+def agreement_file(request: HttpRequest, dispute_id: int) -> HttpResponse:  # a FileResponse
     dispute = access_dispute(request.user, dispute_id)
     agreement = Agreement.objects.filter(dispute=dispute).first()
     if agreement is None or not agreement.document:
         raise NotFound(_("尚未生成调解协议书。"))
-    return FileResponse(
+    response: HttpResponse = FileResponse(  # type: ignore[assignment]
         agreement.document.open("rb"), as_attachment=True, filename=f"{dispute.number}-调解协议书.docx"
     )
+    return response
 
 
 # -- legal services ---------------------------------------------------------------------------------
@@ -379,7 +389,9 @@ def legal_home(request: HttpRequest) -> HttpResponse:
             messages.error(request, exc.message)
         return redirect("mediation:legal")
     adviser_q = legal.adviser_communities(user)
-    advising = is_admin(user) or bool(legal.visible_questions(user).filter(adviser_q).exists()) or _advises(user)
+    advising = (
+        is_admin(user) or bool(legal.visible_questions(user).filter(adviser_q).exists()) or _advises(user)
+    )
     return render(
         request,
         "mediation/legal.html",
@@ -387,11 +399,15 @@ def legal_home(request: HttpRequest) -> HttpResponse:
             "community": legal.community_of(user),
             "questions": legal.visible_questions(user)[:50],
             "slots": legal.open_slots(user),
-            "my_slots": ConsultSlot.objects.filter(booked_by=user).order_by("starts_at") if user.is_authenticated else [],
+            "my_slots": ConsultSlot.objects.filter(booked_by=user).order_by("starts_at")
+            if user.is_authenticated
+            else [],
             "applications": legal.visible_aid(user)[:50],
             "aid_types": [(k, t.label) for k, t in legal.AID_TYPES.items()],
             "advising": advising,
-            "adviser_slots": ConsultSlot.objects.filter(adviser_q).order_by("-starts_at")[:50] if advising else [],
+            "adviser_slots": ConsultSlot.objects.filter(adviser_q).order_by("-starts_at")[:50]
+            if advising
+            else [],
             "income_limit": legal.income_limit(),
         },
     )
@@ -428,7 +444,10 @@ def legal_aid(request: HttpRequest, aid_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
             legal.check_decide_aid(
-                request.user, application, request.POST.get("decision") == "approve", request.POST.get("reason", "")
+                request.user,
+                application,
+                request.POST.get("decision") == "approve",
+                request.POST.get("reason", ""),
             )
             messages.success(request, _("已作出决定。"))
         except JicengError as exc:

@@ -1,5 +1,3 @@
-from typing import Any
-
 import pytest
 
 from jiceng.mediation.seed import restore

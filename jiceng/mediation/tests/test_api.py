@@ -5,11 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import pytest
 from django.test import Client
 from django.utils import timezone
 
-from jiceng.mediation import actions as a
 from jiceng.mediation.models import Dispute
 from jiceng.org.models import AccessLog
 from jiceng.testing import World
@@ -32,7 +30,10 @@ def test_the_dispute_list_shows_a_resident_nothing(town: World) -> None:
 def test_the_dispute_list_is_scoped_like_cases(town: World) -> None:
     mine = referral(town, LOW, kind="custody", source="grid")
     theirs = referral(town, LOW, kind="custody", source="grid", grid="gushu1")
-    ids = [d["id"] for d in client_for(town.people["dispatcher"]).get("/api/v1/mediation/disputes/").json()["results"]]
+    ids = [
+        d["id"]
+        for d in client_for(town.people["dispatcher"]).get("/api/v1/mediation/disputes/").json()["results"]
+    ]
     assert mine.pk in ids and theirs.pk not in ids
 
 
@@ -110,16 +111,24 @@ def test_a_session_in_the_past_gives_a_clear_error(town: World) -> None:
     assert not dispute.sessions.exists()
 
 
-def test_an_agreement_outcome_without_signatures_gives_a_clear_error(town: World, settings: Any, tmp_path: Any) -> None:
+def test_an_agreement_outcome_without_signatures_gives_a_clear_error(
+    town: World, settings: Any, tmp_path: Any
+) -> None:
     settings.MEDIA_ROOT = tmp_path
     dispute = referral(town)
     c = client_for(town.people["police"])
-    assert c.post(
-        f"/api/v1/mediation/disputes/{dispute.pk}/draft_agreement/", {"terms": "一、互不骚扰。"},
-        content_type="application/json",
-    ).status_code == 200
+    assert (
+        c.post(
+            f"/api/v1/mediation/disputes/{dispute.pk}/draft_agreement/",
+            {"terms": "一、互不骚扰。"},
+            content_type="application/json",
+        ).status_code
+        == 200
+    )
     response = c.post(
-        f"/api/v1/mediation/disputes/{dispute.pk}/record_outcome/", {"outcome": "agreed"}, content_type="application/json"
+        f"/api/v1/mediation/disputes/{dispute.pk}/record_outcome/",
+        {"outcome": "agreed"},
+        content_type="application/json",
     )
     assert response.status_code == 400 and "签字件" in response.json()["error"]["message"]
 
@@ -127,7 +136,10 @@ def test_an_agreement_outcome_without_signatures_gives_a_clear_error(town: World
 def test_tasks_are_accepted_through_the_api_by_their_own_agency_only(town: World) -> None:
     dispute = referral(town)
     task = dispute.tasks.get(unit__code="xinan-fl")
-    assert client_for(town.people["police"]).post(f"/api/v1/mediation/tasks/{task.pk}/accept/").status_code == 403
+    assert (
+        client_for(town.people["police"]).post(f"/api/v1/mediation/tasks/{task.pk}/accept/").status_code
+        == 403
+    )
     response = client_for(town.people["women"]).post(f"/api/v1/mediation/tasks/{task.pk}/accept/")
     assert response.status_code == 200 and response.json()["status"] == "accepted"
 

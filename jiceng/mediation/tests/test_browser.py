@@ -74,7 +74,10 @@ def test_a_police_referral_goes_from_grading_to_an_agreement_and_follow_ups(
     page.fill("section.sessions textarea[name=note]", "四方联调，男方承认过错，同意接受告诫并分居。")
     page.click("section.sessions form.stacked button[type=submit]")
     expect_message(page, "已保存")
-    page.fill("form.draft textarea[name=terms]", "一、王强保证不再实施任何家庭暴力。\n二、双方分居三个月，期间互不打扰。")
+    page.fill(
+        "form.draft textarea[name=terms]",
+        "一、王强保证不再实施任何家庭暴力。\n二、双方分居三个月，期间互不打扰。",
+    )
     page.click("form.draft button[type=submit]")
     expect_message(page, "已保存")
     with page.expect_download() as download:

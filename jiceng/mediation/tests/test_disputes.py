@@ -27,11 +27,15 @@ def referral(world: World, narrative: str = HIGH, grid: str = "haiyu1", **kw: ob
         grid_code=world.grids[grid].code,
         parties=[
             a.PartyInput(name="张丽", role="applicant", relationship="spouse", phone="13900000001"),
-            a.PartyInput(name="王强", role="respondent", relationship="spouse", id_number="110101199003074477"),
+            a.PartyInput(
+                name="王强", role="respondent", relationship="spouse", id_number="110101199003074477"
+            ),
         ],
         **kw,  # type: ignore[arg-type]
     )
-    actor = world.people["police"] if data.source == "police" and grid.startswith(("haiyu", "shang")) else None
+    actor = (
+        world.people["police"] if data.source == "police" and grid.startswith(("haiyu", "shang")) else None
+    )
     return a.check_create_dispute(actor, data)
 
 
@@ -101,7 +105,9 @@ def test_an_unknown_registry_person_is_refused_and_nothing_is_written(town: Worl
 
 
 def test_only_a_police_station_brings_in_a_police_referral(town: World) -> None:
-    data = a.DisputeInput(kind="marriage", source="police", narrative=LOW, grid_code=town.grids["haiyu1"].code)
+    data = a.DisputeInput(
+        kind="marriage", source="police", narrative=LOW, grid_code=town.grids["haiyu1"].code
+    )
     with pytest.raises(a.MediationForbidden):
         a.check_create_dispute(town.people["grid_worker"], data)
 
@@ -191,11 +197,15 @@ def signed(name: str = "signed.pdf") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, b"%PDF-1.4 signed", content_type="application/pdf")
 
 
-def test_an_agreement_without_the_parties_signatures_is_refused(town: World, settings: object, tmp_path: Path) -> None:
+def test_an_agreement_without_the_parties_signatures_is_refused(
+    town: World, settings: object, tmp_path: Path
+) -> None:
     settings.MEDIA_ROOT = tmp_path  # type: ignore[attr-defined]
     dispute = referral(town)
     joint_session(town, dispute)
-    agreement = a.check_draft_agreement(town.people["police"], dispute, "一、男方保证不再实施家庭暴力。\n二、双方分居三个月。")
+    agreement = a.check_draft_agreement(
+        town.people["police"], dispute, "一、男方保证不再实施家庭暴力。\n二、双方分居三个月。"
+    )
     first = dispute.parties.first()
     a.check_upload_signed(town.people["police"], agreement, first.pk, signed())
     with pytest.raises(a.MediationError, match="缺少当事人签字件：王强"):
@@ -204,14 +214,18 @@ def test_an_agreement_without_the_parties_signatures_is_refused(town: World, set
     assert dispute.status != Status.AGREED and not FollowUp.objects.exists()
 
 
-def test_an_agreement_is_generated_signed_and_follow_ups_are_scheduled(town: World, settings: object, tmp_path: Path) -> None:
+def test_an_agreement_is_generated_signed_and_follow_ups_are_scheduled(
+    town: World, settings: object, tmp_path: Path
+) -> None:
     from jiceng.mediation.documents import text_of
 
     settings.MEDIA_ROOT = tmp_path  # type: ignore[attr-defined]
     dispute = referral(town)
     agreement = a.check_draft_agreement(town.people["police"], dispute, "一、男方保证不再实施家庭暴力。")
     text = text_of(agreement.document.read())
-    assert "人民调解协议书" in text and "张丽" in text and "王强" in text and "男方保证不再实施家庭暴力" in text
+    assert (
+        "人民调解协议书" in text and "张丽" in text and "王强" in text and "男方保证不再实施家庭暴力" in text
+    )
     assert "陈民警" in text
     for party in dispute.parties.all():
         a.check_upload_signed(town.people["police"], agreement, party.pk, signed())

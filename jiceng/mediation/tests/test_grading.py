@@ -31,7 +31,9 @@ def test_a_calm_description_of_strangulation_is_high() -> None:
 
 
 def test_angry_words_used_loosely_do_not_fire() -> None:
-    result = grade("气死我了，楼上天天半夜唱歌，吵死人了，说了多少次都不听。", ruleset=default_ruleset(), models=None)
+    result = grade(
+        "气死我了，楼上天天半夜唱歌，吵死人了，说了多少次都不听。", ruleset=default_ruleset(), models=None
+    )
     assert result.level == "low"
     assert not any(h.severity == "high" for h in result.hits)
 
@@ -51,7 +53,9 @@ def test_a_joke_that_was_not_one_still_fires() -> None:
 
 
 def test_facts_known_outside_the_narrative_enter_the_grade_with_their_reason() -> None:
-    result = grade("夫妻又吵架了，丈夫推了妻子一下。", {"calls_30d": 3}, ruleset=default_ruleset(), models=None)
+    result = grade(
+        "夫妻又吵架了，丈夫推了妻子一下。", {"calls_30d": 3}, ruleset=default_ruleset(), models=None
+    )
     assert result.level == "high"
     assert any("30日内报警或求助3次" in r for r in result.reasons)
 

@@ -13,7 +13,16 @@ from django.core.management.base import CommandError
 from jiceng.mediation.models import Dispute
 from jiceng.testing import World
 
-HEADER = ["ref", "kind", "narrative", "grid_code", "applicant_name", "respondent_name", "relationship", "minors"]
+HEADER = [
+    "ref",
+    "kind",
+    "narrative",
+    "grid_code",
+    "applicant_name",
+    "respondent_name",
+    "relationship",
+    "minors",
+]
 
 
 def write(path: Path, rows: list[list[str]]) -> Path:
@@ -29,7 +38,16 @@ def test_a_file_of_police_referrals_is_imported_and_graded(town: World, tmp_path
     path = write(
         tmp_path / "jq.csv",
         [
-            ["110-1", "domestic_violence", "丈夫酒后持刀威胁妻子，称要同归于尽。", grid, "张丽", "王强", "spouse", "1"],
+            [
+                "110-1",
+                "domestic_violence",
+                "丈夫酒后持刀威胁妻子，称要同归于尽。",
+                grid,
+                "张丽",
+                "王强",
+                "spouse",
+                "1",
+            ],
             ["110-2", "neighbour", "楼上漏水，双方沟通无果。", grid, "李明", "赵亮", "neighbour", "0"],
         ],
     )
@@ -65,7 +83,18 @@ def test_an_xlsx_file_is_read_the_same_way(town: World, tmp_path: Path) -> None:
     book = Workbook()
     sheet = book.active
     sheet.append(HEADER)
-    sheet.append(["FY-9", "custody", "离婚后探望孩子的时间协商不成。", town.grids["haiyu1"].code, "甲", "乙", "former_spouse", 0])
+    sheet.append(
+        [
+            "FY-9",
+            "custody",
+            "离婚后探望孩子的时间协商不成。",
+            town.grids["haiyu1"].code,
+            "甲",
+            "乙",
+            "former_spouse",
+            0,
+        ]
+    )
     path = tmp_path / "court.xlsx"
     book.save(path)
     call_command("import", "referrals", str(path), stdout=StringIO())

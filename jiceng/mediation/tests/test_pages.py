@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.db import connection
 
 from jiceng.mediation.models import Dispute
 from jiceng.testing import World
@@ -94,7 +94,10 @@ def test_the_agreement_document_downloads_for_the_agencies(town: World, settings
     a.check_draft_agreement(town.people["police"], dispute, "一、互不骚扰。")
     response = client_for(town.people["judge"]).get(f"/mediation/disputes/{dispute.pk}/agreement.docx")
     assert response.status_code == 200 and b"PK" in b"".join(response.streaming_content)[:4]
-    assert client_for(town.people["handler"]).get(f"/mediation/disputes/{dispute.pk}/agreement.docx").status_code == 404
+    assert (
+        client_for(town.people["handler"]).get(f"/mediation/disputes/{dispute.pk}/agreement.docx").status_code
+        == 404
+    )
 
 
 def test_anonymous_visitors_are_sent_to_log_in(town: World) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jiceng.mediation.grading import LEVEL_LABELS, current_ruleset, grade, parse_level
+from jiceng.mediation.grading import LEVEL_LABELS, current_ruleset, default_ruleset, grade, parse_level
 
 csv.field_size_limit(sys.maxsize)
 
@@ -28,6 +28,11 @@ class Command(BaseCommand):
         parser.add_argument("--risk-col", default="risk", help="标注等级所在列，默认 risk")
         parser.add_argument("--json", action="store_true", help="输出 JSON")
         parser.add_argument("--rules-only", action="store_true", help="只用短语规则，不用相似度模型")
+        parser.add_argument(
+            "--shipped-rules",
+            action="store_true",
+            help="用随软件发布的规则（YAML），而非数据库中编辑过的规则",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path = Path(options["data"])
@@ -40,7 +45,7 @@ class Command(BaseCommand):
             if text_col not in columns:
                 raise CommandError(f"{path.name} 缺少列“{text_col}”（现有列：{'、'.join(columns)}）。")
             rows = list(reader)
-        ruleset = current_ruleset()
+        ruleset = default_ruleset() if options["shipped_rules"] else current_ruleset()
         models = None if options["rules_only"] else "shipped"
         labelled = risk_col in columns
         graded = []
