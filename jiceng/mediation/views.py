@@ -6,12 +6,10 @@ missing object.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -51,6 +49,7 @@ from jiceng.mediation.permissions import (
     may_raise,
     visible_disputes,
 )
+from jiceng.org.pages import staff_page as mediation_page
 
 RISK_ORDER = Case(
     When(dispute__risk="high", then=Value(0)),
@@ -60,15 +59,17 @@ RISK_ORDER = Case(
 )
 
 
-def mediation_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @functools.wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            return render(request, "org/not_found.html", {"message": exc.message}, status=404)
-
-    return login_required(wrapped)
+def _attempt(request: HttpRequest, run: Callable[[], object], done: str = "") -> bool:
+    """Run an action; a refusal becomes a message and changes nothing, "not found" stays a 404."""
+    try:
+        run()
+    except NotFound:
+        raise
+    except JicengError as exc:
+        messages.error(request, exc.message)
+        return False
+    messages.success(request, done or _("已保存。"))
+    return True
 
 
 def _staff(request: HttpRequest) -> None:
@@ -271,7 +272,8 @@ def dispute_action(request: HttpRequest, dispute_id: int, action: str) -> HttpRe
         "referral": post.get("referral", ""),
         "terms": post.get("terms", ""),
     }
-    try:
+
+    def run() -> None:
         if action == "record_session":
             session = JointSession.objects.filter(dispute=dispute, pk=_int(post.get("session"))).first()
             if session is None:
@@ -284,12 +286,8 @@ def dispute_action(request: HttpRequest, dispute_id: int, action: str) -> HttpRe
             a.check_upload_signed(request.user, agreement, post.get("party"), request.FILES.get("file"))
         else:
             run_dispute_action(request.user, dispute, action, data)
-    except NotFound:
-        raise
-    except JicengError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("已保存。"))
+
+    _attempt(request, run)
     return redirect("mediation:dispute", dispute.pk)
 
 
@@ -301,21 +299,12 @@ def task_action(request: HttpRequest, task_id: int, action: str) -> HttpResponse
         raise NotFound(_("未找到联调任务。"))
     access_dispute(request.user, task.dispute_id)
     record = request.POST.get("record", "")
-    try:
-        if action == "accept":
-            a.check_accept_task(request.user, task)
-        elif action == "record":
-            a.check_record_task(request.user, task, record)
-        elif action == "complete":
-            a.check_complete_task(request.user, task, record)
-        else:
-            raise NotFound(_("未知操作。"))
-    except NotFound:
-        raise
-    except JicengError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("已保存。"))
+    steps: dict[str, Callable[[], object]] = {
+        "accept": lambda: a.check_accept_task(request.user, task),
+        "record": lambda: a.check_record_task(request.user, task, record),
+        "complete": lambda: a.check_complete_task(request.user, task, record),
+    }
+    _attempt(request, steps[action])
     return redirect(request.POST.get("next") or f"/mediation/disputes/{task.dispute_id}/")
 
 
@@ -326,14 +315,13 @@ def follow_up_action(request: HttpRequest, follow_up_id: int) -> HttpResponse:
     if follow is None:
         raise NotFound(_("未找到回访。"))
     access_dispute(request.user, follow.dispute_id)
-    try:
-        a.check_record_follow_up(
+    _attempt(
+        request,
+        lambda: a.check_record_follow_up(
             request.user, follow, request.POST.get("result", ""), request.POST.get("note", "")
-        )
-    except JicengError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("已记录回访。"))
+        ),
+        _("已记录回访。"),
+    )
     return redirect("mediation:dispute", follow.dispute_id)
 
 
@@ -425,11 +413,11 @@ def _advises(user: Any) -> bool:
 def legal_question(request: HttpRequest, question_id: int) -> HttpResponse:
     question = legal.access_question(request.user, question_id)
     if request.method == "POST":
-        try:
-            legal.check_answer(request.user, question, request.POST.get("answer", ""))
-            messages.success(request, _("已解答。"))
-        except JicengError as exc:
-            messages.error(request, exc.message)
+        _attempt(
+            request,
+            lambda: legal.check_answer(request.user, question, request.POST.get("answer", "")),
+            _("已解答。"),
+        )
         return redirect("mediation:legal_question", question.pk)
     return render(
         request,
@@ -442,16 +430,16 @@ def legal_question(request: HttpRequest, question_id: int) -> HttpResponse:
 def legal_aid(request: HttpRequest, aid_id: int) -> HttpResponse:
     application = legal.access_aid(request.user, aid_id)
     if request.method == "POST":
-        try:
-            legal.check_decide_aid(
+        _attempt(
+            request,
+            lambda: legal.check_decide_aid(
                 request.user,
                 application,
                 request.POST.get("decision") == "approve",
                 request.POST.get("reason", ""),
-            )
-            messages.success(request, _("已作出决定。"))
-        except JicengError as exc:
-            messages.error(request, exc.message)
+            ),
+            _("已作出决定。"),
+        )
         return redirect("mediation:legal_aid", application.pk)
     return render(
         request,
