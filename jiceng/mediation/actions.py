@@ -210,7 +210,7 @@ def facts_for(parties: Iterable[Mapping[str, Any]], room_code: str, **known: Any
     """What is known outside the narrative: earlier calls within 30 days for the same people or room."""
     since = timezone.now() - dt.timedelta(days=30)
     same = _same_people_q(parties, room_code)
-    calls = Dispute.objects.filter(same, created_at__gte=since).count() if same is not None else 0
+    calls = Dispute.objects.filter(same, created_at__gte=since).distinct().count() if same is not None else 0
     prior_high = Dispute.objects.filter(same, risk=RiskLevel.HIGH).exists() if same is not None else False
     return {"calls_30d": calls + 1 if calls else 0, "prior_high": prior_high, **known}
 
@@ -239,6 +239,7 @@ def agencies_for(kind: DisputeKind, risk: str, grid: Grid) -> list[tuple[Unit, b
         candidates = (
             Unit.objects.filter(kind__code=kind_code, is_active=True, jurisdiction__code__in=codes)
             .distinct()
+            .select_related("kind")
             .prefetch_related("jurisdiction")
         )
         best = max(
@@ -253,22 +254,24 @@ def agencies_for(kind: DisputeKind, risk: str, grid: Grid) -> list[tuple[Unit, b
     return found
 
 
-def task_deadline(risk: str, start: dt.datetime | None = None) -> dt.datetime:
+def task_deadline(risk: str, start: dt.datetime | None = None, unit_kind: str = "") -> dt.datetime:
+    """A task's deadline from the working-day calendar: the risk level's limit, or the agency's own."""
     from jiceng.core.calendar import current_calendar
 
-    limit = kinds_data()["limits"][risk]
+    own = (kinds_data().get("agency_limits") or {}).get(risk, {}).get(unit_kind)
+    limit = own or kinds_data()["limits"][risk]
     return current_calendar().add(start or timezone.now(), float(limit["amount"]), str(limit["unit"]))
 
 
 def _create_tasks(dispute: Dispute, actor: Any) -> list[JointTask]:
     have = set(dispute.tasks.values_list("unit_id", flat=True))
-    due = task_deadline(dispute.risk)
     created = []
     for unit, lead in agencies_for(dispute.kind, dispute.risk, dispute.grid):
         if unit.pk in have:
             continue
         if lead and dispute.tasks.filter(is_lead=True).exists():
             lead = False
+        due = task_deadline(dispute.risk, unit_kind=unit.kind.code)
         task = JointTask.objects.create(dispute=dispute, unit=unit, is_lead=lead, due_at=due)
         created.append(task)
         notify(
@@ -291,7 +294,7 @@ def _create_tasks(dispute: Dispute, actor: Any) -> list[JointTask]:
             "tasks_created",
             units=[t.unit.name for t in created],
             lead=next((t.unit.name for t in created if t.is_lead), ""),
-            due_at=due.isoformat(),
+            due={t.unit.name: t.due_at.isoformat() for t in created},
         )
     return created
 
@@ -713,8 +716,10 @@ def do_record_follow_up(actor: Any, follow_up: FollowUp, result: str, note: str)
         dispute.outcome = ""
         dispute.save(update_fields=["risk", "status", "outcome"])
         dispute.follow_ups.filter(done_at__isnull=True).delete()
-        due = task_deadline(dispute.risk)
-        dispute.tasks.update(status=TaskStatus.PENDING, due_at=due, done_at=None)
+        for task in dispute.tasks.select_related("unit__kind"):
+            task.status, task.done_at = TaskStatus.PENDING, None
+            task.due_at = task_deadline(dispute.risk, unit_kind=task.unit.kind.code)
+            task.save(update_fields=["status", "done_at", "due_at"])
         _event(dispute, actor, "reopened", before=before, after=dispute.risk, reason=note)
         _create_tasks(dispute, actor)
         for task in dispute.tasks.select_related("unit"):

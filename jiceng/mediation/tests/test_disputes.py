@@ -52,8 +52,9 @@ def test_a_high_risk_dispute_gets_tasks_for_police_justice_women_court_and_commu
     units = {t.unit.code: t for t in dispute.tasks.select_related("unit")}
     assert set(units) == {"xinan-pcs", "xinan-sfs", "xinan-fl", "qu-fy", "haiyu-gzz"}
     assert units["xinan-pcs"].is_lead and sum(t.is_lead for t in units.values()) == 1
-    # high risk: a wall-clock day, not working days
-    assert units["xinan-pcs"].due_at - timezone.now() < dt.timedelta(hours=25)
+    # high risk: wall-clock limits, the police station's own shorter than the others'
+    assert units["xinan-pcs"].due_at - timezone.now() <= dt.timedelta(hours=2)
+    assert dt.timedelta(hours=23) < units["xinan-sfs"].due_at - timezone.now() <= dt.timedelta(hours=24)
 
 
 def test_a_low_risk_dispute_goes_to_the_justice_office_and_the_community_only(town: World) -> None:
