@@ -183,6 +183,9 @@ JICENG_SMS_IP_HOURLY = env_int("JICENG_SMS_IP_HOURLY", 20)
 JICENG_SMS_BACKEND = env_str("JICENG_SMS_BACKEND", "jiceng.community.sms.ConsoleSmsBackend")
 JICENG_TIMEBANK_POINTS_PER_HOUR = env_int("JICENG_TIMEBANK_POINTS_PER_HOUR", 10)
 JICENG_TIMEBANK_MIN_BALANCE = env_int("JICENG_TIMEBANK_MIN_BALANCE", 0)
+# Legal aid: the monthly income per head (yuan) at or below which an applicant counts as in economic
+# difficulty (Shenzhen uses its minimum wage, 2360 yuan).
+JICENG_LEGAL_AID_INCOME = env_float("JICENG_LEGAL_AID_INCOME", 2360.0)
 PLACES_BULK_MIN_ROWS = env_int("PLACES_BULK_MIN_ROWS", 100_000)
 COMMAND_ROLLUP_MAX_AGE = env_int("COMMAND_ROLLUP_MAX_AGE", 10)
 
