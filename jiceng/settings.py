@@ -116,6 +116,12 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 10)
 DATA_UPLOAD_MAX_MEMORY_SIZE = (MAX_UPLOAD_MB + 2) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+# Who sends the bytes of /media/ files once the view has checked the viewer: Django itself (none),
+# nginx (X-Accel-Redirect to JICENG_MEDIA_ACCEL_PREFIX, an `internal` location) or Apache (X-Sendfile).
+JICENG_MEDIA_ACCEL = env_str("JICENG_MEDIA_ACCEL", "none")
+if JICENG_MEDIA_ACCEL not in ("none", "nginx", "apache"):
+    raise ConfigError(f"JICENG_MEDIA_ACCEL must be none, nginx or apache, not {JICENG_MEDIA_ACCEL!r}")
+JICENG_MEDIA_ACCEL_PREFIX = env_str("JICENG_MEDIA_ACCEL_PREFIX", "/_protected_media/")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -1,11 +1,10 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 from django.views.i18n import JavaScriptCatalog
-from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from jiceng.core import uploads
 from jiceng.core import views as core_views
 
 admin.site.site_header = "基层智治平台 管理后台"
@@ -55,5 +54,6 @@ urlpatterns = [
     path("party/", include("jiceng.party.urls")),
     path("notify/", include("jiceng.notify.urls")),
     path("command/", include("jiceng.command.urls")),
-    path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+    # Uploaded files only through the owner's scope check, never by path alone (jiceng/core/uploads.py).
+    path("media/<path:path>", uploads.serve_media, name="media"),
 ]

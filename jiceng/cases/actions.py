@@ -13,6 +13,7 @@ with it; people and the API always act "now").
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
@@ -468,7 +469,8 @@ def _store_photos(case: Case, photos: Sequence[Photo], seq: int, at: datetime) -
             sha256=photo.info.sha256,
             uploaded_at=at,
         )
-        row.file.save(f"{photo.info.sha256[:16]}.{photo.info.extension}", ContentFile(photo.data), save=False)
+        # A generated name: nothing the uploader chose reaches the disk or a URL.
+        row.file.save(f"{uuid.uuid4().hex}.{photo.info.extension}", ContentFile(photo.data), save=False)
         row.save()
 
 
