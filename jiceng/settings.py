@@ -6,6 +6,7 @@ import os
 import sys
 from pathlib import Path
 
+from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
 from jiceng.env import ConfigError, env_bool, env_float, env_int, env_list, env_str, parse_database_url
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_tasks",
     "django_tasks_db",
+    "csp",
     "jiceng.core",
     "jiceng.places",
     "jiceng.org",
@@ -63,7 +65,28 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "jiceng.core.middleware.NoStoreMiddleware",
 ]
+
+# Content-Security-Policy (django-csp): scripts only from our own origin or inline with the request's
+# nonce (`<script nonce="{{ request.csp_nonce }}">`); no plugins, no framing by others, forms post home.
+# Styles allow inline attributes (progress bars, ECharts and htmx set them). /api/docs/ adds the CDN of
+# Swagger UI for itself only (jiceng/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'self'"],
+        "form-action": ["'self'"],
+    }
+}
 
 ROOT_URLCONF = "jiceng.urls"
 WSGI_APPLICATION = "jiceng.wsgi.application"

@@ -1,8 +1,9 @@
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 from django.views.i18n import JavaScriptCatalog
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from jiceng.core import uploads
 from jiceng.core import views as core_views
@@ -10,6 +11,8 @@ from jiceng.core import views as core_views
 admin.site.site_header = "基层智治平台 管理后台"
 admin.site.site_title = "基层智治平台"
 admin.site.index_title = "基础数据管理"
+
+SWAGGER_CDN = "https://cdn.jsdelivr.net"
 
 # Each app mounts its pages under its own prefix and its REST API under /api/v1/.
 api_v1: list[URLPattern | URLResolver] = [
@@ -40,7 +43,15 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Swagger UI comes from its CDN and loads its start script from this same URL (?script), so the
+    # policy widens for this page only and still forbids inline script.
+    path(
+        "api/docs/",
+        csp_update({"script-src": [SWAGGER_CDN], "style-src": [SWAGGER_CDN], "img-src": [SWAGGER_CDN]})(
+            SpectacularSwaggerSplitView.as_view(url_name="schema")
+        ),
+        name="api-docs",
+    ),
     path("open311/", include("jiceng.open311.urls")),
     path("places/", include("jiceng.places.urls")),
     path("org/", include("jiceng.org.urls")),

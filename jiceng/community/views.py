@@ -58,6 +58,7 @@ from jiceng.community.models import (
 from jiceng.community.qr import qr_svg
 from jiceng.community.reports import survey_results, survey_xlsx
 from jiceng.core.exceptions import JicengError
+from jiceng.core.redirects import safe_target
 from jiceng.org.privacy import reveal_many
 from jiceng.places.models import Division, Grid, Level
 
@@ -83,12 +84,9 @@ def actor_for(request: HttpRequest) -> actions.Actor:
 
 
 def back(request: HttpRequest, fallback: str = "community:home") -> HttpResponseRedirect:
-    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or reverse(fallback)
-    if not target.startswith("/") and "://" in target:
-        from django.utils.http import url_has_allowed_host_and_scheme
-
-        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-            target = reverse(fallback)
+    target = safe_target(
+        request, request.POST.get("next"), request.META.get("HTTP_REFERER"), fallback=reverse(fallback)
+    )
     return HttpResponseRedirect(target)
 
 
