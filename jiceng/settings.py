@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "jiceng.core.middleware.NoStoreMiddleware",
+    "jiceng.core.middleware.RefusalMiddleware",
 ]
 
 # Content-Security-Policy (django-csp): scripts only from our own origin or inline with the request's
@@ -157,6 +158,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON bodies must be objects (jiceng.core.api.ObjectJSONParser); forms and uploads as usual.
+    "DEFAULT_PARSER_CLASSES": [
+        "jiceng.core.api.ObjectJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "jiceng.core.api.exception_handler",
@@ -166,6 +173,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Places, organisation, registry, cases, triage and community services.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Every operation documents the error answers of jiceng.core.api.exception_handler.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "jiceng.core.schema.document_errors",
+    ],
 }
 
 TASKS = {

@@ -68,3 +68,7 @@ urlpatterns = [
     # Uploaded files only through the owner's scope check, never by path alone (jiceng/core/uploads.py).
     path("media/<path:path>", uploads.serve_media, name="media"),
 ]
+
+# Unmatched URLs and crashes under /api/ answer JSON in the API's error shape, not an HTML page.
+handler404 = "jiceng.core.api.api_not_found"
+handler500 = "jiceng.core.api.api_server_error"

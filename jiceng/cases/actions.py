@@ -1103,6 +1103,9 @@ def do_urge(case: Case | int, *, note: str = "", actor: Any = None, at: datetime
         return _save(case, at=at)
 
 
+MAX_SUPERVISION_DAYS = 250  # about one working year
+
+
 def check_supervise(
     actor: Any,
     case_id: Any,
@@ -1132,6 +1135,11 @@ def do_supervise(
     reason = _reason(reason, _("督办"))
     if due is None:
         amount = float(days if days is not None else getattr(settings, "JICENG_SUPERVISION_DAYS", 3))
+        # A negative, zero or absurd number of working days used to reach the calendar and fail there.
+        if not 0 < amount <= MAX_SUPERVISION_DAYS:
+            raise CaseError(
+                _("督办期限须为 1–%(n)d 个工作日。") % {"n": MAX_SUPERVISION_DAYS}, code="bad_days"
+            )
         due = sla.calendar().add(at, amount, "workday")
     if due <= at:
         raise CaseError(_("督办期限必须晚于当前时间。"), code="bad_due")

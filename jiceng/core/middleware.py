@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponseBase
+from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
+
+from jiceng.core.exceptions import JicengError
 
 # Public, person-free answers that caches may keep.
 PUBLIC_PREFIXES = ("/static/", "/healthz", "/readyz", "/jsi18n/")
@@ -31,3 +34,21 @@ class NoStoreMiddleware:
             add_never_cache_headers(response)
             patch_vary_headers(response, ("Cookie", "Authorization"))
         return response
+
+
+class RefusalMiddleware:
+    """A domain refusal (``JicengError``) that escapes an HTML view is a 4xx page with its message.
+
+    API views already turn them into ``{"error": …}`` (``jiceng.core.api.exception_handler``); pages
+    that let one through (a bad filter on the command screen) used to answer 500."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponseBase | None:
+        if not isinstance(exception, JicengError) or not 400 <= exception.status < 500:
+            return None
+        return render(request, "core/refused.html", {"message": exception.message}, status=exception.status)
