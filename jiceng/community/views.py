@@ -58,6 +58,7 @@ from jiceng.community.models import (
 from jiceng.community.qr import qr_svg
 from jiceng.community.reports import survey_results, survey_xlsx
 from jiceng.core.exceptions import JicengError
+from jiceng.core.params import parse_day
 from jiceng.core.redirects import safe_target
 from jiceng.org.privacy import reveal_many
 from jiceng.places.models import Division, Grid, Level
@@ -1087,7 +1088,7 @@ def staff_projects(request: HttpRequest, community: Division) -> HttpResponse:
         elif op == "milestone":
             due = request.POST.get("due") or None
             actions.check_add_milestone(
-                user, pid, request.POST.get("title", ""), dt.date.fromisoformat(due) if due else None
+                user, pid, request.POST.get("title", ""), parse_day(due, _("完成日期")) if due else None
             )
         elif op == "milestone_done":
             actions.check_complete_milestone(user, _int(request.POST.get("milestone")))
