@@ -20,7 +20,6 @@ from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -58,7 +57,7 @@ from jiceng.community.models import (
 from jiceng.community.qr import qr_svg
 from jiceng.community.reports import survey_results, survey_xlsx
 from jiceng.core.exceptions import JicengError
-from jiceng.core.params import parse_day
+from jiceng.core.params import parse_day, parse_moment
 from jiceng.core.redirects import safe_target
 from jiceng.org.privacy import reveal_many
 from jiceng.places.models import Division, Grid, Level
@@ -125,10 +124,7 @@ def _when(value: str) -> dt.datetime | None:
     """A ``datetime-local`` form value in the site's time zone."""
     if not value:
         return None
-    parsed = parse_datetime(value)
-    if parsed is None:
-        raise JicengError(_("时间格式不正确。"))
-    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+    return parse_moment(value, _("时间"))
 
 
 def _ctx(request: HttpRequest, **extra: Any) -> dict[str, Any]:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import Client
 
 from jiceng.cases.models import CasePhoto
 from jiceng.cases.tests.conftest import png, submit
-from jiceng.testing import World
+from jiceng.testing import World, client_for
 
 POLYGLOT = png(4, 3) + b"<html><script>fetch('/api/v1/me/')</script></html>"
 
@@ -17,13 +16,6 @@ POLYGLOT = png(4, 3) + b"<html><script>fetch('/api/v1/me/')</script></html>"
 @pytest.fixture(autouse=True)
 def media(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path
-
-
-def client_for(user: Any | None) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def photo_of(world: World, name: str = "evil.html") -> CasePhoto:

@@ -7,13 +7,13 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 
 from jiceng.cases.tests.conftest import png
 from jiceng.community import actions
 from jiceng.community.exceptions import CommunityError
 from jiceng.community.models import PortalRequest, ProgressReport, RequestPhoto
 from jiceng.core.uploads import UploadError
+from jiceng.testing import client_for
 
 pytestmark = pytest.mark.django_db
 POLYGLOT = png(4, 3) + b"<html><script>fetch('/api/v1/me/').then(r=>r.text()).then(alert)</script></html>"
@@ -24,14 +24,7 @@ def media(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path
 
 
-def client_for(user: Any | None) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
-def ask_with(client: Client, *files: SimpleUploadedFile) -> Any:
+def ask_with(client: Any, *files: SimpleUploadedFile) -> Any:
     return client.post(
         "/community/ask/",
         {"text": "楼道灯坏了好几天了", "where": "room", "photos": list(files), "key": "k1"},

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
+
+from jiceng.testing import client_for
 
 pytestmark = pytest.mark.django_db
 OFFSITE = [
@@ -15,22 +16,16 @@ OFFSITE = [
 ]
 
 
-def signed_in(user):  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 @pytest.mark.parametrize("target", OFFSITE)
 def test_a_refused_form_never_redirects_off_site_through_next(world, resident_of, target):
-    client = signed_in(resident_of())
+    client = client_for(resident_of())
     response = client.post("/community/requests/999999/rate/", {"rating": "5", "next": target})
     assert response.status_code == 302
     assert response["Location"] == "/community/"
 
 
 def test_an_off_site_referer_is_ignored_too(world, resident_of):
-    client = signed_in(resident_of())
+    client = client_for(resident_of())
     response = client.post(
         "/community/requests/999999/rate/", {"rating": "5"}, HTTP_REFERER="https://evil.example/x"
     )
@@ -38,7 +33,7 @@ def test_an_off_site_referer_is_ignored_too(world, resident_of):
 
 
 def test_a_local_next_is_kept(world, resident_of):
-    client = signed_in(resident_of())
+    client = client_for(resident_of())
     response = client.post(
         "/community/requests/999999/rate/", {"rating": "5", "next": "/community/requests/"}
     )
@@ -47,7 +42,7 @@ def test_a_local_next_is_kept(world, resident_of):
 
 @pytest.mark.parametrize("target", OFFSITE)
 def test_a_case_action_never_redirects_off_site(world, target):
-    client = signed_in(world.people["handler"])
+    client = client_for(world.people["handler"])
     response = client.post("/cases/999999/act/accept/", {"next": target})
     assert not response.get("Location", "").lstrip("/\\").startswith(("evil", "\\"))
     assert "evil.example" not in response.get("Location", "")

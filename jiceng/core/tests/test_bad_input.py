@@ -9,15 +9,9 @@ import pytest
 from django.test import Client
 
 from jiceng.cases import actions as case_actions
-from jiceng.testing import World
+from jiceng.testing import World, client_for
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user: Any) -> Client:
-    client = Client(raise_request_exception=False)
-    client.force_login(user)
-    return client
 
 
 def assert_refused(response: Any, *statuses: int) -> None:
@@ -28,14 +22,14 @@ def assert_refused(response: Any, *statuses: int) -> None:
 # 1. a non-digit grid filter
 @pytest.mark.parametrize("grid", ["abc", "4403'06", "٤٤٠٣", "²"])
 def test_a_non_digit_grid_filter_is_a_400(world: World, grid: str) -> None:
-    assert_refused(signed_in(world.people["dispatcher"]).get("/api/v1/cases/", {"grid": grid}))
+    assert_refused(client_for(world.people["dispatcher"]).get("/api/v1/cases/", {"grid": grid}))
 
 
 # 2. Unicode digits in `within`
 @pytest.mark.parametrize("within", ["٤٤٠٣٠٦", "²", "４４０３"])
 @pytest.mark.parametrize("path", ["/api/v1/places/grids/", "/api/v1/places/buildings/", "/api/v1/org/units/"])
 def test_unicode_digits_in_within_are_a_400(world: World, within: str, path: str) -> None:
-    assert_refused(signed_in(world.people["admin"]).get(path, {"within": within}))
+    assert_refused(client_for(world.people["admin"]).get(path, {"within": within}))
 
 
 # 3. out-of-range dates on cases, roster, stats, evaluation
@@ -50,19 +44,22 @@ def test_unicode_digits_in_within_are_a_400(world: World, within: str, path: str
         ("/api/v1/stats/trend/", {"start": "9999-12-30", "end": "9999-12-31"}),
         ("/api/v1/stats/evaluation/", {"start": "0001-01-01", "end": "0001-01-02"}),
         ("/cases/evaluation/", {"start": "9999-12-31", "end": "9999-12-31"}),
+        ("/api/v1/triage/hot/", {"since": "2026-02-30T00:00:00"}),
+        ("/open311/v2/requests.json", {"start_date": "2026-02-30T00:00:00Z"}),
+        ("/open311/v2/requests.json", {"start_date": "0001-01-01T00:00:00Z"}),
         ("/cases/evaluation/", {"start": "0001-01-01", "end": "0001-01-02"}),
         ("/command/evaluation/", {"start": "0001-01-01", "end": "0001-01-02"}),
     ],
 )
 def test_out_of_range_dates_are_refused(world: World, path: str, params: dict[str, str]) -> None:
-    response = signed_in(world.people["leader"]).get(path, params)
+    response = client_for(world.people["leader"]).get(path, params)
     assert response.status_code < 500, (path, params, response.status_code)
 
 
 @pytest.mark.parametrize("start", ["9999-12-31T23:59:59", "0001-01-01T00:00:00", "2026-02-30T00:00:00"])
 def test_out_of_range_roster_times_are_a_400(world: World, start: str) -> None:
     unit = world.units["haiyu"].code
-    response = signed_in(world.people["community_staff"]).get(
+    response = client_for(world.people["community_staff"]).get(
         f"/api/v1/org/units/{unit}/roster/", {"start": start}
     )
     assert_refused(response)
@@ -87,7 +84,7 @@ def test_out_of_range_roster_times_are_a_400(world: World, start: str) -> None:
     "path", ["/command/", "/command/screen/", "/command/evaluation/", "/api/v1/stats/kpis/"]
 )
 def test_bad_command_filters_are_a_4xx(world: World, path: str, params: dict[str, str]) -> None:
-    response = signed_in(world.people["leader"]).get(path, params)
+    response = client_for(world.people["leader"]).get(path, params)
     assert 400 <= response.status_code < 500 or response.status_code in (200, 302), response.status_code
     assert response.status_code != 500
 
@@ -108,13 +105,13 @@ JSON_ENDPOINTS = [
 @pytest.mark.parametrize("body", NOT_OBJECTS)
 @pytest.mark.parametrize("path", JSON_ENDPOINTS)
 def test_a_json_body_that_is_not_an_object_is_a_400(world: World, path: str, body: str) -> None:
-    response = signed_in(world.people["grid_worker"]).post(path, body, content_type="application/json")
+    response = client_for(world.people["grid_worker"]).post(path, body, content_type="application/json")
     assert_refused(response)
     assert response.json()["error"]["message"]
 
 
 def test_a_json_body_that_is_not_an_object_is_a_400_on_room_people_and_case_actions(world: World) -> None:
-    client = signed_in(world.people["grid_worker"])
+    client = client_for(world.people["grid_worker"])
     room = world.rooms["haiyu1"].code
     assert_refused(
         client.post(f"/api/v1/registry/rooms/{room}/people/", "[]", content_type="application/json")
@@ -127,7 +124,7 @@ def test_a_json_body_that_is_not_an_object_is_a_400_on_room_people_and_case_acti
 @pytest.mark.parametrize("path", JSON_ENDPOINTS)
 def test_deeply_nested_json_is_a_400(world: World, path: str) -> None:
     body = '{"a": ' + "[" * 100_000 + "]" * 100_000 + "}"
-    response = signed_in(world.people["grid_worker"]).post(path, body, content_type="application/json")
+    response = client_for(world.people["grid_worker"]).post(path, body, content_type="application/json")
     assert_refused(response)
 
 
@@ -145,7 +142,7 @@ def test_supervise_with_impossible_days_is_a_400(world: World, days: int) -> Non
         location_code=world.rooms["haiyu1"].code,
         type_code="SR01",
     )
-    client = signed_in(world.people["supervisor"])
+    client = client_for(world.people["supervisor"])
     response = client.post(
         f"/api/v1/cases/{case.pk}/supervise/",
         {"reason": "请尽快", "days": days},
@@ -165,5 +162,5 @@ def test_supervise_with_impossible_days_is_a_400(world: World, days: int) -> Non
 
 
 def test_an_unmatched_api_url_answers_json_404(world: World) -> None:
-    response = signed_in(world.people["admin"]).get("/api/v1/cases/%C2%84/accept/")
+    response = client_for(world.people["admin"]).get("/api/v1/cases/%C2%84/accept/")
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"

@@ -8,20 +8,14 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from jiceng.testing import World
+from jiceng.testing import World, client_for
 
 pytestmark = pytest.mark.django_db
 TEMPLATES = Path(__file__).resolve().parents[2]
 
 
-def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_pages_forbid_inline_script_except_with_the_requests_nonce(world: World) -> None:
-    response = signed_in(world.people["leader"]).get("/command/evaluation/")
+    response = client_for(world.people["leader"]).get("/command/evaluation/")
     assert response.status_code == 200
     policy = response["Content-Security-Policy"]
     nonce = re.search(r"'nonce-([^']+)'", policy)
@@ -45,7 +39,7 @@ def test_no_template_has_an_inline_script_without_a_nonce_or_an_event_handler_at
 
 
 def test_api_responses_and_staff_pages_are_not_stored(world: World) -> None:
-    staff = signed_in(world.people["community_staff"])
+    staff = client_for(world.people["community_staff"])
     for path in ("/api/v1/me/", "/cases/", "/registry/"):
         response = staff.get(path)
         assert "no-store" in response.get("Cache-Control", ""), path
@@ -57,7 +51,7 @@ def test_public_static_answers_stay_cacheable() -> None:
 
 
 def test_the_api_docs_page_widens_the_policy_for_its_cdn_only(world: World) -> None:
-    docs = signed_in(world.people["admin"]).get("/api/docs/")
+    docs = client_for(world.people["admin"]).get("/api/docs/")
     assert "cdn.jsdelivr.net" in docs["Content-Security-Policy"]
-    page = signed_in(world.people["admin"]).get("/cases/")
+    page = client_for(world.people["admin"]).get("/cases/")
     assert "cdn.jsdelivr.net" not in page["Content-Security-Policy"]
