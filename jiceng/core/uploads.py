@@ -270,6 +270,6 @@ def serve_media(request: HttpRequest, path: str) -> HttpResponseBase:
         field_file, content_type = resolver(user, path)
     except JicengError as exc:  # missing and forbidden look the same
         raise Http404 from exc
-    if not field_file or not field_file.storage.exists(field_file.name):
+    if not field_file or not field_file.name or not field_file.storage.exists(field_file.name):
         raise Http404
     return file_response(field_file, content_type)
