@@ -6,6 +6,7 @@ import os
 import sys
 from pathlib import Path
 
+from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
 from jiceng.env import ConfigError, env_bool, env_float, env_int, env_list, env_str, parse_database_url
@@ -38,6 +39,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_tasks",
     "django_tasks_db",
+    "csp",
     "jiceng.core",
     "jiceng.places",
     "jiceng.org",
@@ -63,7 +65,29 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "jiceng.core.middleware.NoStoreMiddleware",
+    "jiceng.core.middleware.RefusalMiddleware",
 ]
+
+# Content-Security-Policy (django-csp): scripts only from our own origin or inline with the request's
+# nonce (`<script nonce="{{ request.csp_nonce }}">`); no plugins, no framing by others, forms post home.
+# Styles allow inline attributes (progress bars, ECharts and htmx set them). /api/docs/ adds the CDN of
+# Swagger UI for itself only (jiceng/urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'self'"],
+        "form-action": ["'self'"],
+    }
+}
 
 ROOT_URLCONF = "jiceng.urls"
 WSGI_APPLICATION = "jiceng.wsgi.application"
@@ -124,6 +148,12 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MAX_UPLOAD_MB = env_int("MAX_UPLOAD_MB", 10)
 DATA_UPLOAD_MAX_MEMORY_SIZE = (MAX_UPLOAD_MB + 2) * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+# Who sends the bytes of /media/ files once the view has checked the viewer: Django itself (none),
+# nginx (X-Accel-Redirect to JICENG_MEDIA_ACCEL_PREFIX, an `internal` location) or Apache (X-Sendfile).
+JICENG_MEDIA_ACCEL = env_str("JICENG_MEDIA_ACCEL", "none")
+if JICENG_MEDIA_ACCEL not in ("none", "nginx", "apache"):
+    raise ConfigError(f"JICENG_MEDIA_ACCEL must be none, nginx or apache, not {JICENG_MEDIA_ACCEL!r}")
+JICENG_MEDIA_ACCEL_PREFIX = env_str("JICENG_MEDIA_ACCEL_PREFIX", "/_protected_media/")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -136,6 +166,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON bodies must be objects (jiceng.core.api.ObjectJSONParser); forms and uploads as usual.
+    "DEFAULT_PARSER_CLASSES": [
+        "jiceng.core.api.ObjectJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "jiceng.core.api.exception_handler",
@@ -147,6 +183,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Places, organisation, registry, cases, triage and community services.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Every operation documents the error answers of jiceng.core.api.exception_handler.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "jiceng.core.schema.document_errors",
+    ],
 }
 
 TASKS = {

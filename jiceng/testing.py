@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from jiceng.org.models import Membership, Role, Unit, UnitCategory, UnitKind, User
 from jiceng.places.models import Building, Division, Grid, Level, Room
@@ -201,3 +202,13 @@ def build_world() -> World:
         "outsider", "冯外人", Role.GRID_WORKER, unit=u["gushu"], grids=[world.grids["gushu1"]]
     )
     return world
+
+
+def client_for(user: User | None) -> Any:
+    """A Django test client signed in as ``user`` (anonymous for None) that answers 500s as responses."""
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    if user is not None:
+        client.force_login(user)
+    return client

@@ -13,6 +13,7 @@ with it; people and the API always act "now").
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
@@ -477,7 +478,8 @@ def _store_photos(case: Case, photos: Sequence[Photo], seq: int, at: datetime) -
             sha256=photo.info.sha256,
             uploaded_at=at,
         )
-        row.file.save(f"{photo.info.sha256[:16]}.{photo.info.extension}", ContentFile(photo.data), save=False)
+        # A generated name: nothing the uploader chose reaches the disk or a URL.
+        row.file.save(f"{uuid.uuid4().hex}.{photo.info.extension}", ContentFile(photo.data), save=False)
         row.save()
 
 
@@ -1113,6 +1115,9 @@ def do_urge(case: Case | int, *, note: str = "", actor: Any = None, at: datetime
         return _save(case, at=at)
 
 
+MAX_SUPERVISION_DAYS = 250  # about one working year
+
+
 def check_supervise(
     actor: Any,
     case_id: Any,
@@ -1142,6 +1147,11 @@ def do_supervise(
     reason = _reason(reason, _("督办"))
     if due is None:
         amount = float(days if days is not None else getattr(settings, "JICENG_SUPERVISION_DAYS", 3))
+        # A negative, zero or absurd number of working days used to reach the calendar and fail there.
+        if not 0 < amount <= MAX_SUPERVISION_DAYS:
+            raise CaseError(
+                _("督办期限须为 1–%(n)d 个工作日。") % {"n": MAX_SUPERVISION_DAYS}, code="bad_days"
+            )
         due = sla.calendar().add(at, amount, "workday")
     if due <= at:
         raise CaseError(_("督办期限必须晚于当前时间。"), code="bad_due")

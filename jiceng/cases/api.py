@@ -10,12 +10,11 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,7 +23,9 @@ from jiceng.cases import actions, lifecycle, queries
 from jiceng.cases import permissions as perm
 from jiceng.cases.exceptions import CaseError
 from jiceng.cases.models import Case, CaseUnit, EventType, Status
+from jiceng.core.api import ObjectJSONParser
 from jiceng.core.exceptions import NotFound
+from jiceng.core.params import is_ascii_digits, parse_day, parse_moment
 from jiceng.lib.identity import mask_name, mask_phone
 from jiceng.org.privacy import reveal
 from jiceng.org.scopes import prefix_q
@@ -72,11 +73,17 @@ class EventTypeSerializer(serializers.ModelSerializer):
 class CaseSerializer(serializers.ModelSerializer):
     number = serializers.CharField(read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
-    event_type = serializers.CharField(source="event_type.code", default=None, read_only=True)
-    event_type_name = serializers.CharField(source="event_type.name", default=None, read_only=True)
-    lead_unit = serializers.CharField(source="lead_unit.code", default=None, read_only=True)
-    lead_unit_name = serializers.CharField(source="lead_unit.name", default=None, read_only=True)
-    desk_unit = serializers.CharField(source="desk_unit.code", default=None, read_only=True)
+    event_type = serializers.CharField(
+        source="event_type.code", default=None, read_only=True, allow_null=True
+    )
+    event_type_name = serializers.CharField(
+        source="event_type.name", default=None, read_only=True, allow_null=True
+    )
+    lead_unit = serializers.CharField(source="lead_unit.code", default=None, read_only=True, allow_null=True)
+    lead_unit_name = serializers.CharField(
+        source="lead_unit.name", default=None, read_only=True, allow_null=True
+    )
+    desk_unit = serializers.CharField(source="desk_unit.code", default=None, read_only=True, allow_null=True)
     co_units = serializers.SerializerMethodField()
     reporter_name = serializers.SerializerMethodField()
     reporter_phone = serializers.SerializerMethodField()
@@ -238,15 +245,9 @@ def _flag(value: str | None) -> bool | None:
 def _moment(value: str | None, end: bool = False) -> Any:
     if not value:
         return None
-    moment = parse_datetime(value) if len(value) > 10 else None
-    if moment is not None:
-        return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
-    try:
-        day = parse_date(value)
-    except ValueError:
-        day = None
-    if day is None:
-        raise CaseError(_("日期格式不正确：%(value)s") % {"value": value}, code="bad_date")
+    if len(value) > 10:
+        return parse_moment(value, _("登记时间"))
+    day = parse_day(value, _("登记时间"))
     from datetime import datetime, time, timedelta
 
     return timezone.make_aware(datetime.combine(day + timedelta(days=1) if end else day, time.min))
@@ -273,6 +274,8 @@ def filter_cases(queryset: QuerySet[Case], params: Any) -> QuerySet[Case]:
             | Q(pk__in=CaseUnit.objects.filter(unit__code=unit, is_active=True).values("case_id"))
         )
     if params.get("grid"):
+        if not is_ascii_digits(params["grid"]):
+            raise CaseError(_("网格编码只能由数字组成。"), code="bad_grid")
         queryset = queryset.filter(prefix_q("grid_code", params["grid"]))
     overdue = _flag(params.get("overdue"))
     if overdue is True:
@@ -321,12 +324,21 @@ def _with_relations(queryset: QuerySet[Case]) -> QuerySet[Case]:
     )
 
 
+class CasePageSerializer(serializers.Serializer):
+    """One page of cases, as ``PageNumberPagination`` answers it."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = CaseSerializer(many=True)
+
+
 class CaseListView(APIView):
     """Cases the user may see (staff: their scope and their units' cases; residents: their own)."""
 
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [ObjectJSONParser, MultiPartParser, FormParser]
 
-    @extend_schema(parameters=LIST_PARAMETERS, responses=CaseSerializer(many=True), summary="工单列表")
+    @extend_schema(parameters=LIST_PARAMETERS, responses=CasePageSerializer, summary="工单列表")
     def get(self, request: Request) -> Response:
         from rest_framework.pagination import PageNumberPagination
 
@@ -442,7 +454,7 @@ def run_action(user: Any, case_id: Any, action: str, data: dict[str, Any], photo
 
 
 class CaseActionView(APIView):
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [ObjectJSONParser, MultiPartParser, FormParser]
 
     @extend_schema(
         request={"application/json": ActionSerializer, "multipart/form-data": ActionSerializer},

@@ -7,7 +7,6 @@ category and type leaves a ``CatalogueChange`` row, as admin edits do.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from django.db import transaction
 
 from jiceng.core.exceptions import JicengError
 from jiceng.core.importing import ImportReport, RowError, read_rows
+from jiceng.lib.cells import csv_writer
 
 DEFAULT_FILE = Path(__file__).resolve().parent / "data" / "catalogue.yaml"
 LEVELS = ("community", "street", "district")
@@ -281,7 +281,7 @@ def export_catalogue(path: Path, **_: Any) -> int:
     path = Path(path)
     count = 0
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
+        writer = csv_writer(fh)
         writer.writerow(CSV_COLUMNS)
         for t in EventType.objects.select_related("category").order_by("code"):
             writer.writerow(

@@ -24,6 +24,7 @@ from typing import Any
 from django.utils import timezone
 
 from jiceng.cases.models import CaseEvent
+from jiceng.lib.cells import safe_row
 from jiceng.org.models import Unit
 
 RECEIVE = ("dispatch", "redispatch", "first_responder")
@@ -194,7 +195,7 @@ def write_xlsx(rows: list[UnitEvaluation], path: Path | Any, title: str = "Â∑•Âç
         cell.font = Font(bold=True)
     for row in rows:
         values = row.as_dict()
-        sheet.append([values[key] for key, _label in HEADERS])
+        sheet.append(safe_row(values[key] for key, _label in HEADERS))
     for index, (key, _label) in enumerate(HEADERS, start=1):
         letter = sheet.cell(row=1, column=index).column_letter
         sheet.column_dimensions[letter].width = 28 if key == "unit_name" else 14

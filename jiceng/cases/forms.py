@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jiceng.cases.models import EventType
+from jiceng.core.params import MAX_YEAR, MIN_YEAR
 
 
 class HotlineForm(forms.Form):
@@ -95,6 +96,20 @@ class PeriodForm(forms.Form):
     )
     end = forms.DateField(label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     unit = forms.CharField(label=_("单位代码"), required=False)
+
+    def _in_range(self, name: str) -> dt.date | None:
+        day = self.cleaned_data.get(name)
+        if day is not None and not MIN_YEAR <= day.year <= MAX_YEAR:
+            raise forms.ValidationError(
+                _("日期须在 %(lo)d–%(hi)d 年之间。") % {"lo": MIN_YEAR, "hi": MAX_YEAR}
+            )
+        return day
+
+    def clean_start(self) -> dt.date | None:
+        return self._in_range("start")
+
+    def clean_end(self) -> dt.date | None:
+        return self._in_range("end")
 
     def period(self) -> tuple[dt.date, dt.date]:
         """The chosen period; by default the current month up to today."""

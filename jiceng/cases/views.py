@@ -25,7 +25,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
@@ -37,6 +36,7 @@ from jiceng.cases.exceptions import CaseError, NoUnit, ReasonRequired
 from jiceng.cases.forms import HotlineForm, PeriodForm, action_fields
 from jiceng.cases.models import OPEN_STATUSES, Case, CaseEvent, CasePhoto, CaseUnit, EventType, Status
 from jiceng.core.exceptions import JicengError, NotFound
+from jiceng.core.redirects import safe_target
 from jiceng.lib.identity import mask_name, mask_phone
 from jiceng.org.models import Role, Unit
 from jiceng.org.privacy import reveal
@@ -167,10 +167,7 @@ def _submit_data(cases: list[Case]) -> dict[int, dict[str, Any]]:
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
+    return safe_target(request, request.POST.get("next"), request.GET.get("next"), fallback=fallback)
 
 
 def candidate_units(case: Case) -> QuerySet[Unit]:

@@ -48,6 +48,7 @@ from jiceng.command.models import (
     WorkerPosition,
 )
 from jiceng.core.exceptions import JicengError, NotFound, PermissionDenied
+from jiceng.core.params import is_ascii_digits, parse_day
 from jiceng.org.models import Role, Unit
 from jiceng.org.scopes import prefixes_q, scope_for
 from jiceng.places.models import Building, Division, Grid, Level
@@ -148,11 +149,13 @@ def period_bounds(period: str, today: date | None = None) -> tuple[date, date]:
     raise BadFilter(_("未知的统计周期“%(period)s”。") % {"period": period})
 
 
+def _small_id(text: str) -> bool:
+    """A primary key typed as a filter: ASCII digits that fit a 64-bit column."""
+    return is_ascii_digits(text) and len(text) <= 18
+
+
 def _parse_date(text: str, what: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise BadFilter(_("%(what)s日期格式应为 YYYY-MM-DD。") % {"what": what}) from exc
+    return parse_day(text, what)
 
 
 def filters_for(user: Any, params: Any) -> Filters:
@@ -189,7 +192,7 @@ def filters_for(user: Any, params: Any) -> Filters:
     category = (params.get("category") or "").strip()
     if category:
         found = Category.objects.filter(
-            Q(code=category) | Q(pk=int(category)) if category.isdigit() else Q(code=category)
+            Q(code=category) | Q(pk=int(category)) if _small_id(category) else Q(code=category)
         ).first()
         if found is None:
             raise BadFilter(_("未知的事件大类“%(c)s”。") % {"c": category})
@@ -198,7 +201,7 @@ def filters_for(user: Any, params: Any) -> Filters:
     unit = (params.get("unit") or "").strip()
     if unit:
         found_unit = Unit.objects.filter(
-            Q(code=unit) | Q(pk=int(unit)) if unit.isdigit() else Q(code=unit)
+            Q(code=unit) | Q(pk=int(unit)) if _small_id(unit) else Q(code=unit)
         ).first()
         if found_unit is None:
             raise BadFilter(_("未知的单位“%(u)s”。") % {"u": unit})

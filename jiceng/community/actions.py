@@ -84,6 +84,7 @@ from jiceng.community.models import (
     VoteMethod,
 )
 from jiceng.community.sms import get_backend
+from jiceng.core import uploads
 from jiceng.lib.identity import validate_phone
 from jiceng.org.models import Membership, Role, Unit
 from jiceng.org.scopes import forget_scope, scope_for
@@ -632,8 +633,10 @@ def check_submit_request(
         raise CommunityError(_("请把诉求写清楚（至少 5 个字）。"))
     if len(text) > 2000:
         raise CommunityError(_("诉求内容不能超过 2000 字。"))
-    if len(photos) > 6:
+    if len([p for p in photos if p]) > 6:
         raise CommunityError(_("最多上传 6 张照片。"))
+    # Checked by their bytes before anything is written; stored under generated names below.
+    checked = uploads.read_uploads(photos, limit=6)
     grid = None
     room = None
     if use_my_room:
@@ -679,9 +682,11 @@ def check_submit_request(
             idempotency_key=key,
             created_at=now,
         )
-        casebridge.submit(request, photos)
-        for photo in photos:
-            RequestPhoto.objects.create(request=request, file=photo)
+        casebridge.submit(request, [(u.name, u.data) for u in checked])
+        for upload in checked:
+            row = RequestPhoto(request=request)
+            uploads.store(row.file, upload)
+            row.save()
         RequestEvent.objects.create(request=request, at=now, title=_("居民提交诉求"), note=category)
         if to_secretary:
             if secretary is not None:
@@ -1896,15 +1901,14 @@ def check_report_progress(
         raise CommunityError(_("请填写进展说明。"))
     if progress is not None and (not is_staff or not 0 <= progress <= 100):
         raise CommunityError(_("进度须为 0–100，且由社区工作人员填报。"))
+    upload = uploads.read_upload(photo) if photo else None
     with transaction.atomic():
-        report = ProgressReport.objects.create(
-            project=project,
-            author=user,
-            is_observer=not is_staff,
-            progress=progress,
-            note=note.strip(),
-            photo=photo or "",
+        report = ProgressReport(
+            project=project, author=user, is_observer=not is_staff, progress=progress, note=note.strip()
         )
+        if upload is not None:
+            uploads.store(report.photo, upload)
+        report.save()
         if progress is not None:
             MicroProject.objects.filter(pk=project.pk).update(progress=progress)
         _audit(user, "report_progress", project, note[:100], project.round.community)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiceng.community.models import Answer, QuestionKind, Survey
+from jiceng.lib.cells import safe_row
 
 
 def survey_results(survey: Survey) -> list[dict[str, Any]]:
@@ -53,7 +54,7 @@ def survey_xlsx(survey: Survey) -> io.BytesIO:
     sheet = workbook.active
     sheet.title = _("答卷")
     questions = list(survey.questions.all())
-    sheet.append([_("提交时间")] + [q.text for q in questions])
+    sheet.append(safe_row([_("提交时间")] + [q.text for q in questions]))
     responses = survey.responses.prefetch_related("answers__choices").order_by("submitted_at", "id")
     for response in responses:
         answers = {a.question_id: a for a in response.answers.all()}
@@ -68,7 +69,7 @@ def survey_xlsx(survey: Survey) -> io.BytesIO:
                 row.append(answer.rating if answer.rating is not None else "")
             else:
                 row.append(answer.text)
-        sheet.append(row)
+        sheet.append(safe_row(row))
     buffer = io.BytesIO()
     workbook.save(buffer)
     buffer.seek(0)

@@ -20,7 +20,6 @@ from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -58,6 +57,8 @@ from jiceng.community.models import (
 from jiceng.community.qr import qr_svg
 from jiceng.community.reports import survey_results, survey_xlsx
 from jiceng.core.exceptions import JicengError
+from jiceng.core.params import parse_day, parse_moment
+from jiceng.core.redirects import safe_target
 from jiceng.org.auth import client_ip
 from jiceng.org.privacy import mask, may_see_personal_data, reveal_many
 from jiceng.places.models import Division, Grid, Level
@@ -84,12 +85,9 @@ def actor_for(request: HttpRequest) -> actions.Actor:
 
 
 def back(request: HttpRequest, fallback: str = "community:home") -> HttpResponseRedirect:
-    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or reverse(fallback)
-    if not target.startswith("/") and "://" in target:
-        from django.utils.http import url_has_allowed_host_and_scheme
-
-        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-            target = reverse(fallback)
+    target = safe_target(
+        request, request.POST.get("next"), request.META.get("HTTP_REFERER"), fallback=reverse(fallback)
+    )
     return HttpResponseRedirect(target)
 
 
@@ -127,10 +125,7 @@ def _when(value: str) -> dt.datetime | None:
     """A ``datetime-local`` form value in the site's time zone."""
     if not value:
         return None
-    parsed = parse_datetime(value)
-    if parsed is None:
-        raise JicengError(_("时间格式不正确。"))
-    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+    return parse_moment(value, _("时间"))
 
 
 def _ctx(request: HttpRequest, **extra: Any) -> dict[str, Any]:
@@ -1114,7 +1109,7 @@ def staff_projects(request: HttpRequest, community: Division) -> HttpResponse:
         elif op == "milestone":
             due = request.POST.get("due") or None
             actions.check_add_milestone(
-                user, pid, request.POST.get("title", ""), dt.date.fromisoformat(due) if due else None
+                user, pid, request.POST.get("title", ""), parse_day(due, _("完成日期")) if due else None
             )
         elif op == "milestone_done":
             actions.check_complete_milestone(user, _int(request.POST.get("milestone")))

@@ -6,10 +6,12 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found, server_error
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status as http
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
 
@@ -53,3 +55,68 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         code = getattr(detail, "code", code) or code
         return error_response(str(code), _first_message(detail), response.status_code)
     return response
+
+
+# -- request bodies ---------------------------------------------------------------------------------
+
+MAX_JSON_DEPTH = 32
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """True when ``value`` nests deeper than ``limit`` (iterative: a hostile body cannot recurse us)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return False
+
+
+class ObjectJSONParser(JSONParser):
+    """Every JSON API body is an object of the documented shape, unless the view says otherwise.
+
+    A list, a string or a number where the view expects an object used to reach ``data.get(...)``
+    and answer 500; a body nested a few thousand levels deep exhausted the parser's recursion. Both
+    are now a 400 with a message. A view that takes another top level (the sensing ingest takes a
+    list of messages) sets ``json_body_types = (dict, list)``."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise drf_exceptions.ParseError(_("请求体 JSON 嵌套过深。")) from None
+        view = (parser_context or {}).get("view")
+        allowed = getattr(view, "json_body_types", (dict,))
+        if not isinstance(data, allowed):
+            raise drf_exceptions.ParseError(_("请求体必须是 JSON 对象。"))
+        if _depth_exceeds(data, MAX_JSON_DEPTH):
+            raise drf_exceptions.ParseError(_("请求体 JSON 嵌套超过 %(n)d 层。") % {"n": MAX_JSON_DEPTH})
+        return data
+
+
+# -- answers outside the views ----------------------------------------------------------------------
+
+
+def api_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404 for a URL no route matches: JSON in the error shape under /api/, the site's page elsewhere."""
+    if request.path_info.startswith("/api/"):
+        return JsonResponse(
+            {"error": {"code": "not_found", "message": _("未找到。")}},
+            status=404,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    return page_not_found(request, exception or Http404())
+
+
+def api_server_error(request: HttpRequest) -> HttpResponse:
+    if request.path_info.startswith("/api/"):
+        return JsonResponse(
+            {"error": {"code": "server_error", "message": _("服务器内部错误。")}},
+            status=500,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    return server_error(request)

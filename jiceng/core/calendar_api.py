@@ -49,6 +49,9 @@ def parse_moment(value: str | None) -> dt.datetime:
         raise BadParameter(
             _("开始时间“{value}”不是有效的 ISO 8601 时间。").format(value=value[:40]), code="invalid_start"
         ) from None
+    if not 1901 <= moment.year <= 2199:
+        # Outside any working-day calendar (and before 1901 Beijing time has no whole-minute offset).
+        raise BadParameter(_("开始时间须在 1901–2199 年之间。"), code="invalid_start")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=SHANGHAI)
     return moment

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jiceng.core.exceptions import JicengError
+from jiceng.lib.cells import unescape
 
 
 class ImportFileError(JicengError):
@@ -105,7 +106,7 @@ def _read_csv(path: Path, required: list[str]) -> Iterator[tuple[int, dict[str, 
             if len(values) != width:
                 yield number, {"__error__": f"应有 {width} 列，实有 {len(values)} 列"}
                 continue
-            yield number, {h: v.strip() for h, v in zip(header, values, strict=True)}
+            yield number, {h: unescape(v.strip()) for h, v in zip(header, values, strict=True)}
 
 
 def _read_xlsx(path: Path, required: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
@@ -129,5 +130,5 @@ def _read_xlsx(path: Path, required: list[str]) -> Iterator[tuple[int, dict[str,
             for v in values
         ]
         cells = (cells + [""] * len(header))[: len(header)]
-        yield number, {h: c.strip() for h, c in zip(header, cells, strict=True)}
+        yield number, {h: unescape(c.strip()) for h, c in zip(header, cells, strict=True)}
     workbook.close()

@@ -107,7 +107,7 @@ def prefix_range(prefix: str) -> tuple[str, str | None]:
 
     Range predicates use an ordinary B-tree index on any database and collation, unlike LIKE 'x%'.
     """
-    if not prefix.isdigit():
+    if not (prefix.isascii() and prefix.isdigit()):
         raise CodeError(f"编码前缀“{prefix}”只能由数字组成")
     upper = int(prefix) + 1
     if len(str(upper)) > len(prefix):

@@ -23,6 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from jiceng.cases.models import FINAL_STATUSES, Case, CaseEvent, CasePhoto, CatalogueChange, Status
 from jiceng.core.exceptions import JicengError, NotFound
+from jiceng.core.params import MAX_YEAR, MIN_YEAR
 from jiceng.open311 import actions
 from jiceng.open311.exceptions import Open311Error, RequestNotFound
 from jiceng.open311.models import ServiceAttribute, Submission
@@ -252,14 +253,18 @@ def serialize(cases: list[Case], request: HttpRequest) -> list[dict[str, Any]]:
 
 
 def _moment(value: str, name: str) -> dt.datetime:
-    moment = parse_datetime(value)
+    invalid = Open311Error(_("%(name)s 不是有效的 W3C 日期时间：%(value)s") % {"name": name, "value": value})
+    try:  # a well-formed but impossible moment (2026-02-30) raises instead of answering None
+        moment = parse_datetime(value)
+        day = parse_date(value) if moment is None else None
+    except ValueError:
+        raise invalid from None
     if moment is None:
-        day = parse_date(value)
         if day is None:
-            raise Open311Error(
-                _("%(name)s 不是有效的 W3C 日期时间：%(value)s") % {"name": name, "value": value}
-            )
+            raise invalid
         moment = dt.datetime.combine(day, dt.time.min)
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise invalid
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
 
 

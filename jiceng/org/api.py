@@ -7,7 +7,6 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
@@ -18,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jiceng.core.exceptions import JicengError, NotFound
+from jiceng.core.params import parse_moment
 from jiceng.org import people, roster
 from jiceng.org import serializers as s
 from jiceng.org.access import access_person
@@ -101,12 +101,7 @@ class PersonViewSet(viewsets.GenericViewSet):
 def _when(value: str | None, default: dt.datetime) -> dt.datetime:
     if not value:
         return default
-    parsed = parse_datetime(value)
-    if parsed is None:
-        raise JicengError(
-            _("时间“%(value)s”格式错误，应为 ISO 8601。") % {"value": value}, code="invalid_datetime"
-        )
-    return timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
+    return parse_moment(value, _("时间"))
 
 
 @extend_schema_view(

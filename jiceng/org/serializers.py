@@ -10,9 +10,11 @@ from jiceng.org.models import DutyShift, Membership, Unit
 
 class PostSerializer(serializers.ModelSerializer):
     role_display = serializers.CharField(source="get_role_display", read_only=True)
-    unit_code = serializers.CharField(source="unit.code", default=None, read_only=True)
-    unit_name = serializers.CharField(source="unit.name", default=None, read_only=True)
-    division_code = serializers.CharField(source="division.code", default=None, read_only=True)
+    unit_code = serializers.CharField(source="unit.code", default=None, read_only=True, allow_null=True)
+    unit_name = serializers.CharField(source="unit.name", default=None, read_only=True, allow_null=True)
+    division_code = serializers.CharField(
+        source="division.code", default=None, read_only=True, allow_null=True
+    )
     grid_codes = serializers.SerializerMethodField()
 
     class Meta:
@@ -63,7 +65,7 @@ class UnitSerializer(serializers.ModelSerializer):
     kind_name = serializers.CharField(source="kind.name", read_only=True)
     division_code = serializers.CharField(source="division.code", read_only=True)
     division_name = serializers.CharField(source="division.name", read_only=True)
-    parent_code = serializers.CharField(source="parent.code", default=None, read_only=True)
+    parent_code = serializers.CharField(source="parent.code", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = Unit
@@ -91,7 +93,9 @@ class UnitDetailSerializer(UnitSerializer):
 
 class ShiftSerializer(serializers.ModelSerializer):
     user_name = serializers.CharField(source="user.display_name", read_only=True)
-    substitute_name = serializers.CharField(source="substitute.display_name", default=None, read_only=True)
+    substitute_name = serializers.CharField(
+        source="substitute.display_name", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = DutyShift

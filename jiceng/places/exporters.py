@@ -7,13 +7,13 @@ database in code order, so a 3.6 M-room export runs in bounded memory.
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from jiceng.core.importing import ImportFileError
+from jiceng.lib.cells import csv_writer, safe_row
 from jiceng.places.importers import COLUMNS
 from jiceng.places.models import Building, Division, Grid, Room
 
@@ -52,7 +52,7 @@ def write_table(path: Path, header: list[str], rows: Iterable[list[Any]]) -> int
     count = 0
     if suffix == ".csv":
         with path.open("w", encoding="utf-8-sig", newline="") as fh:
-            writer = csv.writer(fh)
+            writer = csv_writer(fh)
             writer.writerow(header)
             for row in rows:
                 writer.writerow(row)
@@ -63,10 +63,10 @@ def write_table(path: Path, header: list[str], rows: Iterable[list[Any]]) -> int
 
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet()
-        sheet.append(header)
+        sheet.append(safe_row(header))
         for row in rows:
             # Codes are text: written as numbers, Excel would show 4.40306E+24 and lose digits.
-            sheet.append([str(v) if i == 0 else v for i, v in enumerate(row)])
+            sheet.append(safe_row(str(v) if i == 0 else v for i, v in enumerate(row)))
             count += 1
         workbook.save(path)
         return count

@@ -13,7 +13,7 @@ from jiceng.places.models import Building, Division, Grid, Room
 
 
 class DivisionSerializer(serializers.ModelSerializer):
-    parent_code = serializers.CharField(source="parent.code", default=None, read_only=True)
+    parent_code = serializers.CharField(source="parent.code", default=None, read_only=True, allow_null=True)
     level_display = serializers.CharField(source="get_level_display", read_only=True)
 
     class Meta:

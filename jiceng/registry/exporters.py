@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any
 
+from jiceng.lib.cells import csv_writer, safe_row
 from jiceng.registry.models import Link
 
 LINK_COLUMNS = ["source", "record_id", "cluster_id", "room_code", "score", "status"]
@@ -31,12 +31,12 @@ def export_links(path: Path, **_options: Any) -> int:
         sheet = workbook.create_sheet("links")
         sheet.append(LINK_COLUMNS)
         for source, record_id, cluster, room, score, status in link_rows():
-            sheet.append([source, record_id, cluster, room or "", score, status])
+            sheet.append(safe_row([source, record_id, cluster, room or "", score, status]))
             count += 1
         workbook.save(path)
         return count
     with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
+        writer = csv_writer(fh)
         writer.writerow(LINK_COLUMNS)
         for source, record_id, cluster, room, score, status in link_rows():
             writer.writerow([source, record_id, cluster, room or "", f"{score:.4f}", status])

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jiceng.core.exceptions import JicengError, NotFound
+from jiceng.lib.cells import csv_writer
 from jiceng.registry import actions
 from jiceng.registry.lookup import lookup
 from jiceng.registry.models import CareTag, Relation, TaskStatus
@@ -198,8 +199,6 @@ def batches(request: HttpRequest) -> HttpResponse:
 @login_required
 def batch_errors(request: HttpRequest, batch_id: int) -> HttpResponse:
     """The downloadable error report of one import: row, column, level, reason (UTF-8 with BOM for Excel)."""
-    import csv
-
     from jiceng.registry.models import ImportBatch
 
     batch = ImportBatch.objects.filter(pk=batch_id).first()
@@ -208,7 +207,7 @@ def batch_errors(request: HttpRequest, batch_id: int) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{batch.pk}-errors.csv"'
     response.write("\ufeff")
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow(["file", "row", "column", "level", "reason"])
     for e in batch.errors:
         writer.writerow(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jiceng.core.params import parse_moment
 from jiceng.org.drf import IsStaff
 from jiceng.triage import service
 from jiceng.triage.hot import Message, hot_topics
@@ -92,7 +92,8 @@ class HotTopicsView(APIView):
             days = max(1, min(int(request.query_params.get("days", 60)), 365))
         except ValueError:
             top, days = 5, 60
-        since = parse_datetime(request.query_params.get("since", "") or "")
+        since_text = request.query_params.get("since", "") or ""
+        since = parse_moment(since_text, "since") if since_text else None
         messages = [
             Message(**m) if isinstance(m, dict) else m for m in service.recent_messages(request.user, since)
         ]

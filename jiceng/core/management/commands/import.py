@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from jiceng.core.exceptions import JicengError
 from jiceng.core.plugins import registry
+from jiceng.lib.cells import csv_writer
 
 
 class Command(BaseCommand):
@@ -33,10 +34,8 @@ class Command(BaseCommand):
         if len(report.errors) > 200:
             self.stderr.write(f"……另有 {len(report.errors) - 200} 处错误")
         if options["report"] is not None and report.errors:
-            import csv
-
             with options["report"].open("w", encoding="utf-8-sig", newline="") as fh:
-                writer = csv.writer(fh)
+                writer = csv_writer(fh)
                 writer.writerow(["file", "row", "column", "reason"])
                 for e in report.errors:
                     writer.writerow([e.file, e.row, e.column, e.reason])
