@@ -1,0 +1,56 @@
+"""The party-building figure set for the command centre, within the viewer's territorial scope."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q, Sum
+
+from jiceng.org.scopes import prefix_q, scope_for
+from jiceng.party.actions import sync_decisions
+from jiceng.party.models import (
+    Commitment,
+    Decision,
+    DualRegistration,
+    PartyMember,
+    ServiceRecord,
+    ServiceStatus,
+    WishCard,
+    WishStatus,
+)
+
+
+def figures(user: Any, within: str = "") -> dict[str, Any]:
+    """Counts inside the viewer's scope (optionally narrowed to a division code ``within``)."""
+    scope = scope_for(user)
+    if within and not scope.covers(within):
+        within = ""  # outside the scope: the whole scope, never more
+
+    def q(field: str) -> Q:
+        base = scope.q(field)
+        return base & prefix_q(field, within) if within else base
+
+    members = PartyMember.objects.filter(q("org__division__code"), is_active=True).count()
+    registered = (
+        DualRegistration.objects.filter(q("community__code"), is_active=True).values("member_id").distinct().count()
+    )
+    hours = ServiceRecord.objects.filter(
+        q("registration__community__code"), status=ServiceStatus.CONFIRMED
+    ).aggregate(s=Sum("hours"))["s"] or Decimal("0")
+    commitments = Commitment.objects.filter(q("pairing__community__code"))
+    wishes = WishCard.objects.filter(q("community__code"))
+    decisions = list(Decision.objects.filter(q("meeting__community__code")))
+    sync_decisions(decisions)
+    return {
+        "members": members,
+        "registered": registered,
+        "service_hours": str(hours),
+        "commitments": commitments.count(),
+        "commitments_delivered": commitments.filter(delivered_at__isnull=False).count(),
+        "wishes": wishes.exclude(status__in=[WishStatus.SUBMITTED, WishStatus.REJECTED]).count(),
+        "wishes_fulfilled": wishes.filter(status__in=[WishStatus.FULFILLED, WishStatus.CONFIRMED]).count(),
+        "wishes_waiting": wishes.filter(status=WishStatus.PUBLISHED).count(),
+        "decisions": len(decisions),
+        "decisions_done": sum(1 for d in decisions if d.done_at is not None),
+    }
