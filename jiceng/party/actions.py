@@ -456,7 +456,7 @@ def check_fulfil_wish(user: Any, wish_id: Any, *, note: str, photo: Any) -> Wish
         wish = WishCard.objects.select_for_update().get(pk=wish.pk)
         if wish.status != WishStatus.CLAIMED:
             raise WrongState(_("该心愿不在待实现状态。"))
-        wish.photo.save(f"wish-{wish.pk}.{checked.info.kind}", ContentFile(checked.data), save=False)
+        wish.photo.save("wish-%d.%s" % (wish.pk, checked.info.extension.lstrip(".")), ContentFile(checked.data), save=False)
         wish.status = WishStatus.FULFILLED
         wish.fulfil_note = note
         wish.fulfilled_at = timezone.now()

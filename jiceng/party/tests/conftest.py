@@ -18,6 +18,11 @@ from jiceng.party.models import PartyMember, PartyOrg, ServicePost
 from jiceng.testing import World, make_user
 
 
+@pytest.fixture(autouse=True)
+def _media(tmp_path: Any, settings: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @dataclass
 class Party:
     world: World
