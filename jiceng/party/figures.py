@@ -45,7 +45,7 @@ def figures(user: Any, within: str = "") -> dict[str, Any]:
     return {
         "members": members,
         "registered": registered,
-        "service_hours": str(hours),
+        "service_hours": str(Decimal(hours).quantize(Decimal("0.01"))),
         "commitments": commitments.count(),
         "commitments_delivered": commitments.filter(delivered_at__isnull=False).count(),
         "wishes": wishes.exclude(status__in=[WishStatus.SUBMITTED, WishStatus.REJECTED]).count(),
