@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jiceng.community.actions import profile_of
 from jiceng.org.privacy import reveal_many
@@ -157,7 +158,11 @@ def my_callups(user: Any) -> list[dict[str, Any]]:
     return out
 
 
+STATE_LABELS = {"done": gettext_lazy("已完成"), "overdue": gettext_lazy("已逾期"), "open": gettext_lazy("落实中")}
+
+
 def decision_json(d: Decision) -> dict[str, Any]:
+    state = decision_state(d)
     return {
         "id": d.pk,
         "meeting": d.meeting.title,
@@ -167,7 +172,8 @@ def decision_json(d: Decision) -> dict[str, Any]:
         "owner": str(d.owner),
         "due_on": d.due_on.isoformat(),
         "case": d.case_code,
-        "state": decision_state(d),
+        "state": state,
+        "state_label": str(STATE_LABELS[state]),
         "done_at": d.done_at.isoformat() if d.done_at else None,
     }
 
