@@ -107,10 +107,12 @@ def visible_members(user: Any) -> QuerySet[PartyMember]:
     if not is_portal_staff(user):
         return PartyMember.objects.none()
     scope = scope_for(user)
-    registered = DualRegistration.objects.filter(scope.q("community__code"), is_active=True).values("member_id")
-    return PartyMember.objects.filter(Q(scope.q("org__division__code")) | Q(pk__in=registered)).select_related(
-        "org", "user"
+    registered = DualRegistration.objects.filter(scope.q("community__code"), is_active=True).values(
+        "member_id"
     )
+    return PartyMember.objects.filter(
+        Q(scope.q("org__division__code")) | Q(pk__in=registered)
+    ).select_related("org", "user")
 
 
 def access_member(user: Any, member_id: Any) -> PartyMember:
@@ -136,9 +138,9 @@ def access_registration(user: Any, registration_id: Any, *, staff: bool = False)
 
 def visible_pairings(user: Any) -> QuerySet[Pairing]:
     units = unit_ids_of(user)
-    return Pairing.objects.filter(staff_q(user, "community__code") | Q(org__unit_id__in=units)).select_related(
-        "org__unit", "community"
-    )
+    return Pairing.objects.filter(
+        staff_q(user, "community__code") | Q(org__unit_id__in=units)
+    ).select_related("org__unit", "community")
 
 
 def access_pairing(user: Any, pairing_id: Any) -> Pairing:

@@ -148,20 +148,25 @@ def check_create_org(
             raise PartyError(_("单位党组织须指明所在单位。"))
         division = unit.division
     else:
-        if parent is not None:
-            if parent.kind not in TERRITORIAL or TERRITORIAL.index(kind) != TERRITORIAL.index(parent.kind) + 1:  # type: ignore[arg-type]
-                raise PartyError(
-                    _("%(kind)s不能设在%(parent)s之下。")
-                    % {"kind": OrgKind(kind).label, "parent": OrgKind(parent.kind).label}
-                )
+        if parent is not None and (
+            parent.kind not in TERRITORIAL
+            or TERRITORIAL.index(kind)
+            != TERRITORIAL.index(parent.kind)  # type: ignore[arg-type]
+            + 1
+        ):
+            raise PartyError(
+                _("%(kind)s不能设在%(parent)s之下。")
+                % {"kind": OrgKind(kind).label, "parent": OrgKind(parent.kind).label}
+            )
         if kind in (OrgKind.COMPOUND, OrgKind.BUILDING):
             division = parent.division if parent is not None else _community(division_code)
         else:
-            division = Division.objects.filter(code=str(division_code or "").strip()).first() or (
+            found = Division.objects.filter(code=str(division_code or "").strip()).first() or (
                 parent.division if parent is not None else None
             )
-            if division is None:
+            if found is None:
                 raise PartyError(_("请指明所在区划。"))
+            division = found
         if kind == OrgKind.BUILDING:
             building = Building.objects.filter(code=str(building_code).strip()).first()
             if building is None or not building.code.startswith(division.code):
@@ -210,7 +215,11 @@ def check_dual_register(user: Any, community_code: str, post_ids: list[Any]) -> 
     if member is None:
         raise NotAllowed(_("您尚未登记为党员，请联系所在党组织。"))
     community = _community(community_code)
-    posts = list(ServicePost.objects.filter(community=community, is_open=True, pk__in=[access._pk(p) for p in post_ids]))
+    posts = list(
+        ServicePost.objects.filter(
+            community=community, is_open=True, pk__in=[access._pk(p) for p in post_ids]
+        )
+    )
     if len(posts) != len({access._pk(p) for p in post_ids}):
         raise PartyError(_("所选服务岗位不属于该社区或已关闭。"))
     if not posts:
@@ -252,7 +261,11 @@ def check_record_service(
             raise PartyError(_("请选择您认领的服务岗位。"))
     with transaction.atomic():
         record = ServiceRecord.objects.create(
-            registration=reg, post=post, served_on=day, hours=_hours(hours), note=_text(note, _("服务内容"), 300)
+            registration=reg,
+            post=post,
+            served_on=day,
+            hours=_hours(hours),
+            note=_text(note, _("服务内容"), 300),
         )
         audit(user, "record_service", record, reg.community, f"{record.hours}h")
     return record
@@ -280,7 +293,9 @@ def do_confirm_service(staff: Any, record: ServiceRecord, accept: bool) -> Servi
         record = ServiceRecord.objects.select_for_update().get(pk=record.pk)
         if record.status != ServiceStatus.RECORDED:
             raise WrongState(_("该服务记录已处理。"))
-        reg = DualRegistration.objects.select_related("community", "member__user").get(pk=record.registration_id)
+        reg = DualRegistration.objects.select_related("community", "member__user").get(
+            pk=record.registration_id
+        )
         record.status = ServiceStatus.CONFIRMED if accept else ServiceStatus.REJECTED
         record.confirmed_by = staff
         record.confirmed_at = timezone.now()
@@ -327,13 +342,21 @@ def check_add_commitment(actor: Any, pairing_id: Any, title: str, due_on: Any = 
     pairing = access.access_pairing(actor, pairing_id)
     due = _date(due_on, _("完成期限")) if due_on not in (None, "") else None
     with transaction.atomic():
-        commitment = Commitment.objects.create(pairing=pairing, title=_text(title, _("承诺事项"), 120), due_on=due)
+        commitment = Commitment.objects.create(
+            pairing=pairing, title=_text(title, _("承诺事项"), 120), due_on=due
+        )
         audit(actor, "add_commitment", commitment, pairing.community, commitment.title)
     return commitment
 
 
 def check_record_delivery(
-    actor: Any, commitment_id: Any, *, note: str, delivered_on: Any = None, people: Any = 0, completes: bool = False
+    actor: Any,
+    commitment_id: Any,
+    *,
+    note: str,
+    delivered_on: Any = None,
+    people: Any = 0,
+    completes: bool = False,
 ) -> Delivery:
     commitment = Commitment.objects.select_related("pairing").filter(pk=access._pk(commitment_id)).first()
     if commitment is None:
@@ -365,7 +388,9 @@ def check_record_delivery(
 # --------------------------------------------------------------------------------------------------
 
 
-def check_post_wish(user: Any, *, title: str, detail: str = "", group: str = "", resident_id: Any = None) -> WishCard:
+def check_post_wish(
+    user: Any, *, title: str, detail: str = "", group: str = "", resident_id: Any = None
+) -> WishCard:
     """A resident posts their own wish; community staff post one on a resident's behalf."""
     title = _text(title, _("心愿"), 100)
     detail = _text(detail, _("详细说明"), 2000, required=False)
@@ -373,7 +398,11 @@ def check_post_wish(user: Any, *, title: str, detail: str = "", group: str = "",
     if group not in WishGroup.values:
         raise PartyError(_("未知的对象类别。"))
     if resident_id not in (None, ""):
-        profile = ResidentProfile.objects.select_related("community", "user").filter(user_id=access._pk(resident_id)).first()
+        profile = (
+            ResidentProfile.objects.select_related("community", "user")
+            .filter(user_id=access._pk(resident_id))
+            .first()
+        )
         if profile is None or not access.is_staff_for(user, profile.community):
             raise Missing(_("未找到该居民。"))
     else:
@@ -382,7 +411,12 @@ def check_post_wish(user: Any, *, title: str, detail: str = "", group: str = "",
             raise NotAllowed(_("请先以居民身份注册。"))
     with transaction.atomic():
         wish = WishCard.objects.create(
-            community=profile.community, resident=profile.user, posted_by=user, group=group, title=title, detail=detail
+            community=profile.community,
+            resident=profile.user,
+            posted_by=user,
+            group=group,
+            title=title,
+            detail=detail,
         )
         audit(user, "post_wish", wish, profile.community, title)
     return wish
@@ -433,7 +467,9 @@ def do_claim_wish(user: Any, wish: WishCard, kind: str) -> WishCard:
         if won != 1:
             raise AlreadyTaken(_("该心愿已被认领。"))
         audit(user, "claim_wish", wish, wish.community, kind)
-        notify("party_wish_claimed", _("您的心愿“%(t)s”已被认领。") % {"t": wish.title}, users=[wish.resident])
+        notify(
+            "party_wish_claimed", _("您的心愿“%(t)s”已被认领。") % {"t": wish.title}, users=[wish.resident]
+        )
     wish.refresh_from_db()
     return wish
 
@@ -456,13 +492,21 @@ def check_fulfil_wish(user: Any, wish_id: Any, *, note: str, photo: Any) -> Wish
         wish = WishCard.objects.select_for_update().get(pk=wish.pk)
         if wish.status != WishStatus.CLAIMED:
             raise WrongState(_("该心愿不在待实现状态。"))
-        wish.photo.save("wish-%d.%s" % (wish.pk, checked.info.extension.lstrip(".")), ContentFile(checked.data), save=False)
+        wish.photo.save(
+            f"wish-{wish.pk}.{checked.info.extension.lstrip('.')}",
+            ContentFile(checked.data),
+            save=False,
+        )
         wish.status = WishStatus.FULFILLED
         wish.fulfil_note = note
         wish.fulfilled_at = timezone.now()
         wish.save(update_fields=["photo", "status", "fulfil_note", "fulfilled_at"])
         audit(user, "fulfil_wish", wish, wish.community, note)
-        notify("party_wish_fulfilled", _("您的心愿“%(t)s”已实现，请确认。") % {"t": wish.title}, users=[wish.resident])
+        notify(
+            "party_wish_fulfilled",
+            _("您的心愿“%(t)s”已实现，请确认。") % {"t": wish.title},
+            users=[wish.resident],
+        )
     return wish
 
 
@@ -521,7 +565,9 @@ DUTY_CODES = frozenset(code for code, _label in DUTIES)
 
 
 def check_assign_head(staff: Any, user_id: Any, building_code: str) -> BuildingHead:
-    building = Building.objects.select_related("grid__community").filter(code=str(building_code).strip()).first()
+    building = (
+        Building.objects.select_related("grid__community").filter(code=str(building_code).strip()).first()
+    )
     if building is None or not access.is_staff_for(staff, building.grid.community):
         raise Missing(_("未找到楼栋“%(code)s”。") % {"code": building_code})
     user = User.objects.filter(pk=access._pk(user_id)).first()
@@ -540,7 +586,10 @@ def check_post_building_notice(user: Any, code: str, title: str, body: str) -> B
     building = access.access_head_building(user, code)
     with transaction.atomic():
         notice = BuildingNotice.objects.create(
-            building=building, title=_text(title, _("标题"), 120), body=_text(body, _("内容"), 2000), posted_by=user
+            building=building,
+            title=_text(title, _("标题"), 120),
+            body=_text(body, _("内容"), 2000),
+            posted_by=user,
         )
         residents = ResidentProfile.objects.filter(room__building=building).values_list("user_id", flat=True)
         if residents:
@@ -573,8 +622,12 @@ def check_report_event(user: Any, code: str, description: str, room_code: str = 
     return case
 
 
-def check_add_visit_plan(staff: Any, building_code: str, name: str, room_code: str = "", every_days: Any = 7) -> VisitPlan:
-    building = Building.objects.select_related("grid__community").filter(code=str(building_code).strip()).first()
+def check_add_visit_plan(
+    staff: Any, building_code: str, name: str, room_code: str = "", every_days: Any = 7
+) -> VisitPlan:
+    building = (
+        Building.objects.select_related("grid__community").filter(code=str(building_code).strip()).first()
+    )
     if building is None or not access.is_staff_for(staff, building.grid.community):
         raise Missing(_("未找到楼栋“%(code)s”。") % {"code": building_code})
     room = building.rooms.filter(code=room_code).first() if room_code else None
@@ -586,14 +639,22 @@ def check_add_visit_plan(staff: Any, building_code: str, name: str, room_code: s
         raise PartyError(_("走访周期须在 1 到 90 天之间。"))
     with transaction.atomic():
         plan = VisitPlan.objects.create(
-            building=building, room=room, name=_text(name, _("姓名"), 64), every_days=every, next_due=timezone.localdate()
+            building=building,
+            room=room,
+            name=_text(name, _("姓名"), 64),
+            every_days=every,
+            next_due=timezone.localdate(),
         )
         audit(staff, "add_visit_plan", plan, building.grid.community)
     return plan
 
 
 def check_record_visit(user: Any, plan_id: Any, outcome: str, note: str = "") -> Visit:
-    plan = VisitPlan.objects.select_related("building__grid__community", "room").filter(pk=access._pk(plan_id)).first()
+    plan = (
+        VisitPlan.objects.select_related("building__grid__community", "room")
+        .filter(pk=access._pk(plan_id))
+        .first()
+    )
     if plan is None or not access.head_buildings(user).filter(pk=plan.building_id).exists():
         raise Missing(_("未找到该走访对象。"))
     if outcome not in VisitOutcome.values:
@@ -632,7 +693,9 @@ def check_tick_duty(user: Any, code: str, duty: str) -> DutyCheck:
 # --------------------------------------------------------------------------------------------------
 
 
-def check_create_team(staff: Any, community_code: str, theme: str, name: str, member_ids: list[Any]) -> VanguardTeam:
+def check_create_team(
+    staff: Any, community_code: str, theme: str, name: str, member_ids: list[Any]
+) -> VanguardTeam:
     community = _community(community_code)
     _require_staff(staff, community)
     if theme not in Theme.values:
@@ -648,7 +711,9 @@ def check_create_team(staff: Any, community_code: str, theme: str, name: str, me
 def _callup_members(callup: CallUp) -> list[PartyMember]:
     if callup.team_id is not None:
         return list(callup.team.members.filter(is_active=True))  # type: ignore[union-attr]
-    registered = DualRegistration.objects.filter(community=callup.community, is_active=True).values("member_id")
+    registered = DualRegistration.objects.filter(community=callup.community, is_active=True).values(
+        "member_id"
+    )
     return list(PartyMember.objects.filter(pk__in=registered, is_active=True))
 
 
@@ -689,7 +754,11 @@ def check_call_up(
             notify(
                 "party_callup",
                 _("集结令：%(t)s，%(at)s 于%(p)s集合。")
-                % {"t": callup.title, "at": timezone.localtime(starts_at).strftime("%m-%d %H:%M"), "p": callup.place},
+                % {
+                    "t": callup.title,
+                    "at": timezone.localtime(starts_at).strftime("%m-%d %H:%M"),
+                    "p": callup.place,
+                },
                 users=users,
                 urgent=callup.urgent,
             )
@@ -728,7 +797,9 @@ def check_check_in(user: Any, callup_id: Any) -> CallUpReply:
     return reply
 
 
-def check_schedule_sunday_rota(staff: Any, community_code: str, member_ids: list[Any], first_sunday: Any) -> list[Any]:
+def check_schedule_sunday_rota(
+    staff: Any, community_code: str, member_ids: list[Any], first_sunday: Any
+) -> list[Any]:
     """党员周日轮值: one Sunday shift (09:00–17:00) per member in turn, on the community workstation's
     duty roster, through the roster's own action (overlap and membership checks included)."""
     from jiceng.org import roster
@@ -741,7 +812,9 @@ def check_schedule_sunday_rota(staff: Any, community_code: str, member_ids: list
     sunday = _date(first_sunday, _("首个周日"))
     if sunday.weekday() != 6:
         raise PartyError(_("轮值从周日开始。"))
-    members = {m.pk: m for m in access.visible_members(staff).filter(pk__in=[access._pk(m) for m in member_ids])}
+    members = {
+        m.pk: m for m in access.visible_members(staff).filter(pk__in=[access._pk(m) for m in member_ids])
+    }
     ordered = [members[access._pk(m)] for m in member_ids if access._pk(m) in members]
     if not ordered:
         raise PartyError(_("请选择轮值党员。"))
@@ -754,7 +827,12 @@ def check_schedule_sunday_rota(staff: Any, community_code: str, member_ids: list
             start = timezone.make_aware(dt.datetime.combine(day, dt.time(9, 0)))
             shifts.append(
                 roster.check_add_shift(
-                    staff, unit, member.user, start, start + dt.timedelta(hours=8), title=str(_("党员周日轮值"))
+                    staff,
+                    unit,
+                    member.user,
+                    start,
+                    start + dt.timedelta(hours=8),
+                    title=str(_("党员周日轮值")),
                 )
             )
         audit(staff, "sunday_rota", unit, community, ",".join(m.name for m in ordered))
@@ -767,7 +845,13 @@ def check_schedule_sunday_rota(staff: Any, community_code: str, member_ids: list
 
 
 def check_create_meeting(
-    staff: Any, community_code: str, title: str, held_at: dt.datetime, *, compound_id: Any = None, place: str = ""
+    staff: Any,
+    community_code: str,
+    title: str,
+    held_at: dt.datetime,
+    *,
+    compound_id: Any = None,
+    place: str = "",
 ) -> Meeting:
     community = _community(community_code)
     _require_staff(staff, community)
@@ -791,17 +875,24 @@ def check_create_meeting(
     return meeting
 
 
-def check_add_agenda_item(staff: Any, meeting_id: Any, title: str, source: str = AgendaSource.PROPOSAL) -> AgendaItem:
+def check_add_agenda_item(
+    staff: Any, meeting_id: Any, title: str, source: str = AgendaSource.PROPOSAL
+) -> AgendaItem:
     meeting = access.access_meeting(staff, meeting_id, staff=True)
     if source not in AgendaSource.values:
         raise PartyError(_("未知的议题来源。"))
     return AgendaItem.objects.create(meeting=meeting, title=_text(title, _("议题"), 200), source=source)
 
 
-def check_record_attendance(staff: Any, meeting_id: Any, name: str, role: str = "", present: bool = True) -> Attendance:
+def check_record_attendance(
+    staff: Any, meeting_id: Any, name: str, role: str = "", present: bool = True
+) -> Attendance:
     meeting = access.access_meeting(staff, meeting_id, staff=True)
     return Attendance.objects.create(
-        meeting=meeting, name=_text(name, _("姓名"), 64), role=_text(role, _("身份"), 64, required=False), present=present
+        meeting=meeting,
+        name=_text(name, _("姓名"), 64),
+        role=_text(role, _("身份"), 64, required=False),
+        present=present,
     )
 
 
@@ -860,7 +951,9 @@ def check_decide(
         if follow_up == FollowUp.CASE:
             from jiceng.cases.actions import check_submit_case
 
-            compound_building = meeting.compound.buildings.order_by("code").first() if meeting.compound else None
+            compound_building = (
+                meeting.compound.buildings.order_by("code").first() if meeting.compound else None
+            )
             case = check_submit_case(
                 staff,
                 title=_("议事会决议：%(t)s") % {"t": text[:60]},
@@ -877,7 +970,9 @@ def check_decide(
             from jiceng.community.actions import Actor, check_propose
             from jiceng.community.models import ProjectRound, RoundStatus
 
-            rnd = ProjectRound.objects.filter(community=meeting.community, status=RoundStatus.COLLECTING).first()
+            rnd = ProjectRound.objects.filter(
+                community=meeting.community, status=RoundStatus.COLLECTING
+            ).first()
             if rnd is None:
                 raise PartyError(_("社区当前没有征集中的微实事批次。"))
             project = check_propose(Actor(resident=owner), rnd.pk, text[:100], f"{meeting.title}：{text}")
@@ -895,7 +990,9 @@ def check_decide(
 def _first_grid(community: Division) -> str:
     from jiceng.places.models import Grid
 
-    return Grid.objects.filter(community=community).order_by("code").values_list("code", flat=True).first() or ""
+    return (
+        Grid.objects.filter(community=community).order_by("code").values_list("code", flat=True).first() or ""
+    )
 
 
 DONE_CASE_STATUSES = ("completed", "verified", "awaiting_rating", "closed")
@@ -914,7 +1011,9 @@ def decision_state(decision: Decision) -> str:
     if decision.follow_up == FollowUp.PROJECT and decision.project_id_ref is not None:
         from jiceng.community.models import MicroProject, Phase
 
-        phase = MicroProject.objects.filter(pk=decision.project_id_ref).values_list("phase", flat=True).first()
+        phase = (
+            MicroProject.objects.filter(pk=decision.project_id_ref).values_list("phase", flat=True).first()
+        )
         if phase == Phase.DONE:
             return "done"
     return "overdue" if decision.due_on < timezone.localdate() else "open"
@@ -931,8 +1030,12 @@ def sync_decisions(decisions: list[Decision]) -> None:
 
 def check_complete_task(user: Any, decision_id: Any, note: str) -> Decision:
     """The owner (or community staff) reports a task-type decision done."""
-    decision = Decision.objects.select_related("meeting__community").filter(pk=access._pk(decision_id)).first()
-    if decision is None or (decision.owner_id != user.pk and not access.is_staff_for(user, decision.meeting.community)):
+    decision = (
+        Decision.objects.select_related("meeting__community").filter(pk=access._pk(decision_id)).first()
+    )
+    if decision is None or (
+        decision.owner_id != user.pk and not access.is_staff_for(user, decision.meeting.community)
+    ):
         raise Missing(_("未找到该决议。"))
     if decision.follow_up != FollowUp.TASK:
         raise WrongState(_("该决议随其事件或微实事办结。"))

@@ -117,7 +117,8 @@ def commitment_json(c: Commitment) -> dict[str, Any]:
         "due_on": c.due_on.isoformat() if c.due_on else None,
         "delivered": c.delivered_at is not None,
         "deliveries": [
-            {"id": d.pk, "on": d.delivered_on.isoformat(), "note": d.note, "people": d.people} for d in c.deliveries.all()
+            {"id": d.pk, "on": d.delivered_on.isoformat(), "note": d.note, "people": d.people}
+            for d in c.deliveries.all()
         ],
     }
 
@@ -136,7 +137,7 @@ class OrgsView(APIView):
                         "kind": o.kind,
                         "parent": o.parent_id,
                         "division": o.division.code,
-                        "members": o.n_members,
+                        "members": o.n_members,  # type: ignore[attr-defined]
                     }
                     for o in queries.with_member_counts(orgs)
                 ]
@@ -204,7 +205,9 @@ class MembersView(APIView):
 
 
 class MeView(APIView):
-    @extend_schema(summary="我的党员信息、报到与服务时长", responses=_doc("PartyMe", member=serializers.DictField()))
+    @extend_schema(
+        summary="我的党员信息、报到与服务时长", responses=_doc("PartyMe", member=serializers.DictField())
+    )
     def get(self, request: Request) -> Response:
         member = access.member_of(request.user)
         if member is None:
@@ -223,14 +226,18 @@ class PostsView(APIView):
     @extend_schema(summary="社区的服务岗位", responses=LIST)
     def get(self, request: Request) -> Response:
         posts = queries.open_posts(str(request.query_params.get("community", "")))
-        return Response({"results": [{"id": p.pk, "title": p.title, "description": p.description} for p in posts]})
+        return Response(
+            {"results": [{"id": p.pk, "title": p.title, "description": p.description} for p in posts]}
+        )
 
 
 class RegistrationsView(APIView):
     @extend_schema(
         summary="双报到",
         request=_doc(
-            "DualRegister", community=serializers.CharField(), posts=serializers.ListField(child=serializers.IntegerField())
+            "DualRegister",
+            community=serializers.CharField(),
+            posts=serializers.ListField(child=serializers.IntegerField()),
         ),
         responses=ITEM,
     )
@@ -290,7 +297,9 @@ class PairingsView(APIView):
         responses=ITEM,
     )
     def post(self, request: Request) -> Response:
-        pairing = actions.check_pair(request.user, request.data.get("org"), str(request.data.get("community", "")))
+        pairing = actions.check_pair(
+            request.user, request.data.get("org"), str(request.data.get("community", ""))
+        )
         return Response({"id": pairing.pk}, status=201)
 
 
@@ -303,11 +312,15 @@ class PairingDetailView(APIView):
 class CommitmentsView(APIView):
     @extend_schema(
         summary="新增共建承诺",
-        request=_doc("CommitmentCreate", title=serializers.CharField(), due_on=serializers.DateField(required=False)),
+        request=_doc(
+            "CommitmentCreate", title=serializers.CharField(), due_on=serializers.DateField(required=False)
+        ),
         responses=ITEM,
     )
     def post(self, request: Request, pk: int) -> Response:
-        c = actions.check_add_commitment(request.user, pk, str(request.data.get("title", "")), request.data.get("due_on"))
+        c = actions.check_add_commitment(
+            request.user, pk, str(request.data.get("title", "")), request.data.get("due_on")
+        )
         return Response(commitment_json(c), status=201)
 
 
@@ -368,7 +381,11 @@ class WishesView(APIView):
 class WishReviewView(APIView):
     @extend_schema(
         summary="审核心愿",
-        request=_doc("WishReview", approve=serializers.BooleanField(), public_text=serializers.CharField(required=False)),
+        request=_doc(
+            "WishReview",
+            approve=serializers.BooleanField(),
+            public_text=serializers.CharField(required=False),
+        ),
         responses=ITEM,
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -390,7 +407,11 @@ class WishClaimView(APIView):
 class WishFulfilView(APIView):
     @extend_schema(
         summary="登记心愿实现（附照片）",
-        request={"multipart/form-data": _doc("WishFulfil", note=serializers.CharField(), photo=serializers.FileField())},
+        request={
+            "multipart/form-data": _doc(
+                "WishFulfil", note=serializers.CharField(), photo=serializers.FileField()
+            )
+        },
         responses=ITEM,
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -437,7 +458,9 @@ class BuildingNoticeView(APIView):
 class BuildingReportView(APIView):
     @extend_schema(
         summary="楼栋长上报事件（转为事件办理）",
-        request=_doc("BuildingReport", description=serializers.CharField(), room=serializers.CharField(required=False)),
+        request=_doc(
+            "BuildingReport", description=serializers.CharField(), room=serializers.CharField(required=False)
+        ),
         responses=_doc("BuildingReportCase", case=serializers.IntegerField()),
     )
     def post(self, request: Request, code: str) -> Response:
@@ -454,7 +477,9 @@ class BuildingReportView(APIView):
 class VisitView(APIView):
     @extend_schema(
         summary="登记独居老人走访",
-        request=_doc("VisitCreate", outcome=serializers.CharField(), note=serializers.CharField(required=False)),
+        request=_doc(
+            "VisitCreate", outcome=serializers.CharField(), note=serializers.CharField(required=False)
+        ),
         responses=ITEM,
     )
     def post(self, request: Request, pk: int) -> Response:
@@ -512,7 +537,9 @@ class CallUpsView(APIView):
 
 class CallUpReplyView(APIView):
     @extend_schema(
-        summary="接受或婉拒集结令", request=_doc("CallUpReplyBody", accept=serializers.BooleanField()), responses=ITEM
+        summary="接受或婉拒集结令",
+        request=_doc("CallUpReplyBody", accept=serializers.BooleanField()),
+        responses=ITEM,
     )
     def post(self, request: Request, pk: int) -> Response:
         accept = request.data.get("accept", True) not in (False, "false", "0", 0)
@@ -524,7 +551,12 @@ class CallUpCheckInView(APIView):
     @extend_schema(summary="到场签到", request=None, responses=ITEM)
     def post(self, request: Request, pk: int) -> Response:
         reply = actions.check_check_in(request.user, pk)
-        return Response({"id": reply.pk, "checked_in_at": reply.checked_in_at.isoformat() if reply.checked_in_at else None})
+        return Response(
+            {
+                "id": reply.pk,
+                "checked_in_at": reply.checked_in_at.isoformat() if reply.checked_in_at else None,
+            }
+        )
 
 
 class DecisionsView(APIView):
@@ -563,7 +595,9 @@ class MeetingDecisionsView(APIView):
             votes_abstain=d.get("votes_abstain", 0),
             item_id=d.get("item"),
         )
-        return Response({"id": decision.pk, "case": decision.case_id_ref, "project": decision.project_id_ref}, status=201)
+        return Response(
+            {"id": decision.pk, "case": decision.case_id_ref, "project": decision.project_id_ref}, status=201
+        )
 
 
 class CompoundCasesView(APIView):

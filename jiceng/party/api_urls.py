@@ -21,15 +21,23 @@ urlpatterns = [
     path("party/wishes/<int:pk>/confirm/", api.WishConfirmView.as_view(), name="party-wish-confirm"),
     path("party/buildings/", api.MyBuildingsView.as_view(), name="party-buildings"),
     path("party/buildings/<str:code>/", api.BuildingView.as_view(), name="party-building"),
-    path("party/buildings/<str:code>/notices/", api.BuildingNoticeView.as_view(), name="party-building-notice"),
-    path("party/buildings/<str:code>/report/", api.BuildingReportView.as_view(), name="party-building-report"),
+    path(
+        "party/buildings/<str:code>/notices/", api.BuildingNoticeView.as_view(), name="party-building-notice"
+    ),
+    path(
+        "party/buildings/<str:code>/report/", api.BuildingReportView.as_view(), name="party-building-report"
+    ),
     path("party/buildings/<str:code>/duties/", api.DutyView.as_view(), name="party-building-duty"),
     path("party/visits/<int:pk>/", api.VisitView.as_view(), name="party-visit"),
     path("party/callups/", api.CallUpsView.as_view(), name="party-callups"),
     path("party/callups/<int:pk>/reply/", api.CallUpReplyView.as_view(), name="party-callup-reply"),
     path("party/callups/<int:pk>/checkin/", api.CallUpCheckInView.as_view(), name="party-callup-checkin"),
     path("party/decisions/", api.DecisionsView.as_view(), name="party-decisions"),
-    path("party/meetings/<int:pk>/decisions/", api.MeetingDecisionsView.as_view(), name="party-meeting-decisions"),
+    path(
+        "party/meetings/<int:pk>/decisions/",
+        api.MeetingDecisionsView.as_view(),
+        name="party-meeting-decisions",
+    ),
     path("party/compounds/<int:pk>/cases/", api.CompoundCasesView.as_view(), name="party-compound-cases"),
     path("party/figures/", api.FiguresView.as_view(), name="party-figures"),
 ]

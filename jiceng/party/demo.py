@@ -24,7 +24,7 @@ from jiceng.places.models import Building, Division, Level
 
 PASSWORD = "jiceng2026"  # noqa: S105 — the demo's published shared password
 POSTS = ("政策宣传员", "文明劝导员", "助老服务", "垃圾分类督导", "平安巡逻")
-NAMES = "王建国 李秀英 张伟 刘洋 陈静 杨帆 赵磊 黄丽 周强 吴敏 徐刚 孙娟".split()
+NAMES = ["王建国", "李秀英", "张伟", "刘洋", "陈静", "杨帆", "赵磊", "黄丽", "周强", "吴敏", "徐刚", "孙娟"]
 
 
 def _user(username: str, name: str, password_hash: str) -> User:
@@ -51,13 +51,21 @@ def load(scale: str, out: TextIO) -> list[DemoLogin]:
     orgs: dict[str, PartyOrg] = {}
     for street in Division.objects.filter(parent=district, level=Level.STREET).order_by("code"):
         s_org = actions.check_create_org(
-            admin, code=f"demo-{street.code}", name=f"{street.name}党工委", kind="street", parent_id=top.pk,
+            admin,
+            code=f"demo-{street.code}",
+            name=f"{street.name}党工委",
+            kind="street",
+            parent_id=top.pk,
             division_code=street.code,
         )
         for community in Division.objects.filter(parent=street, level=Level.COMMUNITY).order_by("code")[:2]:
             orgs[community.code] = actions.check_create_org(
-                admin, code=f"demo-{community.code}", name=f"{community.name}党委", kind="community",
-                parent_id=s_org.pk, division_code=community.code,
+                admin,
+                code=f"demo-{community.code}",
+                name=f"{community.name}党委",
+                kind="community",
+                parent_id=s_org.pk,
+                division_code=community.code,
             )
             communities.append(community)
         if len(communities) >= 6:
@@ -72,17 +80,29 @@ def load(scale: str, out: TextIO) -> list[DemoLogin]:
     ledger.system_account(first, AccountKind.ISSUANCE)  # the first community runs its time bank
 
     # district bureaus' organisations, paired with communities
-    bureaus = list(Unit.objects.filter(level=Level.DISTRICT, kind__category="department").order_by("code")[:3])
+    bureaus = list(
+        Unit.objects.filter(level=Level.DISTRICT, kind__category="department").order_by("code")[:3]
+    )
     unit_orgs = [
-        actions.check_create_org(admin, code=f"demo-u-{unit.code}"[:64], name=f"{unit.name}机关党委", kind="department", unit_code=unit.code)
+        actions.check_create_org(
+            admin,
+            code=f"demo-u-{unit.code}"[:64],
+            name=f"{unit.name}机关党委",
+            kind="department",
+            unit_code=unit.code,
+        )
         for unit in bureaus
     ]
     for index, org in enumerate(unit_orgs):
         for community in communities[index : index + 2]:
             pairing = actions.check_pair(admin, org.pk, community.code)
             done = actions.check_add_commitment(admin, pairing.pk, "每季度开展一次政策宣讲进社区")
-            actions.check_record_delivery(admin, done.pk, note="宣讲 1 场，覆盖居民 80 人", people=5, completes=True)
-            actions.check_add_commitment(admin, pairing.pk, "认领微心愿不少于 5 个", timezone.localdate() + dt.timedelta(days=90))
+            actions.check_record_delivery(
+                admin, done.pk, note="宣讲 1 场，覆盖居民 80 人", people=5, completes=True
+            )
+            actions.check_add_commitment(
+                admin, pairing.pk, "认领微心愿不少于 5 个", timezone.localdate() + dt.timedelta(days=90)
+            )
 
     # members: a bureau cadre with an account who lives in the first community, and members on paper
     cadre = _user("party_member", "林党员", password_hash)
@@ -93,16 +113,25 @@ def load(scale: str, out: TextIO) -> list[DemoLogin]:
     reg = actions.check_dual_register(cadre, first.code, [p.pk for p in posts])
     for days, hours, note in ((9, "2", "垃圾分类督导"), (5, "3", "陪同独居老人就医"), (1, "1.5", "文明劝导")):
         record = actions.check_record_service(
-            cadre, reg.pk, hours=hours, served_on=timezone.localdate() - dt.timedelta(days=days), note=note, post_id=posts[0].pk
+            cadre,
+            reg.pk,
+            hours=hours,
+            served_on=timezone.localdate() - dt.timedelta(days=days),
+            note=note,
+            post_id=posts[0].pk,
         )
         if days > 1:
             actions.check_confirm_service(admin, record.pk)
     for community in communities:
         for n, name in enumerate(NAMES[:8]):
-            actions.check_add_member(admin, org_id=orgs[community.code].pk, name=name, phone=f"1370{community.code[-4:]}{n:03d}")
+            actions.check_add_member(
+                admin, org_id=orgs[community.code].pk, name=name, phone=f"1370{community.code[-4:]}{n:03d}"
+            )
 
     # wish cards from the community demo's residents
-    residents = list(ResidentProfile.objects.filter(community=first).select_related("user").order_by("id")[:2])
+    residents = list(
+        ResidentProfile.objects.filter(community=first).select_related("user").order_by("id")[:2]
+    )
     if residents:
         wishes = [
             ("想要一台收音机听粤剧", "独居老人想要一台收音机"),
@@ -130,21 +159,40 @@ def load(scale: str, out: TextIO) -> list[DemoLogin]:
 
     # a vanguard team and a call-up
     members = list(orgs[first.code].members.order_by("id")[:4]) + [cadre.party_member]
-    team = actions.check_create_team(admin, first.code, "flood", f"{first.name}防汛先锋队", [m.pk for m in members])
+    team = actions.check_create_team(
+        admin, first.code, "flood", f"{first.name}防汛先锋队", [m.pk for m in members]
+    )
     actions.check_call_up(
-        admin, community_code=first.code, title="台风“海葵”来临前排查低洼点", team_id=team.pk,
-        starts_at=timezone.now() + dt.timedelta(days=1), place=f"{first.name}党群服务中心", needed=6,
+        admin,
+        community_code=first.code,
+        title="台风“海葵”来临前排查低洼点",
+        team_id=team.pk,
+        starts_at=timezone.now() + dt.timedelta(days=1),
+        place=f"{first.name}党群服务中心",
+        needed=6,
     )
 
     # compound governance and a council
     compound = Compound.objects.create(community=first, name=f"{first.name}花园")
     compound.buildings.set(Building.objects.filter(code__startswith=first.code).order_by("code")[:3])
-    actions.check_create_org(admin, code=f"demo-{first.code}-c1", name=f"{compound.name}党支部", kind="compound", parent_id=orgs[first.code].pk)
+    actions.check_create_org(
+        admin,
+        code=f"demo-{first.code}-c1",
+        name=f"{compound.name}党支部",
+        kind="compound",
+        parent_id=orgs[first.code].pk,
+    )
     seat_user = User.objects.filter(username="community_staff").first() or admin
-    BoardSeat.objects.create(compound=compound, kind=SeatKind.PARTY, body=f"{compound.name}党支部", user=seat_user)
+    BoardSeat.objects.create(
+        compound=compound, kind=SeatKind.PARTY, body=f"{compound.name}党支部", user=seat_user
+    )
     meeting = actions.check_create_meeting(
-        admin, first.code, f"{compound.name}居民议事会（第一次）", timezone.now() - dt.timedelta(days=3),
-        compound_id=compound.pk, place="小区议事厅",
+        admin,
+        first.code,
+        f"{compound.name}居民议事会（第一次）",
+        timezone.now() - dt.timedelta(days=3),
+        compound_id=compound.pk,
+        place="小区议事厅",
     )
     actions.check_add_agenda_item(admin, meeting.pk, "东门电动车乱停乱充", "recurring")
     actions.check_add_agenda_item(admin, meeting.pk, "加装楼道扶手", "project")
@@ -154,8 +202,25 @@ def load(scale: str, out: TextIO) -> list[DemoLogin]:
     actions.check_save_minutes(admin, meeting.pk, "议定：东门增设集中充电棚；楼道扶手纳入下一批微实事。")
     owner = seat_user
     due = timezone.localdate() + dt.timedelta(days=30)
-    actions.check_decide(admin, meeting.pk, text="东门增设电动车集中充电棚", follow_up="case", owner_id=owner.pk, due_on=due, votes_for=15, votes_against=2)
-    task = actions.check_decide(admin, meeting.pk, text="物业每周清理东门堆物", follow_up="task", owner_id=owner.pk, due_on=due, votes_for=17)
+    actions.check_decide(
+        admin,
+        meeting.pk,
+        text="东门增设电动车集中充电棚",
+        follow_up="case",
+        owner_id=owner.pk,
+        due_on=due,
+        votes_for=15,
+        votes_against=2,
+    )
+    task = actions.check_decide(
+        admin,
+        meeting.pk,
+        text="物业每周清理东门堆物",
+        follow_up="task",
+        owner_id=owner.pk,
+        due_on=due,
+        votes_for=17,
+    )
     actions.check_complete_task(admin, task.pk, "物业已建立每周清理台账")
     out.write(f"party demo: {len(communities)} community committees, {len(unit_orgs)} paired bureaus\n")
     return [DemoLogin("party_member", PASSWORD, "党员（双报到）", first.name)]

@@ -33,7 +33,10 @@ def figures(user: Any, within: str = "") -> dict[str, Any]:
 
     members = PartyMember.objects.filter(q("org__division__code"), is_active=True).count()
     registered = (
-        DualRegistration.objects.filter(q("community__code"), is_active=True).values("member_id").distinct().count()
+        DualRegistration.objects.filter(q("community__code"), is_active=True)
+        .values("member_id")
+        .distinct()
+        .count()
     )
     hours = ServiceRecord.objects.filter(
         q("registration__community__code"), status=ServiceStatus.CONFIRMED

@@ -47,13 +47,25 @@ class PartyOrg(models.Model):
     name = models.CharField(_("名称"), max_length=100)
     kind = models.CharField(_("类型"), max_length=16, choices=OrgKind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级组织"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("上级组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     # The territory the organisation sits in: its district, street or community. Unit organisations
     # sit where their unit is seated.
-    division = models.ForeignKey(Division, verbose_name=_("所在区划"), on_delete=models.PROTECT, related_name="+")
+    division = models.ForeignKey(
+        Division, verbose_name=_("所在区划"), on_delete=models.PROTECT, related_name="+"
+    )
     unit = models.ForeignKey(
-        "org.Unit", verbose_name=_("所在单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "org.Unit",
+        verbose_name=_("所在单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     compound = models.ForeignKey(
         "Compound", verbose_name=_("小区"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -79,12 +91,24 @@ class PartyMember(models.Model):
     """A party member, linked to their account and, when known, to the registry's person."""
 
     user = models.OneToOneField(
-        USER, verbose_name=_("账号"), null=True, blank=True, on_delete=models.SET_NULL, related_name="party_member"
+        USER,
+        verbose_name=_("账号"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="party_member",
     )
     person = models.ForeignKey(
-        "registry.Person", verbose_name=_("人口库人员"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "registry.Person",
+        verbose_name=_("人口库人员"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    org = models.ForeignKey(PartyOrg, verbose_name=_("所在党组织"), on_delete=models.PROTECT, related_name="members")
+    org = models.ForeignKey(
+        PartyOrg, verbose_name=_("所在党组织"), on_delete=models.PROTECT, related_name="members"
+    )
     name = models.CharField(_("姓名"), max_length=64)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
     joined_on = models.DateField(_("入党日期"), null=True, blank=True)
@@ -103,7 +127,9 @@ class PartyMember(models.Model):
 class ServicePost(models.Model):
     """A service post a dual-registered member can pick (政策宣传员, 文明劝导员, 助老服务…)."""
 
-    community = models.ForeignKey(Division, verbose_name=_("社区"), on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey(
+        Division, verbose_name=_("社区"), on_delete=models.PROTECT, related_name="+"
+    )
     title = models.CharField(_("岗位"), max_length=64)
     description = models.CharField(_("说明"), max_length=300, blank=True)
     is_open = models.BooleanField(_("开放认领"), default=True)
@@ -121,8 +147,12 @@ class DualRegistration(models.Model):
     """双报到: a member registers at the community where they live (besides their own organisation)."""
 
     member = models.ForeignKey(PartyMember, on_delete=models.PROTECT, related_name="registrations")
-    community = models.ForeignKey(Division, verbose_name=_("报到社区"), on_delete=models.PROTECT, related_name="+")
-    posts = models.ManyToManyField(ServicePost, verbose_name=_("服务岗位"), blank=True, related_name="registrations")
+    community = models.ForeignKey(
+        Division, verbose_name=_("报到社区"), on_delete=models.PROTECT, related_name="+"
+    )
+    posts = models.ManyToManyField(
+        ServicePost, verbose_name=_("服务岗位"), blank=True, related_name="registrations"
+    )
     registered_at = models.DateTimeField(default=timezone.now)
     is_active = models.BooleanField(default=True)
 
@@ -131,7 +161,9 @@ class DualRegistration(models.Model):
         verbose_name_plural = _("双报到")
         constraints = [
             models.UniqueConstraint(
-                fields=["member", "community"], condition=Q(is_active=True), name="party_one_active_registration"
+                fields=["member", "community"],
+                condition=Q(is_active=True),
+                name="party_one_active_registration",
             )
         ]
 
@@ -164,12 +196,19 @@ class ServiceRecord(models.Model):
         ordering = ["-served_on", "-id"]
         constraints = [models.CheckConstraint(condition=Q(hours__gt=0), name="party_service_hours_positive")]
 
+    def __str__(self) -> str:
+        return f"{self.served_on} {self.hours}h {self.note}"
+
 
 class Pairing(models.Model):
     """A unit's party organisation paired with a community (结对共建)."""
 
-    org = models.ForeignKey(PartyOrg, verbose_name=_("结对单位党组织"), on_delete=models.PROTECT, related_name="pairings")
-    community = models.ForeignKey(Division, verbose_name=_("结对社区"), on_delete=models.PROTECT, related_name="+")
+    org = models.ForeignKey(
+        PartyOrg, verbose_name=_("结对单位党组织"), on_delete=models.PROTECT, related_name="pairings"
+    )
+    community = models.ForeignKey(
+        Division, verbose_name=_("结对社区"), on_delete=models.PROTECT, related_name="+"
+    )
     started_on = models.DateField(_("结对日期"), default=timezone.localdate)
     is_active = models.BooleanField(default=True)
 
@@ -211,6 +250,9 @@ class Delivery(models.Model):
         verbose_name_plural = _("兑现记录")
         ordering = ["-delivered_on", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.delivered_on} {self.note}"
+
 
 # --------------------------------------------------------------------------------------------------
 # Wish cards
@@ -241,8 +283,12 @@ class ClaimerKind(models.TextChoices):
 
 
 class WishCard(models.Model):
-    community = models.ForeignKey(Division, verbose_name=_("社区"), on_delete=models.PROTECT, related_name="+")
-    resident = models.ForeignKey(USER, verbose_name=_("心愿人"), on_delete=models.PROTECT, related_name="wishes")
+    community = models.ForeignKey(
+        Division, verbose_name=_("社区"), on_delete=models.PROTECT, related_name="+"
+    )
+    resident = models.ForeignKey(
+        USER, verbose_name=_("心愿人"), on_delete=models.PROTECT, related_name="wishes"
+    )
     posted_by = models.ForeignKey(USER, verbose_name=_("提交人"), on_delete=models.PROTECT, related_name="+")
     group = models.CharField(_("对象"), max_length=16, choices=WishGroup.choices, default=WishGroup.OTHER)
     title = models.CharField(_("心愿"), max_length=100)
@@ -250,10 +296,14 @@ class WishCard(models.Model):
     # at review, without personal details.
     detail = models.TextField(_("详细说明"), blank=True)
     public_text = models.CharField(_("公开说明"), max_length=300, blank=True)
-    status = models.CharField(max_length=16, choices=WishStatus.choices, default=WishStatus.SUBMITTED, db_index=True)
+    status = models.CharField(
+        max_length=16, choices=WishStatus.choices, default=WishStatus.SUBMITTED, db_index=True
+    )
     reviewed_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     published_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    claimed_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="claimed_wishes")
+    claimed_by = models.ForeignKey(
+        USER, null=True, blank=True, on_delete=models.PROTECT, related_name="claimed_wishes"
+    )
     claimer_kind = models.CharField(max_length=16, choices=ClaimerKind.choices, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     fulfilled_at = models.DateTimeField(null=True, blank=True)
@@ -278,7 +328,9 @@ class WishCard(models.Model):
 
 
 class BuildingHead(models.Model):
-    user = models.ForeignKey(USER, verbose_name=_("楼栋长"), on_delete=models.PROTECT, related_name="headed_buildings")
+    user = models.ForeignKey(
+        USER, verbose_name=_("楼栋长"), on_delete=models.PROTECT, related_name="headed_buildings"
+    )
     building = models.ForeignKey(Building, verbose_name=_("楼栋"), on_delete=models.PROTECT, related_name="+")
     assigned_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     is_active = models.BooleanField(default=True)
@@ -293,6 +345,9 @@ class BuildingHead(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.building.code}"
+
 
 class BuildingNotice(models.Model):
     building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="+")
@@ -306,13 +361,18 @@ class BuildingNotice(models.Model):
         verbose_name_plural = _("楼栋通知")
         ordering = ["-posted_at", "-id"]
 
+    def __str__(self) -> str:
+        return self.title
+
 
 class VisitPlan(models.Model):
     """An elderly resident living alone whom the building head visits every ``every_days`` days."""
 
     building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="+")
     room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    person = models.ForeignKey("registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        "registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     name = models.CharField(_("姓名"), max_length=64)
     every_days = models.PositiveSmallIntegerField(_("走访周期（天）"), default=7)
     next_due = models.DateField(_("下次走访"), db_index=True)
@@ -322,6 +382,9 @@ class VisitPlan(models.Model):
         verbose_name = _("独居老人走访计划")
         verbose_name_plural = _("独居老人走访计划")
         ordering = ["next_due", "id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class VisitOutcome(models.TextChoices):
@@ -343,6 +406,9 @@ class Visit(models.Model):
         verbose_name_plural = _("走访记录")
         ordering = ["-visited_at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.visited_at:%Y-%m-%d} {self.get_outcome_display()}"
+
 
 class DutyCheck(models.Model):
     """One ticked item of a building head's duty checklist on one day."""
@@ -356,7 +422,12 @@ class DutyCheck(models.Model):
     class Meta:
         verbose_name = _("职责打卡")
         verbose_name_plural = _("职责打卡")
-        constraints = [models.UniqueConstraint(fields=["user", "building", "duty", "on"], name="party_one_check")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "building", "duty", "on"], name="party_one_check")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.on} {self.duty}"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -374,7 +445,9 @@ class Theme(models.TextChoices):
 
 
 class VanguardTeam(models.Model):
-    community = models.ForeignKey(Division, verbose_name=_("社区"), on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey(
+        Division, verbose_name=_("社区"), on_delete=models.PROTECT, related_name="+"
+    )
     theme = models.CharField(_("主题"), max_length=16, choices=Theme.choices)
     name = models.CharField(_("名称"), max_length=64)
     members = models.ManyToManyField(PartyMember, verbose_name=_("队员"), blank=True, related_name="teams")
@@ -393,7 +466,9 @@ class CallUp(models.Model):
     volunteers (平急转换): every active member of the team, or every member dual-registered there."""
 
     community = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
-    team = models.ForeignKey(VanguardTeam, null=True, blank=True, on_delete=models.PROTECT, related_name="callups")
+    team = models.ForeignKey(
+        VanguardTeam, null=True, blank=True, on_delete=models.PROTECT, related_name="callups"
+    )
     title = models.CharField(_("任务"), max_length=120)
     place = models.CharField(_("集合地点"), max_length=200, blank=True)
     starts_at = models.DateTimeField(_("集合时间"))
@@ -406,6 +481,9 @@ class CallUp(models.Model):
         verbose_name = _("集结令")
         verbose_name_plural = _("集结令")
         ordering = ["-starts_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class CallUpReply(models.Model):
@@ -420,6 +498,9 @@ class CallUpReply(models.Model):
         verbose_name_plural = _("集结响应")
         constraints = [models.UniqueConstraint(fields=["callup", "member"], name="party_one_reply")]
 
+    def __str__(self) -> str:
+        return f"{self.callup_id}·{self.member_id}"
+
 
 # --------------------------------------------------------------------------------------------------
 # Compound governance (1+3+N) and residents' councils
@@ -427,7 +508,9 @@ class CallUpReply(models.Model):
 
 
 class Compound(models.Model):
-    community = models.ForeignKey(Division, verbose_name=_("社区"), on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey(
+        Division, verbose_name=_("社区"), on_delete=models.PROTECT, related_name="+"
+    )
     name = models.CharField(_("小区名称"), max_length=100)
     buildings = models.ManyToManyField(Building, verbose_name=_("楼栋"), blank=True, related_name="compounds")
 
@@ -451,7 +534,9 @@ class BoardSeat(models.Model):
     compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="seats")
     kind = models.CharField(_("席位"), max_length=16, choices=SeatKind.choices)
     body = models.CharField(_("所在组织"), max_length=100)
-    user = models.ForeignKey(USER, verbose_name=_("成员"), on_delete=models.PROTECT, related_name="board_seats")
+    user = models.ForeignKey(
+        USER, verbose_name=_("成员"), on_delete=models.PROTECT, related_name="board_seats"
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -463,12 +548,17 @@ class BoardSeat(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.body}"
+
 
 class Meeting(models.Model):
     """A meeting of a residents' council (议事会) of a community or of one compound."""
 
     community = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
-    compound = models.ForeignKey(Compound, null=True, blank=True, on_delete=models.PROTECT, related_name="meetings")
+    compound = models.ForeignKey(
+        Compound, null=True, blank=True, on_delete=models.PROTECT, related_name="meetings"
+    )
     title = models.CharField(_("会议"), max_length=120)
     held_at = models.DateTimeField(_("时间"))
     place = models.CharField(_("地点"), max_length=200, blank=True)
@@ -494,10 +584,15 @@ class AgendaSource(models.TextChoices):
 class AgendaItem(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="items")
     title = models.CharField(_("议题"), max_length=200)
-    source = models.CharField(_("来源"), max_length=16, choices=AgendaSource.choices, default=AgendaSource.PROPOSAL)
+    source = models.CharField(
+        _("来源"), max_length=16, choices=AgendaSource.choices, default=AgendaSource.PROPOSAL
+    )
 
     class Meta:
         ordering = ["meeting", "id"]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class Attendance(models.Model):
@@ -508,6 +603,9 @@ class Attendance(models.Model):
 
     class Meta:
         ordering = ["meeting", "id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class FollowUp(models.TextChoices):
@@ -538,6 +636,9 @@ class Decision(models.Model):
         verbose_name_plural = _("议事决议")
         ordering = ["-created_at", "-id"]
 
+    def __str__(self) -> str:
+        return self.text
+
     @property
     def passed(self) -> bool:
         return self.votes_for > self.votes_against
@@ -564,6 +665,9 @@ class PartyEvent(models.Model):
         verbose_name_plural = _("党建操作记录")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["subject_type", "subject_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.verb} {self.subject_type}:{self.subject_id}"
 
 
 ZERO = Decimal("0")

@@ -17,7 +17,9 @@ def entries(user: Any) -> list[NavEntry]:
 
     found = []
     if member_of(user) is not None or head_buildings(user).exists():
-        found.append(NavEntry(_("党员之家"), reverse("party:home"), _("双报到、服务时长、集结令、楼栋长工作"), 12))
+        found.append(
+            NavEntry(_("党员之家"), reverse("party:home"), _("双报到、服务时长、集结令、楼栋长工作"), 12)
+        )
     if profile_of(user) is not None or member_of(user) is not None:
         found.append(NavEntry(_("微心愿"), reverse("party:wishes"), _("许下心愿、认领心愿"), 14))
     if staff_communities(user).exists():

@@ -54,7 +54,9 @@ def my_registrations(member: PartyMember) -> list[DualRegistration]:
 
 
 def my_services(member: PartyMember) -> QuerySet[ServiceRecord]:
-    return ServiceRecord.objects.filter(registration__member=member).select_related("registration__community", "post")
+    return ServiceRecord.objects.filter(registration__member=member).select_related(
+        "registration__community", "post"
+    )
 
 
 def open_posts(community_code: str) -> QuerySet[ServicePost]:
@@ -81,7 +83,9 @@ def wishes_for(user: Any, mine: bool = False) -> list[WishCard]:
 
 
 def staff_wishes(user: Any) -> QuerySet[WishCard]:
-    return WishCard.objects.filter(access.staff_q(user, "community__code")).select_related("community", "resident")
+    return WishCard.objects.filter(access.staff_q(user, "community__code")).select_related(
+        "community", "resident"
+    )
 
 
 def building_sheet(who: Any, building: Building) -> dict[str, Any]:
@@ -91,7 +95,9 @@ def building_sheet(who: Any, building: Building) -> dict[str, Any]:
 
     rooms = list(building.rooms.order_by("floor", "room_no"))
     occupancies = list(
-        Occupancy.objects.filter(room__building=building, ended_on__isnull=True).select_related("person", "room")
+        Occupancy.objects.filter(room__building=building, ended_on__isnull=True).select_related(
+            "person", "room"
+        )
     )
     shown = reveal_many(
         who,
@@ -101,10 +107,14 @@ def building_sheet(who: Any, building: Building) -> dict[str, Any]:
     )
     people: dict[int, list[dict[str, str]]] = {}
     for occupancy, values in zip(occupancies, shown, strict=True):
-        people.setdefault(occupancy.room_id, []).append({**values, "relation": occupancy.get_relation_display()})
+        people.setdefault(occupancy.room_id, []).append(
+            {**values, "relation": occupancy.get_relation_display()}
+        )
     user = getattr(who, "user", who)
     done = set(
-        DutyCheck.objects.filter(user=user, building=building, on=timezone.localdate()).values_list("duty", flat=True)
+        DutyCheck.objects.filter(user=user, building=building, on=timezone.localdate()).values_list(
+            "duty", flat=True
+        )
     )
     plans = VisitPlan.objects.filter(building=building, is_active=True).select_related("room")
     plan_names = reveal_many(who, "visit_plan", [(p.pk, {"name": p.name}) for p in plans], "楼栋长走访")
@@ -112,7 +122,8 @@ def building_sheet(who: Any, building: Building) -> dict[str, Any]:
         "code": building.code,
         "address": building.address,
         "rooms": [
-            {"code": r.code, "room_no": r.room_no, "floor": r.floor, "occupants": people.get(r.pk, [])} for r in rooms
+            {"code": r.code, "room_no": r.room_no, "floor": r.floor, "occupants": people.get(r.pk, [])}
+            for r in rooms
         ],
         "visits": [
             {
@@ -139,7 +150,9 @@ def my_callups(user: Any) -> list[dict[str, Any]]:
         .select_related("team", "community")
         .order_by("-starts_at")[:50]
     )
-    replies = {r.callup_id: r for r in CallUpReply.objects.filter(member=member, callup__in=[c.pk for c in callups])}
+    replies = {
+        r.callup_id: r for r in CallUpReply.objects.filter(member=member, callup__in=[c.pk for c in callups])
+    }
     out = []
     for c in callups:
         reply = replies.get(c.pk)
@@ -158,7 +171,11 @@ def my_callups(user: Any) -> list[dict[str, Any]]:
     return out
 
 
-STATE_LABELS = {"done": gettext_lazy("已完成"), "overdue": gettext_lazy("已逾期"), "open": gettext_lazy("落实中")}
+STATE_LABELS = {
+    "done": gettext_lazy("已完成"),
+    "overdue": gettext_lazy("已逾期"),
+    "open": gettext_lazy("落实中"),
+}
 
 
 def decision_json(d: Decision) -> dict[str, Any]:

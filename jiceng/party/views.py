@@ -117,7 +117,11 @@ def register(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "party/register.html",
-        {"communities": queries.communities(), "community": code, "posts": queries.open_posts(code) if code else []},
+        {
+            "communities": queries.communities(),
+            "community": code,
+            "posts": queries.open_posts(code) if code else [],
+        },
     )
 
 
@@ -203,14 +207,19 @@ def wish_act(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
         actions.check_claim_wish(request.user, pk)
         messages.success(request, _("认领成功，请尽快帮助实现。"))
     elif verb == "fulfil":
-        actions.check_fulfil_wish(request.user, pk, note=request.POST.get("note", ""), photo=request.FILES.get("photo"))
+        actions.check_fulfil_wish(
+            request.user, pk, note=request.POST.get("note", ""), photo=request.FILES.get("photo")
+        )
         messages.success(request, _("已登记实现，待心愿人确认。"))
     elif verb == "confirm":
         actions.check_confirm_wish(request.user, pk)
         messages.success(request, _("感谢确认！"))
     elif verb == "review":
         actions.check_review_wish(
-            request.user, pk, approve=request.POST.get("approve") == "1", public_text=request.POST.get("public_text", "")
+            request.user,
+            pk,
+            approve=request.POST.get("approve") == "1",
+            public_text=request.POST.get("public_text", ""),
         )
     else:
         raise Http404
@@ -235,7 +244,9 @@ def building(request: HttpRequest, code: str) -> HttpResponse:
 @posted
 def building_act(request: HttpRequest, code: str, verb: str) -> HttpResponse:
     if verb == "notice":
-        actions.check_post_building_notice(request.user, code, request.POST.get("title", ""), request.POST.get("body", ""))
+        actions.check_post_building_notice(
+            request.user, code, request.POST.get("title", ""), request.POST.get("body", "")
+        )
         messages.success(request, _("通知已发布。"))
     elif verb == "report":
         case = actions.check_report_event(
@@ -245,12 +256,17 @@ def building_act(request: HttpRequest, code: str, verb: str) -> HttpResponse:
             room_code=request.POST.get("room", ""),
             photos=request.FILES.getlist("photos"),
         )
-        messages.success(request, _("已上报，事件编号 %(n)s。") % {"n": getattr(case, "number", "") or case.pk})
+        messages.success(
+            request, _("已上报，事件编号 %(n)s。") % {"n": getattr(case, "number", "") or case.pk}
+        )
     elif verb == "duty":
         actions.check_tick_duty(request.user, code, request.POST.get("duty", ""))
     elif verb == "visit":
         actions.check_record_visit(
-            request.user, request.POST.get("plan"), request.POST.get("outcome", ""), request.POST.get("note", "")
+            request.user,
+            request.POST.get("plan"),
+            request.POST.get("outcome", ""),
+            request.POST.get("note", ""),
         )
         messages.success(request, _("走访已记录。"))
     else:
@@ -289,14 +305,21 @@ def staff(request: HttpRequest) -> HttpResponse:
     _require_staff_page(request)
     user = request.user
     members = list(access.visible_members(user).order_by("org__code", "id")[:200])
-    shown = reveal_many(request, "party_member", [(m.pk, {"name": m.name, "phone": m.phone}) for m in members], "党员管理")
+    shown = reveal_many(
+        request, "party_member", [(m.pk, {"name": m.name, "phone": m.phone}) for m in members], "党员管理"
+    )
     pending = (
-        ServiceRecord.objects.filter(access.staff_q(user, "registration__community__code"), status=ServiceStatus.RECORDED)
+        ServiceRecord.objects.filter(
+            access.staff_q(user, "registration__community__code"), status=ServiceStatus.RECORDED
+        )
         .select_related("registration__member", "registration__community", "post")
         .order_by("served_on")[:100]
     )
     pending_names = reveal_many(
-        request, "party_member", [(r.registration.member_id, {"name": r.registration.member.name}) for r in pending], "服务确认"
+        request,
+        "party_member",
+        [(r.registration.member_id, {"name": r.registration.member.name}) for r in pending],
+        "服务确认",
     )
     return render(
         request,
@@ -304,9 +327,13 @@ def staff(request: HttpRequest) -> HttpResponse:
         {
             "members": list(zip(members, shown, strict=True)),
             "pending": list(zip(pending, pending_names, strict=True)),
-            "wishes": queries.staff_wishes(user).filter(status=WishStatus.SUBMITTED).order_by("created_at")[:100],
+            "wishes": queries.staff_wishes(user)
+            .filter(status=WishStatus.SUBMITTED)
+            .order_by("created_at")[:100],
             "pairings": access.visible_pairings(user).prefetch_related("commitments").order_by("id")[:100],
-            "meetings": Meeting.objects.filter(access.staff_q(user, "community__code")).order_by("-held_at")[:50],
+            "meetings": Meeting.objects.filter(access.staff_q(user, "community__code")).order_by("-held_at")[
+                :50
+            ],
             "communities": staff_communities(user),
             "figures": figures(user),
         },
@@ -328,7 +355,11 @@ def create_meeting(request: HttpRequest) -> HttpResponse:
     if timezone.is_naive(held_at):
         held_at = timezone.make_aware(held_at)
     meeting = actions.check_create_meeting(
-        request.user, request.POST.get("community", ""), request.POST.get("title", ""), held_at, place=request.POST.get("place", "")
+        request.user,
+        request.POST.get("community", ""),
+        request.POST.get("title", ""),
+        held_at,
+        place=request.POST.get("place", ""),
     )
     return redirect("party:meeting", meeting.pk)
 
@@ -359,9 +390,13 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
 def meeting_act(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
     p = request.POST
     if verb == "item":
-        actions.check_add_agenda_item(request.user, pk, p.get("title", ""), p.get("source", AgendaSource.PROPOSAL))
+        actions.check_add_agenda_item(
+            request.user, pk, p.get("title", ""), p.get("source", AgendaSource.PROPOSAL)
+        )
     elif verb == "attendance":
-        actions.check_record_attendance(request.user, pk, p.get("name", ""), p.get("role", ""), p.get("present") != "0")
+        actions.check_record_attendance(
+            request.user, pk, p.get("name", ""), p.get("role", ""), p.get("present") != "0"
+        )
     elif verb == "minutes":
         actions.check_save_minutes(request.user, pk, p.get("minutes", ""))
     elif verb == "decide":

@@ -23,7 +23,9 @@ def test_a_member_dual_registers_and_records_service_through_the_api(party):
     api = client_for(party.users["cadre"])
     haiyu = party.world.communities["haiyu"].code
     posts = api.get("/api/v1/party/posts/", {"community": haiyu}).json()["results"]
-    reg = api.post("/api/v1/party/registrations/", {"community": haiyu, "posts": [posts[0]["id"]]}, format="json")
+    reg = api.post(
+        "/api/v1/party/registrations/", {"community": haiyu, "posts": [posts[0]["id"]]}, format="json"
+    )
     assert reg.status_code == 201
     svc = api.post(
         f"/api/v1/party/registrations/{reg.json()['id']}/service/",
@@ -37,28 +39,44 @@ def test_a_member_dual_registers_and_records_service_through_the_api(party):
 
 def test_bad_hours_are_a_400_with_a_chinese_message(party):
     api = client_for(party.users["cadre"])
-    reg = actions.check_dual_register(party.users["cadre"], party.world.communities["haiyu"].code, [party.posts["haiyu"].pk])
+    reg = actions.check_dual_register(
+        party.users["cadre"], party.world.communities["haiyu"].code, [party.posts["haiyu"].pk]
+    )
     response = api.post(
-        f"/api/v1/party/registrations/{reg.pk}/service/", {"hours": "x", "served_on": "2026-01-01", "note": "n"}, format="json"
+        f"/api/v1/party/registrations/{reg.pk}/service/",
+        {"hours": "x", "served_on": "2026-01-01", "note": "n"},
+        format="json",
     )
     assert response.status_code == 400 and "服务时长" in response.json()["error"]["message"]
 
 
 def test_another_members_registration_is_a_404(party):
-    reg = actions.check_dual_register(party.users["cadre"], party.world.communities["haiyu"].code, [party.posts["haiyu"].pk])
+    reg = actions.check_dual_register(
+        party.users["cadre"], party.world.communities["haiyu"].code, [party.posts["haiyu"].pk]
+    )
     response = client_for(party.users["gushu_member"]).post(
-        f"/api/v1/party/registrations/{reg.pk}/service/", {"hours": "1", "served_on": "2026-01-01", "note": "n"}, format="json"
+        f"/api/v1/party/registrations/{reg.pk}/service/",
+        {"hours": "1", "served_on": "2026-01-01", "note": "n"},
+        format="json",
     )
     assert response.status_code == 404
 
 
 def test_staff_confirm_service_and_the_hours_reach_the_time_bank(party):
     ledger.system_account(party.world.communities["haiyu"], AccountKind.ISSUANCE)
-    reg = actions.check_dual_register(party.users["cadre"], party.world.communities["haiyu"].code, [party.posts["haiyu"].pk])
-    record = actions.check_record_service(party.users["cadre"], reg.pk, hours=2, served_on=timezone.localdate(), note="n")
-    response = client_for(party.staff["haiyu"]).post(f"/api/v1/party/service/{record.pk}/confirm/", {}, format="json")
+    reg = actions.check_dual_register(
+        party.users["cadre"], party.world.communities["haiyu"].code, [party.posts["haiyu"].pk]
+    )
+    record = actions.check_record_service(
+        party.users["cadre"], reg.pk, hours=2, served_on=timezone.localdate(), note="n"
+    )
+    response = client_for(party.staff["haiyu"]).post(
+        f"/api/v1/party/service/{record.pk}/confirm/", {}, format="json"
+    )
     assert response.status_code == 200 and response.json()["time_bank_posting"]
-    other = client_for(party.staff["gushu"]).post(f"/api/v1/party/service/{record.pk}/confirm/", {}, format="json")
+    other = client_for(party.staff["gushu"]).post(
+        f"/api/v1/party/service/{record.pk}/confirm/", {}, format="json"
+    )
     assert other.status_code == 404
 
 
@@ -66,28 +84,55 @@ def test_the_wish_flow_through_the_api(party, resident_of):
     from jiceng.party.tests.test_wishes import png
 
     resident = resident_of("haiyu", "张阿婆")
-    actions.check_dual_register(party.users["cadre"], party.world.communities["haiyu"].code, [party.posts["haiyu"].pk])
-    wish = client_for(resident).post("/api/v1/party/wishes/", {"title": "想学用智能手机", "group": "elderly"}, format="json").json()
+    actions.check_dual_register(
+        party.users["cadre"], party.world.communities["haiyu"].code, [party.posts["haiyu"].pk]
+    )
+    wish = (
+        client_for(resident)
+        .post("/api/v1/party/wishes/", {"title": "想学用智能手机", "group": "elderly"}, format="json")
+        .json()
+    )
     staff = client_for(party.staff["haiyu"])
-    assert staff.post(f"/api/v1/party/wishes/{wish['id']}/review/", {"approve": True, "public_text": "老人想学用智能手机"}, format="json").status_code == 200
+    assert (
+        staff.post(
+            f"/api/v1/party/wishes/{wish['id']}/review/",
+            {"approve": True, "public_text": "老人想学用智能手机"},
+            format="json",
+        ).status_code
+        == 200
+    )
     cadre = client_for(party.users["cadre"])
     assert [w["id"] for w in cadre.get("/api/v1/party/wishes/").json()["results"]] == [wish["id"]]
     assert cadre.post(f"/api/v1/party/wishes/{wish['id']}/claim/").status_code == 200
     assert cadre.post(f"/api/v1/party/wishes/{wish['id']}/claim/").status_code == 409
-    fulfil = cadre.post(f"/api/v1/party/wishes/{wish['id']}/fulfil/", {"note": "教会了微信视频", "photo": png()}, format="multipart")
+    fulfil = cadre.post(
+        f"/api/v1/party/wishes/{wish['id']}/fulfil/",
+        {"note": "教会了微信视频", "photo": png()},
+        format="multipart",
+    )
     assert fulfil.status_code == 200
-    assert client_for(resident).post(f"/api/v1/party/wishes/{wish['id']}/confirm/").json()["status"] == "confirmed"
-    assert client_for(party.users["gushu_member"]).post(f"/api/v1/party/wishes/{wish['id']}/claim/").status_code == 404
+    assert (
+        client_for(resident).post(f"/api/v1/party/wishes/{wish['id']}/confirm/").json()["status"]
+        == "confirmed"
+    )
+    assert (
+        client_for(party.users["gushu_member"]).post(f"/api/v1/party/wishes/{wish['id']}/claim/").status_code
+        == 404
+    )
 
 
 def test_members_are_masked_for_a_leader_through_the_api(party):
-    actions.check_add_member(party.staff["haiyu"], org_id=party.orgs["haiyu"].pk, name="黄志强", phone="13912345678")
+    actions.check_add_member(
+        party.staff["haiyu"], org_id=party.orgs["haiyu"].pk, name="黄志强", phone="13912345678"
+    )
     rows = client_for(party.world.people["leader"]).get("/api/v1/party/members/").json()["results"]
-    assert rows and all("黄志强" != r["name"] for r in rows)
+    assert rows and all(r["name"] != "黄志强" for r in rows)
     rows = client_for(party.staff["haiyu"]).get("/api/v1/party/members/").json()["results"]
     assert "黄志强" in [r["name"] for r in rows]
     assert client_for(party.staff["gushu"]).get("/api/v1/party/members/").json()["results"] == [
-        r for r in client_for(party.staff["gushu"]).get("/api/v1/party/members/").json()["results"] if r["org_name"] != "海裕社区党委"
+        r
+        for r in client_for(party.staff["gushu"]).get("/api/v1/party/members/").json()["results"]
+        if r["org_name"] != "海裕社区党委"
     ]
 
 
@@ -100,13 +145,21 @@ def test_a_building_head_outside_their_building_gets_a_404(party):
     api = client_for(head)
     assert api.get(f"/api/v1/party/buildings/{party.world.buildings['haiyu1'].code}/").status_code == 200
     assert api.get(f"/api/v1/party/buildings/{party.world.buildings['haiyu2'].code}/").status_code == 404
-    report = api.post(f"/api/v1/party/buildings/{party.world.buildings['haiyu2'].code}/report/", {"description": "漏水"}, format="json")
+    report = api.post(
+        f"/api/v1/party/buildings/{party.world.buildings['haiyu2'].code}/report/",
+        {"description": "漏水"},
+        format="json",
+    )
     assert report.status_code == 404
 
 
 def test_figures_count_within_the_viewers_scope(party):
-    reg = actions.check_dual_register(party.users["cadre"], party.world.communities["haiyu"].code, [party.posts["haiyu"].pk])
-    record = actions.check_record_service(party.users["cadre"], reg.pk, hours="1.5", served_on=timezone.localdate(), note="n")
+    reg = actions.check_dual_register(
+        party.users["cadre"], party.world.communities["haiyu"].code, [party.posts["haiyu"].pk]
+    )
+    record = actions.check_record_service(
+        party.users["cadre"], reg.pk, hours="1.5", served_on=timezone.localdate(), note="n"
+    )
     actions.check_confirm_service(party.staff["haiyu"], record.pk)
     mine = client_for(party.world.people["leader"]).get("/api/v1/party/figures/").json()
     assert mine["registered"] == 1 and mine["service_hours"] == "1.50"
@@ -119,7 +172,11 @@ def test_figures_count_within_the_viewers_scope(party):
 
 def test_party_endpoints_are_in_the_schema(party):
     paths = client_for(party.staff["haiyu"]).get("/api/schema/", {"format": "json"}).json()["paths"]
-    for path in ("/api/v1/party/wishes/{id}/claim/", "/api/v1/party/registrations/", "/api/v1/party/figures/"):
+    for path in (
+        "/api/v1/party/wishes/{id}/claim/",
+        "/api/v1/party/registrations/",
+        "/api/v1/party/figures/",
+    ):
         assert path in paths
 
 

@@ -46,7 +46,9 @@ def test_a_working_member_dual_registers_and_records_service(party, phone_page, 
     assert phone_page.locator(".registration .hours").inner_text() == "2"
 
 
-def test_a_residents_wish_is_claimed_fulfilled_and_confirmed(party, resident_of, phone_page, live_server, chromium):
+def test_a_residents_wish_is_claimed_fulfilled_and_confirmed(
+    party, resident_of, phone_page, live_server, chromium
+):
     resident = resident_of("haiyu", "张阿婆")
     cadre = party.users["cadre"]
     actions.check_dual_register(cadre, party.world.communities["haiyu"].code, [party.posts["haiyu"].pk])
@@ -60,9 +62,13 @@ def test_a_residents_wish_is_claimed_fulfilled_and_confirmed(party, resident_of,
     from jiceng.party.models import WishCard
 
     wish = WishCard.objects.get()
-    actions.check_review_wish(party.staff["haiyu"], wish.pk, approve=True, public_text="独居老人想要一台收音机")
+    actions.check_review_wish(
+        party.staff["haiyu"], wish.pk, approve=True, public_text="独居老人想要一台收音机"
+    )
     # a member claims it and reports it fulfilled with a photo
-    member_context = chromium.new_context(locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True)
+    member_context = chromium.new_context(
+        locale="zh-CN", viewport={"width": 390, "height": 844}, is_mobile=True
+    )
     member_page = member_context.new_page()
     _open(member_page, live_server, cadre, "/party/wishes/")
     member_page.click("#wall .wish a")
@@ -71,7 +77,9 @@ def test_a_residents_wish_is_claimed_fulfilled_and_confirmed(party, resident_of,
     from jiceng.cases.tests.conftest import jpeg
 
     member_page.fill("#id_note", "已送上收音机并教会使用")
-    member_page.set_input_files("#id_photo", {"name": "radio.jpg", "mimeType": "image/jpeg", "buffer": jpeg()})
+    member_page.set_input_files(
+        "#id_photo", {"name": "radio.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}
+    )
     member_page.click("button:has-text('登记实现')")
     member_page.wait_for_selector("#status[data-status=fulfilled]")
     member_context.close()
@@ -88,7 +96,9 @@ def test_a_council_decision_becomes_a_case_and_closes(party, resident_of, phone_
     staff = party.staff["haiyu"]
     compound = Compound.objects.create(community=party.world.communities["haiyu"], name="海裕花园")
     compound.buildings.set([party.world.buildings["haiyu1"]])
-    meeting = actions.check_create_meeting(staff, compound.community.code, "海裕花园议事会", timezone.now(), compound_id=compound.pk)
+    meeting = actions.check_create_meeting(
+        staff, compound.community.code, "海裕花园议事会", timezone.now(), compound_id=compound.pk
+    )
     _open(phone_page, live_server, staff, f"/party/staff/meetings/{meeting.pk}/")
     phone_page.fill("#id_text", "东门增设电动车集中充电棚")
     phone_page.fill("#id_for", "12")

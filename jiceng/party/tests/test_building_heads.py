@@ -49,7 +49,9 @@ def test_an_event_the_building_head_reports_becomes_a_case_at_the_building(party
     building = party.world.buildings["haiyu1"]
     case = actions.check_report_event(head, building.code, "三楼楼道堆放大量纸箱，堵塞消防通道")
     case = Case.objects.get(pk=case.pk)
-    assert case.location_code == building.code and case.community_code == party.world.communities["haiyu"].code
+    assert (
+        case.location_code == building.code and case.community_code == party.world.communities["haiyu"].code
+    )
 
 
 def test_a_report_naming_a_room_of_another_building_is_refused(party, head):
@@ -61,14 +63,20 @@ def test_a_report_naming_a_room_of_another_building_is_refused(party, head):
 
 def test_a_building_notice_reaches_the_residents_of_the_building(party, head, resident_of):
     resident = resident_of("haiyu", "住户甲")  # lives in haiyu1's room
-    actions.check_post_building_notice(head, party.world.buildings["haiyu1"].code, "停水通知", "明天 9 点至 12 点停水")
+    actions.check_post_building_notice(
+        head, party.world.buildings["haiyu1"].code, "停水通知", "明天 9 点至 12 点停水"
+    )
     note = Notification.objects.get(kind="party_building_notice")
     assert note.data["users"] == [resident.pk]
 
 
 def test_a_visit_moves_the_next_due_date_and_a_concern_alerts_the_community(party, head):
     plan = actions.check_add_visit_plan(
-        party.staff["haiyu"], party.world.buildings["haiyu1"].code, "刘奶奶", party.world.rooms["haiyu1"].code, 7
+        party.staff["haiyu"],
+        party.world.buildings["haiyu1"].code,
+        "刘奶奶",
+        party.world.rooms["haiyu1"].code,
+        7,
     )
     actions.check_record_visit(head, plan.pk, VisitOutcome.WELL)
     plan.refresh_from_db()

@@ -30,7 +30,11 @@ def compound(party):
 @pytest.fixture
 def meeting(party, compound):
     m = actions.check_create_meeting(
-        party.staff["haiyu"], compound.community.code, "海裕花园第三次议事会", timezone.now(), compound_id=compound.pk
+        party.staff["haiyu"],
+        compound.community.code,
+        "海裕花园第三次议事会",
+        timezone.now(),
+        compound_id=compound.pk,
     )
     actions.check_add_agenda_item(party.staff["haiyu"], m.pk, "东门电动车乱停", "recurring")
     actions.check_record_attendance(party.staff["haiyu"], m.pk, "业委会主任", "业委会")
@@ -103,8 +107,18 @@ def test_the_board_sees_the_property_cases_of_its_compound_only(party, compound)
     manager = make_user("wuye", "物业经理", Role.RESIDENT, division=compound.community)
     BoardSeat.objects.create(compound=compound, kind=SeatKind.PROPERTY, body="海裕物业", user=manager)
     resident = party.staff["haiyu"]
-    inside = check_submit_case(resident, description="物业服务差，垃圾没人清", type_code="WY01", location_code=party.world.buildings["haiyu1"].code)
-    check_submit_case(resident, description="物业不作为", type_code="WY01", location_code=party.world.buildings["haiyu2"].code)
+    inside = check_submit_case(
+        resident,
+        description="物业服务差，垃圾没人清",
+        type_code="WY01",
+        location_code=party.world.buildings["haiyu1"].code,
+    )
+    check_submit_case(
+        resident,
+        description="物业不作为",
+        type_code="WY01",
+        location_code=party.world.buildings["haiyu2"].code,
+    )
     # then the board member sees the one inside
     assert [c["id"] for c in queries.compound_cases(manager, compound.pk)] == [inside.pk]
 

@@ -22,14 +22,22 @@ pytestmark = pytest.mark.django_db
 def test_a_community_committee_cannot_sit_directly_under_the_district(party):
     with pytest.raises(PartyError):
         actions.check_create_org(
-            party.world.people["admin"], code="x", name="x", kind="community", parent_id=party.orgs["district"].pk,
+            party.world.people["admin"],
+            code="x",
+            name="x",
+            kind="community",
+            parent_id=party.orgs["district"].pk,
             division_code=party.world.communities["shangchuan"].code,
         )
 
 
 def test_a_compound_branch_sits_in_its_community_committee(party):
     branch = actions.check_create_org(
-        party.world.people["admin"], code="hy-1", name="海裕花园党支部", kind="compound", parent_id=party.orgs["haiyu"].pk
+        party.world.people["admin"],
+        code="hy-1",
+        name="海裕花园党支部",
+        kind="compound",
+        parent_id=party.orgs["haiyu"].pk,
     )
     assert branch.division == party.world.communities["haiyu"]
 
@@ -42,7 +50,9 @@ def test_staff_of_another_community_cannot_create_an_organisation_in_haiyu(party
 
 
 def test_community_staff_see_member_names_unmasked_and_each_read_is_logged(party, rf):
-    member = actions.check_add_member(party.staff["haiyu"], org_id=party.orgs["haiyu"].pk, name="黄志强", phone="13912345678")
+    member = actions.check_add_member(
+        party.staff["haiyu"], org_id=party.orgs["haiyu"].pk, name="黄志强", phone="13912345678"
+    )
     request = rf.get("/api/v1/party/members/")
     request.user = party.staff["haiyu"]
     from jiceng.party.api import members_json
@@ -53,7 +63,9 @@ def test_community_staff_see_member_names_unmasked_and_each_read_is_logged(party
 
 
 def test_a_leader_sees_members_masked_and_nothing_is_logged(party, rf):
-    member = actions.check_add_member(party.staff["haiyu"], org_id=party.orgs["haiyu"].pk, name="黄志强", phone="13912345678")
+    member = actions.check_add_member(
+        party.staff["haiyu"], org_id=party.orgs["haiyu"].pk, name="黄志强", phone="13912345678"
+    )
     request = rf.get("/")
     request.user = party.world.people["leader"]
     from jiceng.party.api import members_json
@@ -91,7 +103,9 @@ def test_registering_twice_in_the_same_community_is_refused(party):
 
 def test_posts_of_another_community_cannot_be_picked(party):
     with pytest.raises(PartyError):
-        actions.check_dual_register(party.users["cadre"], party.world.communities["haiyu"].code, [party.posts["gushu"].pk])
+        actions.check_dual_register(
+            party.users["cadre"], party.world.communities["haiyu"].code, [party.posts["gushu"].pk]
+        )
 
 
 def test_confirmed_service_hours_go_into_the_time_bank_where_the_community_runs_one(party):
@@ -99,7 +113,12 @@ def test_confirmed_service_hours_go_into_the_time_bank_where_the_community_runs_
     ledger.system_account(community, AccountKind.ISSUANCE)  # haiyu runs a time bank
     reg = _register(party)
     record = actions.check_record_service(
-        party.users["cadre"], reg.pk, hours="2.5", served_on=timezone.localdate(), note="文明劝导", post_id=party.posts["haiyu"].pk
+        party.users["cadre"],
+        reg.pk,
+        hours="2.5",
+        served_on=timezone.localdate(),
+        note="文明劝导",
+        post_id=party.posts["haiyu"].pk,
     )
     assert record.status == ServiceStatus.RECORDED
     actions.check_confirm_service(party.staff["haiyu"], record.pk)
@@ -110,14 +129,18 @@ def test_confirmed_service_hours_go_into_the_time_bank_where_the_community_runs_
 
 def test_confirmed_service_hours_stay_in_the_party_record_where_there_is_no_time_bank(party):
     reg = _register(party, "gushu_member", "gushu", "gushu")
-    record = actions.check_record_service(party.users["gushu_member"], reg.pk, hours=1, served_on=timezone.localdate(), note="助老")
+    record = actions.check_record_service(
+        party.users["gushu_member"], reg.pk, hours=1, served_on=timezone.localdate(), note="助老"
+    )
     record = actions.check_confirm_service(party.staff["gushu"], record.pk)
     assert record.status == ServiceStatus.CONFIRMED and record.posting_id_ref is None
 
 
 def test_a_service_record_is_confirmed_only_once(party):
     reg = _register(party)
-    record = actions.check_record_service(party.users["cadre"], reg.pk, hours=1, served_on=timezone.localdate(), note="x")
+    record = actions.check_record_service(
+        party.users["cadre"], reg.pk, hours=1, served_on=timezone.localdate(), note="x"
+    )
     actions.check_confirm_service(party.staff["haiyu"], record.pk)
     with pytest.raises(Exception, match="已处理"):
         actions.check_confirm_service(party.staff["haiyu"], record.pk)
@@ -126,12 +149,16 @@ def test_a_service_record_is_confirmed_only_once(party):
 def test_a_member_of_another_community_cannot_record_service_on_someone_elses_registration(party):
     reg = _register(party)
     with pytest.raises(NotFound):
-        actions.check_record_service(party.users["gushu_member"], reg.pk, hours=1, served_on=timezone.localdate(), note="x")
+        actions.check_record_service(
+            party.users["gushu_member"], reg.pk, hours=1, served_on=timezone.localdate(), note="x"
+        )
 
 
 def test_staff_of_another_community_cannot_confirm_haiyu_service(party):
     reg = _register(party)
-    record = actions.check_record_service(party.users["cadre"], reg.pk, hours=1, served_on=timezone.localdate(), note="x")
+    record = actions.check_record_service(
+        party.users["cadre"], reg.pk, hours=1, served_on=timezone.localdate(), note="x"
+    )
     with pytest.raises(NotFound):
         actions.check_confirm_service(party.staff["gushu"], record.pk)
 
@@ -140,12 +167,18 @@ def test_staff_of_another_community_cannot_confirm_haiyu_service(party):
 def test_implausible_hours_are_refused(party, hours):
     reg = _register(party)
     with pytest.raises(PartyError):
-        actions.check_record_service(party.users["cadre"], reg.pk, hours=hours, served_on=timezone.localdate(), note="x")
+        actions.check_record_service(
+            party.users["cadre"], reg.pk, hours=hours, served_on=timezone.localdate(), note="x"
+        )
 
 
 def test_service_in_the_future_is_refused(party):
     reg = _register(party)
     with pytest.raises(PartyError):
         actions.check_record_service(
-            party.users["cadre"], reg.pk, hours=1, served_on=timezone.localdate() + dt.timedelta(days=2), note="x"
+            party.users["cadre"],
+            reg.pk,
+            hours=1,
+            served_on=timezone.localdate() + dt.timedelta(days=2),
+            note="x",
         )

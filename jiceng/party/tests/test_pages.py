@@ -20,7 +20,9 @@ def client_for(user) -> Client:
 
 
 def test_the_member_home_shows_registrations_and_the_service_form(party):
-    actions.check_dual_register(party.users["cadre"], party.world.communities["haiyu"].code, [party.posts["haiyu"].pk])
+    actions.check_dual_register(
+        party.users["cadre"], party.world.communities["haiyu"].code, [party.posts["haiyu"].pk]
+    )
     page = client_for(party.users["cadre"]).get("/party/").content.decode()
     assert "海裕社区" in page and "提交服务记录" in page
 
@@ -41,12 +43,16 @@ def test_the_building_page_is_a_404_outside_the_heads_buildings(party):
     c = client_for(head)
     assert c.get(f"/party/buildings/{party.world.buildings['haiyu1'].code}/").status_code == 200
     assert c.get(f"/party/buildings/{party.world.buildings['gushu1'].code}/").status_code == 404
-    response = c.post(f"/party/buildings/{party.world.buildings['gushu1'].code}/report/", {"description": "漏水"})
+    response = c.post(
+        f"/party/buildings/{party.world.buildings['gushu1'].code}/report/", {"description": "漏水"}
+    )
     assert response.status_code == 404
 
 
 def test_the_staff_page_logs_each_unmasked_member_shown(party):
-    member = actions.check_add_member(party.staff["haiyu"], org_id=party.orgs["haiyu"].pk, name="黄志强", phone="13912345678")
+    member = actions.check_add_member(
+        party.staff["haiyu"], org_id=party.orgs["haiyu"].pk, name="黄志强", phone="13912345678"
+    )
     page = client_for(party.staff["haiyu"]).get("/party/staff/").content.decode()
     assert "黄志强" in page
     assert AccessLog.objects.filter(subject_type="party_member", subject_id=str(member.pk)).exists()
@@ -57,7 +63,9 @@ def test_the_staff_page_is_closed_to_residents(party, resident_of):
 
 
 def test_a_meeting_of_another_community_is_a_404_for_staff(party):
-    meeting = actions.check_create_meeting(party.staff["haiyu"], party.world.communities["haiyu"].code, "议事会", timezone.now())
+    meeting = actions.check_create_meeting(
+        party.staff["haiyu"], party.world.communities["haiyu"].code, "议事会", timezone.now()
+    )
     assert client_for(party.staff["gushu"]).get(f"/party/staff/meetings/{meeting.pk}/").status_code == 404
     assert client_for(party.staff["haiyu"]).get(f"/party/staff/meetings/{meeting.pk}/").status_code == 200
 

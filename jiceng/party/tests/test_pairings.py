@@ -26,12 +26,18 @@ def bureau_staff(party):
 
 def test_a_unit_is_paired_with_a_community_once(party, pairing):
     with pytest.raises(AlreadyTaken):
-        actions.check_pair(party.world.people["leader"], party.orgs["bureau"].pk, party.world.communities["haiyu"].code)
+        actions.check_pair(
+            party.world.people["leader"], party.orgs["bureau"].pk, party.world.communities["haiyu"].code
+        )
 
 
 def test_the_paired_unit_records_a_delivery_and_the_commitment_is_delivered(party, pairing, bureau_staff):
-    commitment = actions.check_add_commitment(party.staff["haiyu"], pairing.pk, "每季度开展一次燃气安全入户", "2026-12-31")
-    actions.check_record_delivery(bureau_staff, commitment.pk, note="入户检查 40 户", people=6, completes=True)
+    commitment = actions.check_add_commitment(
+        party.staff["haiyu"], pairing.pk, "每季度开展一次燃气安全入户", "2026-12-31"
+    )
+    actions.check_record_delivery(
+        bureau_staff, commitment.pk, note="入户检查 40 户", people=6, completes=True
+    )
     commitment.refresh_from_db()
     assert commitment.delivered_at is not None
     assert list(access.visible_pairings(bureau_staff)) == [pairing]
@@ -53,4 +59,6 @@ def test_staff_of_another_community_cannot_open_the_pairing(party, pairing):
 
 def test_staff_of_another_street_cannot_pair_a_unit_with_haiyu(party):
     with pytest.raises(NotFound):
-        actions.check_pair(party.staff["gushu"], party.orgs["bureau"].pk, party.world.communities["haiyu"].code)
+        actions.check_pair(
+            party.staff["gushu"], party.orgs["bureau"].pk, party.world.communities["haiyu"].code
+        )

@@ -18,7 +18,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 @pytest.fixture(autouse=True)
 def _postgres_only() -> None:
     if connection.vendor != "postgresql":
-        pytest.skip("a real race needs PostgreSQL (SQLite serialises all writes); test_wishes covers the stale claim")
+        pytest.skip(
+            "a real race needs PostgreSQL (SQLite serialises all writes); test_wishes covers the stale claim"
+        )
 
 
 def test_two_simultaneous_claims_give_exactly_one_claimer(party, resident_of):

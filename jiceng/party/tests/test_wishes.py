@@ -4,6 +4,7 @@ photo, confirmed by the resident; unclaimed wishes escalate to the community."""
 from __future__ import annotations
 
 import datetime as dt
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -26,9 +27,15 @@ def png() -> SimpleUploadedFile:
 @pytest.fixture
 def published(party, resident_of):
     resident = resident_of("haiyu", "张阿婆")
-    actions.check_dual_register(party.users["cadre"], party.world.communities["haiyu"].code, [party.posts["haiyu"].pk])
-    wish = actions.check_post_wish(resident, title="想要一台收音机", detail="张阿婆独居，眼睛不好", group="elderly")
-    actions.check_review_wish(party.staff["haiyu"], wish.pk, approve=True, public_text="独居老人想要一台收音机听戏")
+    actions.check_dual_register(
+        party.users["cadre"], party.world.communities["haiyu"].code, [party.posts["haiyu"].pk]
+    )
+    wish = actions.check_post_wish(
+        resident, title="想要一台收音机", detail="张阿婆独居，眼睛不好", group="elderly"
+    )
+    actions.check_review_wish(
+        party.staff["haiyu"], wish.pk, approve=True, public_text="独居老人想要一台收音机听戏"
+    )
     wish.refresh_from_db()
     return wish
 
@@ -76,7 +83,9 @@ def test_a_member_of_another_community_cannot_see_or_claim_the_wish(party, publi
 
 def test_an_unpublished_wish_cannot_be_claimed(party, resident_of):
     resident = resident_of("haiyu", "张阿婆")
-    actions.check_dual_register(party.users["cadre"], party.world.communities["haiyu"].code, [party.posts["haiyu"].pk])
+    actions.check_dual_register(
+        party.users["cadre"], party.world.communities["haiyu"].code, [party.posts["haiyu"].pk]
+    )
     wish = actions.check_post_wish(resident, title="收音机")
     with pytest.raises(NotFound):
         actions.check_claim_wish(party.users["cadre"], wish.pk)
@@ -91,7 +100,9 @@ def test_of_two_claimers_who_both_saw_the_wish_published_only_the_first_gets_it(
     unit_staff = make_user("zj", "住建干部", Role.HANDLER, unit=party.world.units["district_zhujian"])
     stale = access.access_wish(unit_staff, published.pk)
     # when the member claims first, then the cadre acts on the stale view
-    actions.do_claim_wish(party.users["cadre"], access.access_wish(party.users["cadre"], published.pk), "member")
+    actions.do_claim_wish(
+        party.users["cadre"], access.access_wish(party.users["cadre"], published.pk), "member"
+    )
     # then the cadre is told the wish is taken and the first claim stands
     with pytest.raises(AlreadyTaken):
         actions.do_claim_wish(unit_staff, stale, "unit")

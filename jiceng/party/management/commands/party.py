@@ -17,7 +17,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="verb", required=True)
-        esc = sub.add_parser("escalate-wishes", help="发布超过 N 天无人认领的心愿转社区（默认取 JICENG_PARTY_WISH_ESCALATE_DAYS）")
+        esc = sub.add_parser(
+            "escalate-wishes",
+            help="发布超过 N 天无人认领的心愿转社区（默认取 JICENG_PARTY_WISH_ESCALATE_DAYS）",
+        )
         esc.add_argument("--days", type=int, default=None, help="天数")
 
     def handle(self, *args: Any, **options: Any) -> None:
