@@ -33,11 +33,13 @@ from jiceng.party.models import (
     AgendaItem,
     AgendaSource,
     Attendance,
+    BoardSeat,
     BuildingHead,
     BuildingNotice,
     CallUp,
     CallUpReply,
     Commitment,
+    Compound,
     Decision,
     Delivery,
     DualRegistration,
@@ -49,6 +51,7 @@ from jiceng.party.models import (
     PartyEvent,
     PartyMember,
     PartyOrg,
+    SeatKind,
     ServicePost,
     ServiceRecord,
     ServiceStatus,
@@ -844,6 +847,43 @@ def check_schedule_sunday_rota(
 # --------------------------------------------------------------------------------------------------
 
 
+def check_create_compound(staff: Any, community_code: str, name: str, building_codes: list[str]) -> Compound:
+    """A residential compound (小区) of a community, grouping some of its buildings."""
+    community = _community(community_code)
+    _require_staff(staff, community)
+    codes = sorted({str(c).strip() for c in building_codes if str(c).strip()})
+    buildings = list(Building.objects.filter(code__in=codes))
+    if len(buildings) != len(codes) or any(not b.code.startswith(community.code) for b in buildings):
+        raise PartyError(_("小区只能包含本社区的楼栋。"))
+    with transaction.atomic():
+        compound = Compound.objects.create(community=community, name=_text(name, _("小区名称"), 100))
+        compound.buildings.set(buildings)
+        audit(staff, "create_compound", compound, community, compound.name)
+    return compound
+
+
+def check_add_seat(staff: Any, compound_id: Any, kind: str, body: str, user_id: Any) -> BoardSeat:
+    """A seat on the compound's board (1+3+N): the party branch, the owners' committee, the property
+    company, or another member."""
+    compound = Compound.objects.select_related("community").filter(pk=access._pk(compound_id)).first()
+    if compound is None or not access.is_staff_for(staff, compound.community):
+        raise Missing(_("未找到该小区。"))
+    if kind not in SeatKind.values:
+        raise PartyError(_("未知的席位。"))
+    user = User.objects.filter(pk=access._pk(user_id)).first()
+    if user is None:
+        raise PartyError(_("未找到该账号。"))
+    try:
+        with transaction.atomic():
+            seat = BoardSeat.objects.create(
+                compound=compound, kind=kind, body=_text(body, _("所在组织"), 100), user=user
+            )
+            audit(staff, "add_seat", seat, compound.community, f"{kind}:{user.pk}")
+    except IntegrityError:
+        raise AlreadyTaken(_("该成员已在联席会中担任此席位。"))
+    return seat
+
+
 def check_create_meeting(
     staff: Any,
     community_code: str,
@@ -857,8 +897,6 @@ def check_create_meeting(
     _require_staff(staff, community)
     compound = None
     if compound_id not in (None, ""):
-        from jiceng.party.models import Compound
-
         compound = Compound.objects.filter(pk=access._pk(compound_id), community=community).first()
         if compound is None:
             raise Missing(_("未找到该小区。"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -25,12 +26,22 @@ from jiceng.party.models import (
     DualRegistration,
     Pairing,
     PartyMember,
+    SeatKind,
     ServiceRecord,
+    Theme,
     WishCard,
 )
 
 LIST = inline_serializer("PartyList", {"results": serializers.ListField(child=serializers.DictField())})
 ITEM = inline_serializer("PartyItem", {"id": serializers.IntegerField()})
+
+
+def _ids(value: Any) -> list[Any]:
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list):
+        raise PartyError(_("须为编号列表。"))
+    return value
 
 
 def _doc(schema_name: str, **fields: Any) -> Any:
@@ -557,6 +568,169 @@ class CallUpCheckInView(APIView):
                 "checked_in_at": reply.checked_in_at.isoformat() if reply.checked_in_at else None,
             }
         )
+
+
+class TeamsView(APIView):
+    @extend_schema(summary="党员先锋队（本人范围内）", responses=LIST)
+    def get(self, request: Request) -> Response:
+        teams = queries.visible_teams(request.user)
+        return Response(
+            {
+                "results": [
+                    {
+                        "id": t.pk,
+                        "name": t.name,
+                        "theme": t.theme,
+                        "community": t.community.code,
+                        "members": t.n,  # type: ignore[attr-defined]
+                    }
+                    for t in teams
+                ]
+            }
+        )
+
+    @extend_schema(
+        summary="组建先锋队",
+        request=_doc(
+            "TeamCreate",
+            community=serializers.CharField(),
+            theme=serializers.ChoiceField(choices=[t.value for t in Theme]),
+            name=serializers.CharField(),
+            members=serializers.ListField(child=serializers.IntegerField()),
+        ),
+        responses=ITEM,
+    )
+    def post(self, request: Request) -> Response:
+        d = request.data
+        team = actions.check_create_team(
+            request.user,
+            str(d.get("community", "")),
+            str(d.get("theme", "")),
+            str(d.get("name", "")),
+            _ids(d.get("members")),
+        )
+        return Response({"id": team.pk}, status=201)
+
+
+class RotaView(APIView):
+    @extend_schema(
+        summary="党员周日轮值排班（写入社区工作站值班表）",
+        request=_doc(
+            "SundayRota",
+            community=serializers.CharField(),
+            first_sunday=serializers.DateField(),
+            members=serializers.ListField(child=serializers.IntegerField()),
+        ),
+        responses=LIST,
+    )
+    def post(self, request: Request) -> Response:
+        d = request.data
+        shifts = actions.check_schedule_sunday_rota(
+            request.user, str(d.get("community", "")), _ids(d.get("members")), d.get("first_sunday")
+        )
+        return Response(
+            {
+                "results": [
+                    {"id": s.pk, "user": s.user_id, "starts_at": s.starts_at.isoformat()} for s in shifts
+                ]
+            },
+            status=201,
+        )
+
+
+class CompoundsView(APIView):
+    @extend_schema(summary="小区与治理联席会（社区或联席会成员可见）", responses=LIST)
+    def get(self, request: Request) -> Response:
+        compounds = queries.board_compounds(request.user).prefetch_related("buildings", "seats__user")
+        return Response(
+            {
+                "results": [
+                    {
+                        "id": c.pk,
+                        "name": c.name,
+                        "community": c.community.code,
+                        "buildings": [b.code for b in c.buildings.all()],
+                        "board": [
+                            {"kind": s.kind, "body": s.body, "user": str(s.user)}
+                            for s in c.seats.all()
+                            if s.is_active
+                        ],
+                    }
+                    for c in compounds.select_related("community")
+                ]
+            }
+        )
+
+    @extend_schema(
+        summary="登记小区",
+        request=_doc(
+            "CompoundCreate",
+            community=serializers.CharField(),
+            name=serializers.CharField(),
+            buildings=serializers.ListField(child=serializers.CharField()),
+        ),
+        responses=ITEM,
+    )
+    def post(self, request: Request) -> Response:
+        d = request.data
+        buildings = d.get("buildings") or []
+        if not isinstance(buildings, list):
+            raise PartyError(_("buildings 须为楼栋编码列表。"))
+        compound = actions.check_create_compound(
+            request.user, str(d.get("community", "")), str(d.get("name", "")), buildings
+        )
+        return Response({"id": compound.pk}, status=201)
+
+
+class SeatsView(APIView):
+    @extend_schema(
+        summary="联席会增加成员（党支部、业委会、物业、其他）",
+        request=_doc(
+            "SeatCreate",
+            kind=serializers.ChoiceField(choices=[k.value for k in SeatKind]),
+            body=serializers.CharField(),
+            user=serializers.IntegerField(),
+        ),
+        responses=ITEM,
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        d = request.data
+        seat = actions.check_add_seat(
+            request.user, pk, str(d.get("kind", "")), str(d.get("body", "")), d.get("user")
+        )
+        return Response({"id": seat.pk}, status=201)
+
+
+class MeetingsView(APIView):
+    @extend_schema(
+        summary="召开议事会",
+        request=_doc(
+            "MeetingCreate",
+            community=serializers.CharField(),
+            title=serializers.CharField(),
+            held_at=serializers.DateTimeField(),
+            compound=serializers.IntegerField(required=False),
+            place=serializers.CharField(required=False),
+            agenda=serializers.ListField(child=serializers.CharField(), required=False),
+        ),
+        responses=ITEM,
+    )
+    def post(self, request: Request) -> Response:
+        d = request.data
+        held_at = parse_datetime(str(d.get("held_at", "")))
+        if held_at is None or timezone.is_naive(held_at):
+            raise PartyError(_("请填写会议时间（ISO 8601，带时区）。"))
+        meeting = actions.check_create_meeting(
+            request.user,
+            str(d.get("community", "")),
+            str(d.get("title", "")),
+            held_at,
+            compound_id=d.get("compound"),
+            place=str(d.get("place", "")),
+        )
+        for title in d.get("agenda") or []:
+            actions.check_add_agenda_item(request.user, meeting.pk, str(title))
+        return Response({"id": meeting.pk}, status=201)
 
 
 class DecisionsView(APIView):

@@ -32,6 +32,11 @@ urlpatterns = [
     path("party/callups/", api.CallUpsView.as_view(), name="party-callups"),
     path("party/callups/<int:pk>/reply/", api.CallUpReplyView.as_view(), name="party-callup-reply"),
     path("party/callups/<int:pk>/checkin/", api.CallUpCheckInView.as_view(), name="party-callup-checkin"),
+    path("party/teams/", api.TeamsView.as_view(), name="party-teams"),
+    path("party/rota/", api.RotaView.as_view(), name="party-rota"),
+    path("party/compounds/", api.CompoundsView.as_view(), name="party-compounds"),
+    path("party/compounds/<int:pk>/seats/", api.SeatsView.as_view(), name="party-compound-seats"),
+    path("party/meetings/", api.MeetingsView.as_view(), name="party-meetings"),
     path("party/decisions/", api.DecisionsView.as_view(), name="party-decisions"),
     path(
         "party/meetings/<int:pk>/decisions/",

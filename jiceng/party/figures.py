@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 
 from jiceng.org.scopes import prefix_q, scope_for
 from jiceng.party.actions import sync_decisions
@@ -43,6 +43,20 @@ def figures(user: Any, within: str = "") -> dict[str, Any]:
     ).aggregate(s=Sum("hours"))["s"] or Decimal("0")
     commitments = Commitment.objects.filter(q("pairing__community__code"))
     wishes = WishCard.objects.filter(q("community__code"))
+    by_community = [
+        {
+            "community": row["community__code"],
+            "name": row["community__name"],
+            "waiting": row["w"],
+            "fulfilled": row["f"],
+        }
+        for row in wishes.values("community__code", "community__name")
+        .annotate(
+            w=Count("pk", filter=Q(status=WishStatus.PUBLISHED)),
+            f=Count("pk", filter=Q(status__in=[WishStatus.FULFILLED, WishStatus.CONFIRMED])),
+        )
+        .order_by("community__code")
+    ]
     decisions = list(Decision.objects.filter(q("meeting__community__code")))
     sync_decisions(decisions)
     return {
@@ -56,4 +70,5 @@ def figures(user: Any, within: str = "") -> dict[str, Any]:
         "wishes_waiting": wishes.filter(status=WishStatus.PUBLISHED).count(),
         "decisions": len(decisions),
         "decisions_done": sum(1 for d in decisions if d.done_at is not None),
+        "wishes_by_community": by_community,
     }

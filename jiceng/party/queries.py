@@ -28,6 +28,7 @@ from jiceng.party.models import (
     ServicePost,
     ServiceRecord,
     ServiceStatus,
+    VanguardTeam,
     VisitPlan,
     WishCard,
     WishStatus,
@@ -255,3 +256,18 @@ def board_compounds(user: Any) -> QuerySet[Compound]:
     return Compound.objects.filter(
         access.staff_q(user, "community__code") | Q(seats__user=user, seats__is_active=True)
     ).distinct()
+
+
+def visible_teams(user: Any) -> QuerySet[VanguardTeam]:
+    """Staff see their communities' teams; members the teams they belong to."""
+    member = access.member_of(user)
+    q = access.staff_q(user, "community__code")
+    if member is not None:
+        q |= Q(members=member)
+    return (
+        VanguardTeam.objects.filter(q)
+        .distinct()
+        .select_related("community")
+        .annotate(n=Count("members", distinct=True))
+        .order_by("community__code", "id")
+    )

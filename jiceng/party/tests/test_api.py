@@ -182,3 +182,125 @@ def test_party_endpoints_are_in_the_schema(party):
 
 def test_an_anonymous_caller_is_refused(party):
     assert APIClient().get("/api/v1/party/me/").status_code in (401, 403)
+
+
+def test_wish_counts_come_by_community(party, resident_of):
+    wish = actions.check_post_wish(resident_of("haiyu", "张阿婆"), title="收音机")
+    actions.check_review_wish(party.staff["haiyu"], wish.pk, approve=True, public_text="老人想要收音机")
+    rows = client_for(party.world.people["admin"]).get("/api/v1/party/figures/").json()["wishes_by_community"]
+    assert rows == [{"community": wish.community.code, "name": "海裕社区", "waiting": 1, "fulfilled": 0}]
+
+
+def test_a_compound_with_its_board_through_the_api(party):
+    api = client_for(party.staff["haiyu"])
+    haiyu = party.world.communities["haiyu"].code
+    compound = api.post(
+        "/api/v1/party/compounds/",
+        {"community": haiyu, "name": "海裕花园", "buildings": [party.world.buildings["haiyu1"].code]},
+        format="json",
+    )
+    assert compound.status_code == 201
+    seat = api.post(
+        f"/api/v1/party/compounds/{compound.json()['id']}/seats/",
+        {"kind": "owners", "body": "海裕花园业委会", "user": party.users["cadre"].pk},
+        format="json",
+    )
+    assert seat.status_code == 201
+    # the board member sees the compound; a building of another community is refused
+    seen = client_for(party.users["cadre"]).get("/api/v1/party/compounds/").json()["results"]
+    assert [c["name"] for c in seen] == ["海裕花园"]
+    bad = api.post(
+        "/api/v1/party/compounds/",
+        {"community": haiyu, "name": "越界", "buildings": [party.world.buildings["gushu1"].code]},
+        format="json",
+    )
+    assert bad.status_code == 400
+    assert (
+        client_for(party.staff["gushu"])
+        .post(
+            f"/api/v1/party/compounds/{compound.json()['id']}/seats/",
+            {"kind": "other", "body": "x", "user": 1},
+            format="json",
+        )
+        .status_code
+        == 404
+    )
+
+
+def test_a_meeting_and_its_decision_through_the_api(party):
+    api = client_for(party.staff["haiyu"])
+    meeting = api.post(
+        "/api/v1/party/meetings/",
+        {
+            "community": party.world.communities["haiyu"].code,
+            "title": "议事会",
+            "held_at": timezone.now().isoformat(),
+            "agenda": ["楼道照明"],
+        },
+        format="json",
+    )
+    assert meeting.status_code == 201
+    decision = api.post(
+        f"/api/v1/party/meetings/{meeting.json()['id']}/decisions/",
+        {
+            "text": "更换楼道灯",
+            "follow_up": "case",
+            "owner": party.staff["haiyu"].pk,
+            "due_on": "2030-01-01",
+            "votes_for": 7,
+        },
+        format="json",
+    )
+    assert decision.status_code == 201 and decision.json()["case"]
+    rows = api.get("/api/v1/party/decisions/").json()["results"]
+    assert rows[0]["state"] == "open" and rows[0]["case"]
+
+
+def test_teams_and_a_call_up_through_the_api(party):
+    actions.check_dual_register(
+        party.users["cadre"], party.world.communities["haiyu"].code, [party.posts["haiyu"].pk]
+    )
+    api = client_for(party.staff["haiyu"])
+    team = api.post(
+        "/api/v1/party/teams/",
+        {
+            "community": party.world.communities["haiyu"].code,
+            "theme": "epidemic",
+            "name": "防疫先锋队",
+            "members": [party.members["cadre"].pk],
+        },
+        format="json",
+    )
+    assert team.status_code == 201
+    callup = api.post(
+        "/api/v1/party/callups/",
+        {
+            "community": party.world.communities["haiyu"].code,
+            "title": "核酸点值守",
+            "team": team.json()["id"],
+            "starts_at": timezone.now().isoformat(),
+        },
+        format="json",
+    )
+    assert callup.status_code == 201
+    member = client_for(party.users["cadre"])
+    assert [t["name"] for t in member.get("/api/v1/party/teams/").json()["results"]] == ["防疫先锋队"]
+    assert (
+        member.post(
+            f"/api/v1/party/callups/{callup.json()['id']}/reply/", {"accept": True}, format="json"
+        ).status_code
+        == 201
+    )
+    assert member.post(f"/api/v1/party/callups/{callup.json()['id']}/checkin/").status_code == 200
+    assert (
+        client_for(party.users["gushu_member"])
+        .post(f"/api/v1/party/callups/{callup.json()['id']}/checkin/")
+        .status_code
+        == 404
+    )
+    bad = api.post(
+        "/api/v1/party/callups/",
+        {"community": party.world.communities["haiyu"].code, "title": "x", "starts_at": "soon"},
+        format="json",
+    )
+    assert bad.status_code == 400
