@@ -5,20 +5,40 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 
 from jiceng.org.scopes import prefix_q, scope_for
-from jiceng.party.actions import sync_decisions
+from jiceng.party.actions import DONE_CASE_STATUSES
 from jiceng.party.models import (
     Commitment,
     Decision,
     DualRegistration,
+    FollowUp,
     PartyMember,
     ServiceRecord,
     ServiceStatus,
     WishCard,
     WishStatus,
 )
+
+
+def done_q() -> Q:
+    """A decision is done when marked so, or when its case or micro-project finished (the same rule
+    as ``actions.decision_state``, as one SQL filter instead of one query per decision)."""
+    from jiceng.cases.models import Case
+    from jiceng.community.models import MicroProject, Phase
+
+    return (
+        Q(done_at__isnull=False)
+        | Q(
+            Exists(Case.objects.filter(pk=OuterRef("case_id_ref"), status__in=DONE_CASE_STATUSES)),
+            follow_up=FollowUp.CASE,
+        )
+        | Q(
+            Exists(MicroProject.objects.filter(pk=OuterRef("project_id_ref"), phase=Phase.DONE)),
+            follow_up=FollowUp.PROJECT,
+        )
+    )
 
 
 def figures(user: Any, within: str = "") -> dict[str, Any]:
@@ -41,34 +61,42 @@ def figures(user: Any, within: str = "") -> dict[str, Any]:
     hours = ServiceRecord.objects.filter(
         q("registration__community__code"), status=ServiceStatus.CONFIRMED
     ).aggregate(s=Sum("hours"))["s"] or Decimal("0")
-    commitments = Commitment.objects.filter(q("pairing__community__code"))
-    wishes = WishCard.objects.filter(q("community__code"))
-    by_community = [
-        {
-            "community": row["community__code"],
-            "name": row["community__name"],
-            "waiting": row["w"],
-            "fulfilled": row["f"],
-        }
-        for row in wishes.values("community__code", "community__name")
+    commitments = Commitment.objects.filter(q("pairing__community__code")).aggregate(
+        n=Count("pk"), delivered=Count("pk", filter=Q(delivered_at__isnull=False))
+    )
+    # One grouped query gives the per-community rows and, summed, the totals.
+    rows = (
+        WishCard.objects.filter(q("community__code"))
+        .values("community__code", "community__name")
         .annotate(
+            shown=Count("pk", filter=~Q(status__in=[WishStatus.SUBMITTED, WishStatus.REJECTED])),
             w=Count("pk", filter=Q(status=WishStatus.PUBLISHED)),
             f=Count("pk", filter=Q(status__in=[WishStatus.FULFILLED, WishStatus.CONFIRMED])),
         )
         .order_by("community__code")
+    )
+    by_community = [
+        {
+            "community": r["community__code"],
+            "name": r["community__name"],
+            "waiting": r["w"],
+            "fulfilled": r["f"],
+        }
+        for r in rows
     ]
-    decisions = list(Decision.objects.filter(q("meeting__community__code")))
-    sync_decisions(decisions)
+    decisions = Decision.objects.filter(q("meeting__community__code")).aggregate(
+        n=Count("pk"), done=Count("pk", filter=done_q())
+    )
     return {
         "members": members,
         "registered": registered,
         "service_hours": str(Decimal(hours).quantize(Decimal("0.01"))),
-        "commitments": commitments.count(),
-        "commitments_delivered": commitments.filter(delivered_at__isnull=False).count(),
-        "wishes": wishes.exclude(status__in=[WishStatus.SUBMITTED, WishStatus.REJECTED]).count(),
-        "wishes_fulfilled": wishes.filter(status__in=[WishStatus.FULFILLED, WishStatus.CONFIRMED]).count(),
-        "wishes_waiting": wishes.filter(status=WishStatus.PUBLISHED).count(),
-        "decisions": len(decisions),
-        "decisions_done": sum(1 for d in decisions if d.done_at is not None),
+        "commitments": commitments["n"],
+        "commitments_delivered": commitments["delivered"],
+        "wishes": sum(r["shown"] for r in rows),
+        "wishes_fulfilled": sum(r["f"] for r in rows),
+        "wishes_waiting": sum(r["w"] for r in rows),
+        "decisions": decisions["n"],
+        "decisions_done": decisions["done"],
         "wishes_by_community": by_community,
     }
