@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,6 +31,8 @@ from jiceng.party import access, actions, queries
 from jiceng.party.figures import figures
 from jiceng.party.models import (
     AgendaSource,
+    BuildingNotice,
+    DualRegistration,
     FollowUp,
     Meeting,
     ServiceRecord,
@@ -95,10 +98,65 @@ def home(request: HttpRequest) -> HttpResponse:
             "services": list(queries.my_services(member)[:20]) if member else [],
             "callups": queries.my_callups(request.user),
             "buildings": list(access.head_buildings(request.user)),
+            "notices": _my_building_notices(request.user),
+            "pairings": list(
+                access.visible_pairings(request.user).filter(
+                    org__unit_id__in=access.unit_ids_of(request.user)
+                )
+            ),
             "is_staff": staff_communities(request.user).exists(),
             "today": timezone.localdate().isoformat(),
         },
     )
+
+
+def _my_building_notices(user: Any) -> list[BuildingNotice]:
+    """The notices of the building the resident lives in (the last 30 days)."""
+    profile = profile_of(user)
+    if profile is None or profile.room is None:
+        return []
+    since = timezone.now() - dt.timedelta(days=30)
+    return list(
+        BuildingNotice.objects.filter(building_id=profile.room.building_id, posted_at__gte=since).order_by(
+            "-posted_at"
+        )[:10]
+    )
+
+
+@login_required
+def pairing(request: HttpRequest, pk: int) -> HttpResponse:
+    """A pairing's commitments and deliveries, for the community and the paired unit's staff."""
+    item = found(lambda: access.access_pairing(request.user, pk))
+    return render(
+        request,
+        "party/pairing.html",
+        {
+            "pairing": item,
+            "commitments": item.commitments.prefetch_related("deliveries"),
+            "today": timezone.localdate().isoformat(),
+        },
+    )
+
+
+@posted
+def pairing_act(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
+    p = request.POST
+    if verb == "commitment":
+        actions.check_add_commitment(request.user, pk, p.get("title", ""), p.get("due_on") or None)
+    elif verb == "delivery":
+        access.access_pairing(request.user, pk)
+        actions.check_record_delivery(
+            request.user,
+            p.get("commitment"),
+            note=p.get("note", ""),
+            delivered_on=p.get("delivered_on") or None,
+            people=p.get("people") or 0,
+            completes=p.get("completes") == "1",
+        )
+        messages.success(request, _("兑现情况已登记。"))
+    else:
+        raise Http404
+    return redirect("party:pairing", pk)
 
 
 @login_required
@@ -321,10 +379,20 @@ def staff(request: HttpRequest) -> HttpResponse:
         [(r.registration.member_id, {"name": r.registration.member.name}) for r in pending],
         "服务确认",
     )
+    registrations = list(
+        DualRegistration.objects.filter(access.staff_q(user, "community__code"), is_active=True)
+        .select_related("member__org", "community")
+        .annotate(hours=Sum("services__hours", filter=Q(services__status=ServiceStatus.CONFIRMED)))
+        .order_by("community__code", "id")[:200]
+    )
+    registration_names = reveal_many(
+        request, "party_member", [(r.member_id, {"name": r.member.name}) for r in registrations], "双报到"
+    )
     return render(
         request,
         "party/staff.html",
         {
+            "registrations": list(zip(registrations, registration_names, strict=True)),
             "members": list(zip(members, shown, strict=True)),
             "pending": list(zip(pending, pending_names, strict=True)),
             "wishes": queries.staff_wishes(user)

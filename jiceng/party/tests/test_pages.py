@@ -91,3 +91,43 @@ def test_the_escalation_command_runs(party, capsys):
 
     call_command("party", "escalate-wishes", "--days", "7")
     assert "0" in capsys.readouterr().out
+
+
+def test_the_paired_unit_records_a_delivery_on_its_pairing_page_and_another_unit_gets_a_404(party):
+    pairing = actions.check_pair(
+        party.world.people["leader"], party.orgs["bureau"].pk, party.world.communities["haiyu"].code
+    )
+    commitment = actions.check_add_commitment(party.staff["haiyu"], pairing.pk, "燃气安全入户")
+    cadre = make_user("zj", "住建干部", Role.HANDLER, unit=party.world.units["district_zhujian"])
+    c = client_for(cadre)
+    assert "燃气安全入户" in c.get(f"/party/pairings/{pairing.pk}/").content.decode()
+    c.post(
+        f"/party/pairings/{pairing.pk}/delivery/",
+        {"commitment": commitment.pk, "note": "入户 30 户", "completes": "1"},
+    )
+    commitment.refresh_from_db()
+    assert commitment.delivered_at is not None
+    other = make_user("cg", "城管干部", Role.HANDLER, unit=party.world.units["district_chengguan"])
+    assert client_for(other).get(f"/party/pairings/{pairing.pk}/").status_code == 404
+
+
+def test_residents_read_their_buildings_notices_on_the_party_home(party, resident_of):
+    resident = resident_of("haiyu", "住户")
+    head = make_user("loudong", "楼栋长", Role.BUILDING_HEAD, division=party.world.communities["haiyu"])
+    actions.check_assign_head(party.staff["haiyu"], head.pk, party.world.buildings["haiyu1"].code)
+    actions.check_post_building_notice(head, party.world.buildings["haiyu1"].code, "停水通知", "周三上午停水")
+    assert "停水通知" in client_for(resident).get("/party/").content.decode()
+    other = resident_of("gushu", "别处住户")
+    assert "停水通知" not in client_for(other).get("/party/").content.decode()
+
+
+def test_the_staff_page_lists_dual_registered_members_with_their_hours(party):
+    reg = actions.check_dual_register(
+        party.users["cadre"], party.world.communities["haiyu"].code, [party.posts["haiyu"].pk]
+    )
+    record = actions.check_record_service(
+        party.users["cadre"], reg.pk, hours=3, served_on=timezone.localdate(), note="n"
+    )
+    actions.check_confirm_service(party.staff["haiyu"], record.pk)
+    page = client_for(party.staff["haiyu"]).get("/party/staff/").content.decode()
+    assert "陈干部" in page and "3 小时" in page
