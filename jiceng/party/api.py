@@ -297,7 +297,9 @@ class ConfirmServiceView(APIView):
 
 
 class PairingsView(APIView):
-    @extend_schema(summary="结对共建（社区或结对单位可见）", responses=LIST)
+    @extend_schema(
+        summary="结对共建（社区或结对单位可见）", responses=LIST, operation_id="party_pairings_list"
+    )
     def get(self, request: Request) -> Response:
         pairings = access.visible_pairings(request.user).prefetch_related("commitments__deliveries")
         return Response({"results": [pairing_json(p) for p in pairings.order_by("id")[:500]]})
@@ -439,7 +441,7 @@ class WishConfirmView(APIView):
 
 
 class MyBuildingsView(APIView):
-    @extend_schema(summary="楼栋长负责的楼栋", responses=LIST)
+    @extend_schema(summary="楼栋长负责的楼栋", responses=LIST, operation_id="party_buildings_list")
     def get(self, request: Request) -> Response:
         return Response(
             {"results": [{"code": b.code, "address": b.address} for b in access.head_buildings(request.user)]}
