@@ -227,6 +227,8 @@ JICENG_TIMEBANK_MIN_BALANCE = env_int("JICENG_TIMEBANK_MIN_BALANCE", 0)
 # Legal aid: the monthly income per head (yuan) at or below which an applicant counts as in economic
 # difficulty (Shenzhen uses its minimum wage, 2360 yuan).
 JICENG_LEGAL_AID_INCOME = env_float("JICENG_LEGAL_AID_INCOME", 2360.0)
+# Party building: a published wish nobody claimed within this many days goes to the community.
+JICENG_PARTY_WISH_ESCALATE_DAYS = env_int("JICENG_PARTY_WISH_ESCALATE_DAYS", 7)
 PLACES_BULK_MIN_ROWS = env_int("PLACES_BULK_MIN_ROWS", 100_000)
 COMMAND_ROLLUP_MAX_AGE = env_int("COMMAND_ROLLUP_MAX_AGE", 10)
 
