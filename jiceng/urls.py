@@ -6,6 +6,7 @@ from django.views.i18n import JavaScriptCatalog
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from jiceng.core import health
 from jiceng.core import views as core_views
 
 admin.site.site_header = "基层智治平台 管理后台"
@@ -30,9 +31,13 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("jiceng.command.api_urls")),
 ]
 
+# A database outage answers 503 (JSON for the API), not "Server Error (500)".
+handler500 = "jiceng.core.outage.server_error"
+
 urlpatterns = [
     path("", core_views.home, name="home"),
-    path("healthz", core_views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
