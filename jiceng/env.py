@@ -23,7 +23,7 @@ def read_env_file(path: str) -> list[str]:
             lines = handle.read().splitlines()
     except FileNotFoundError:
         return []
-    loaded: list[str] = []
+    pairs: list[tuple[str, str]] = []
     for number, raw in enumerate(lines, start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -37,6 +37,10 @@ def read_env_file(path: str) -> list[str]:
         value = value.strip()
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
             value = value[1:-1]
+        pairs.append((name, value))
+    # Nothing is applied from a file with a bad line.
+    loaded: list[str] = []
+    for name, value in pairs:
         if name not in os.environ:
             os.environ[name] = value
             loaded.append(name)
