@@ -96,6 +96,10 @@ class Command(BaseCommand):
         from django.core.wsgi import get_wsgi_application
 
         application = get_wsgi_application()
+        # Import every view once here, so forked workers share it and their first request is quick.
+        from django.urls import get_resolver
+
+        get_resolver().url_patterns  # noqa: B018
         # No connection may cross the fork into the workers.
         connections.close_all()
         config = gunicorn_options(host, port, workers, threads, options["access_log"])
