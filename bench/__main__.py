@@ -26,6 +26,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiceng.settings")
+    # Benchmarks run throwaway databases on this machine: the development key is fine here.
+    os.environ.setdefault("JICENG_ALLOW_DEV_KEY", "1")
     ctx = Context(quick=args.quick)
     names = sorted(m.name for m in pkgutil.iter_modules(["bench"]) if m.name.startswith("bench_"))
     if args.only:
