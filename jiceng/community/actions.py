@@ -27,7 +27,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from jiceng.community import casebridge, ledger
-from jiceng.core.retry import retry_conflicts
 from jiceng.community.exceptions import (
     AlreadyDone,
     CommunityError,
@@ -85,6 +84,7 @@ from jiceng.community.models import (
     VoteMethod,
 )
 from jiceng.community.sms import get_backend
+from jiceng.core.retry import retry_conflicts
 from jiceng.lib.identity import validate_phone
 from jiceng.org.models import Membership, Role, Unit
 from jiceng.org.scopes import forget_scope, scope_for
@@ -1654,7 +1654,9 @@ def check_review(
         raise CommunityError(_("请填写可行性意见。"))
     with transaction.atomic():
         project = (
-            MicroProject.objects.select_for_update(of=("self",)).select_related("round__community").get(pk=project.pk)
+            MicroProject.objects.select_for_update(of=("self",))
+            .select_related("round__community")
+            .get(pk=project.pk)
         )
         if approve:
             if kind not in ProjectType.values:
@@ -1681,7 +1683,9 @@ def check_open_vote(staff: Any, round_id: int) -> ProjectRound:
         raise PhaseError(_("本批次不能开始表决。"))
     with transaction.atomic():
         approved = list(
-            rnd.projects.select_for_update(of=("self",)).select_related("round__community").filter(phase=Phase.APPROVED)
+            rnd.projects.select_for_update(of=("self",))
+            .select_related("round__community")
+            .filter(phase=Phase.APPROVED)
         )
         if not approved:
             raise PhaseError(_("没有审核通过的项目，不能开始表决。"))
@@ -1870,7 +1874,9 @@ def check_start_evaluation(staff: Any, project_id: int) -> MicroProject:
     project = _implementing(staff, project_id)
     with transaction.atomic():
         project = (
-            MicroProject.objects.select_for_update(of=("self",)).select_related("round__community").get(pk=project.pk)
+            MicroProject.objects.select_for_update(of=("self",))
+            .select_related("round__community")
+            .get(pk=project.pk)
         )
         survey = check_create_survey(
             staff,

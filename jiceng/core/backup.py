@@ -110,7 +110,15 @@ def backup(target: str | Path, alias: str = DEFAULT_DB_ALIAS) -> dict[str, Any]:
             dump = work / PG_DUMP
             args, env = _pg_args(conn.settings_dict)
             _run(
-                [pg_tool("pg_dump"), "--format=custom", "--no-owner", "--no-privileges", "--file", str(dump), *args],
+                [
+                    pg_tool("pg_dump"),
+                    "--format=custom",
+                    "--no-owner",
+                    "--no-privileges",
+                    "--file",
+                    str(dump),
+                    *args,
+                ],
                 env,
             )
         elif conn.vendor == "sqlite":

@@ -10,7 +10,7 @@ from django.core import checks
 
 @checks.register(checks.Tags.security, deploy=True)
 def dev_secret_key(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    if settings.SECRET_KEY == getattr(settings, "DEV_SECRET_KEY", None):
+    if getattr(settings, "DEV_SECRET_KEY", None) == settings.SECRET_KEY:
         return [
             checks.Error(
                 "SECRET_KEY is the built-in development key.",
@@ -19,4 +19,3 @@ def dev_secret_key(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckM
             )
         ]
     return []
-

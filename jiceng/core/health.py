@@ -52,7 +52,10 @@ def check_database() -> dict[str, Any]:
     except DatabaseError as exc:
         # A half-open connection must not be reused by the next request of this thread.
         connection.close_if_unusable_or_obsolete()
-        return {"ok": False, "error": str(exc).strip().splitlines()[0][:200] if str(exc) else type(exc).__name__}
+        return {
+            "ok": False,
+            "error": str(exc).strip().splitlines()[0][:200] if str(exc) else type(exc).__name__,
+        }
     return {"ok": True, "vendor": connection.vendor, "ms": round((time.monotonic() - started) * 1000, 1)}
 
 
@@ -119,7 +122,9 @@ def readyz(request: HttpRequest) -> JsonResponse:
     if broker is not None:
         checks["broker"] = broker
     ok = all(c["ok"] for c in checks.values())
-    return JsonResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503)
+    return JsonResponse(
+        {"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503
+    )
 
 
 PROBES = {"/healthz": healthz, "/readyz": readyz}

@@ -95,6 +95,12 @@ def test_a_mix_of_redemptions_reversals_and_confirmations_for_one_resident_never
     assert failed == [], [f"{type(e).__name__}: {e}" for e in failed]
     assert done + len(refused) == 51
     assert ledger.reconcile().ok
-    assert ActivitySignup.objects.filter(pk__in=[s.pk for s in pending], status=SignupStatus.CONFIRMED).count() == 10
-    assert Redemption.objects.filter(pk__in=[x.pk for x in issued], status=RedemptionStatus.CANCELLED).count() == 6
+    assert (
+        ActivitySignup.objects.filter(pk__in=[s.pk for s in pending], status=SignupStatus.CONFIRMED).count()
+        == 10
+    )
+    assert (
+        Redemption.objects.filter(pk__in=[x.pk for x in issued], status=RedemptionStatus.CANCELLED).count()
+        == 6
+    )
     assert Posting.objects.filter(kind=PostingKind.REVERSAL).count() == 5 + 6

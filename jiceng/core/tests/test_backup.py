@@ -91,5 +91,3 @@ def test_a_file_that_is_not_a_backup_is_refused_and_nothing_changes(world: World
     assert Case.objects.count() == 1
     with pytest.raises(BackupError):
         read_manifest(tmp_path / "missing.tar")
-
-

@@ -70,7 +70,10 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("JICENG_WEB_HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=env_int("JICENG_WEB_PORT", 8000))
         parser.add_argument(
-            "--workers", type=int, default=None, help="工作进程数（默认 CPU 核数 + 1，最多 8；JICENG_WEB_WORKERS）"
+            "--workers",
+            type=int,
+            default=None,
+            help="工作进程数（默认 CPU 核数 + 1，最多 8；JICENG_WEB_WORKERS）",
         )
         parser.add_argument(
             "--threads", type=int, default=env_int("JICENG_WEB_THREADS", 4), help="每个进程的线程数（默认 4）"
@@ -86,7 +89,7 @@ class Command(BaseCommand):
         threads = options["threads"]
         if workers <= 0 or threads <= 0:
             raise CommandError("--workers 与 --threads 必须为正数")
-        dev_key = settings.SECRET_KEY == getattr(settings, "DEV_SECRET_KEY", None)
+        dev_key = getattr(settings, "DEV_SECRET_KEY", None) == settings.SECRET_KEY
         if dev_key and not settings.DEBUG and not is_loopback(host):
             raise CommandError(
                 "拒绝以开发用密钥对外提供服务：请设置 SECRET_KEY（见 docs/production.md），或只监听 127.0.0.1。"

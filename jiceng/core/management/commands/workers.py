@@ -29,4 +29,6 @@ class Command(BaseCommand):
             self.stdout.write(f"{name}: running, {workers[name]['age_s']} s")
             return
         for worker, info in workers.items():
-            self.stdout.write(f"{worker:<16} {info['state']:<8} {info['age_s']:>8.0f} s  {info['host']} {info['pid']}")
+            self.stdout.write(
+                f"{worker:<16} {info['state']:<8} {info['age_s']:>8.0f} s  {info['host']} {info['pid']}"
+            )
