@@ -5,12 +5,11 @@ balance afterwards."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from jiceng.community import actions, ledger
 from jiceng.community.models import (
@@ -22,7 +21,7 @@ from jiceng.community.models import (
     SignupStatus,
 )
 from jiceng.community.tests.factories import activity, credit
-from jiceng.core.exceptions import JicengError
+from jiceng.community.tests.threads import crowd
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 A = actions.Actor
@@ -32,37 +31,6 @@ A = actions.Actor
 def _postgres_only() -> None:
     if connection.vendor != "postgresql":
         pytest.skip("lock order and deadlocks only exist on PostgreSQL (SQLite serialises all writes)")
-
-
-def crowd(calls: list[Callable[[], Any]]) -> tuple[int, list[JicengError], list[BaseException]]:
-    """Run every call in its own thread and connection, released together; sort the outcomes."""
-    barrier = threading.Barrier(len(calls))
-    done: list[Any] = []
-    refused: list[JicengError] = []
-    failed: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            value = call()
-            with lock:
-                done.append(value)
-        except JicengError as exc:
-            with lock:
-                refused.append(exc)
-        except BaseException as exc:  # noqa: BLE001 — anything else would be a 500
-            with lock:
-                failed.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return len(done), refused, failed
 
 
 def test_a_mix_of_redemptions_reversals_and_confirmations_for_one_resident_never_fails(
@@ -89,7 +57,8 @@ def test_a_mix_of_redemptions_reversals_and_confirmations_for_one_resident_never
     calls += [lambda x=x: actions.check_cancel_redemption(clerk, x.pk, "居民放弃") for x in issued]
     calls += [lambda s=pending[0]: actions.check_confirm_attendance(clerk, s.pk) for _ in range(6)]
     assert len(calls) == 51
-    done, refused, failed = crowd(calls)
+    results, refused, failed = crowd(calls)
+    done = len(results)
 
     # then nothing failed with a database error, and the books balance
     assert failed == [], [f"{type(e).__name__}: {e}" for e in failed]
