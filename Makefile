@@ -18,8 +18,11 @@ $(VENV)/.installed: pyproject.toml
 demo: install
 	$(BIN)/jiceng demo
 
+# The production server (gunicorn + static files) on this machine only; the development key is allowed
+# here because it listens on 127.0.0.1 (set SECRET_KEY to serve for real; docs/production.md).
 serve: install
-	$(BIN)/jiceng runserver 127.0.0.1:8000
+	JICENG_ALLOW_DEV_KEY=$${JICENG_ALLOW_DEV_KEY:-1} $(BIN)/jiceng migrate --noinput
+	JICENG_ALLOW_DEV_KEY=$${JICENG_ALLOW_DEV_KEY:-1} $(BIN)/jiceng serve --host 127.0.0.1 --port 8000
 
 # System packages the browser and broker tests use (Chromium, Mosquitto), installed when missing.
 system-deps:

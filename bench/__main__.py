@@ -2,7 +2,8 @@
 
 Each ``bench/bench_<area>.py`` defines ``run(ctx: Context) -> None`` and records figures with
 ``ctx.row(area, name, value, unit, goal="", note="")``. Benchmarks that need PostgreSQL use
-``ctx.pg_url`` (``BENCH_PG_URL`` or a throwaway cluster started for the run); those that need shared
+``ctx.pg_url``: a fresh database per module (on ``BENCH_PG_URL``'s server or on a throwaway cluster
+started for the run), so modules never trip over each other's rows; those that need shared
 datasets skip with a clear note when ``../shared/datasets`` is absent.
 """
 
@@ -25,6 +26,8 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke run")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiceng.settings")
+    # Benchmarks run throwaway databases on this machine: the development key is fine here.
+    os.environ.setdefault("JICENG_ALLOW_DEV_KEY", "1")
     ctx = Context(quick=args.quick)
     names = sorted(m.name for m in pkgutil.iter_modules(["bench"]) if m.name.startswith("bench_"))
     if args.only:
@@ -33,6 +36,7 @@ def main() -> int:
     for name in names:
         started = time.monotonic()
         print(f"… {name}", file=sys.stderr, flush=True)
+        ctx.module = name.removeprefix("bench_")
         try:
             importlib.import_module(f"bench.{name}").run(ctx)
         except Exception:  # noqa: BLE001 — one failing benchmark must not hide the others

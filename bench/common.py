@@ -13,8 +13,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from jiceng.lib.pgcluster import ThrowawayPostgres
 
 ROOT = Path(__file__).resolve().parent.parent
+# Benchmarks measure the application, not the disk: no fsync, generous memory.
+BENCH_PG_OPTIONS = (
+    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=1GB "
+    "-c max_wal_size=8GB -c work_mem=64MB -c maintenance_work_mem=1GB"
+)
 DATASETS = Path(os.environ.get("JICENG_DATASETS", ROOT.parent / "shared" / "datasets"))
 
 
@@ -45,13 +53,31 @@ class Context:
         path = DATASETS.joinpath(*parts)
         return path if path.exists() else None
 
+    module: str = ""
+    _databases: dict[str, str] = field(default_factory=dict)
+
     @property
     def pg_url(self) -> str:
-        if os.environ.get("BENCH_PG_URL"):
-            return os.environ["BENCH_PG_URL"]
-        if self._pg is None:
-            self._pg = ThrowawayPostgres(self.workdir / "pg")
-        return self._pg.url
+        """A fresh PostgreSQL database for the running benchmark module (``bench_<module>``), so
+        modules never see each other's rows: on ``BENCH_PG_URL``'s server, or a throwaway cluster."""
+        name = f"bench_{self.module or 'main'}"
+        if name not in self._databases:
+            self._databases[name] = self._fresh_database(name)
+        return self._databases[name]
+
+    def _fresh_database(self, name: str) -> str:
+        base = os.environ.get("BENCH_PG_URL")
+        if not base:
+            if self._pg is None:
+                self._pg = ThrowawayPostgres(self.workdir / "pg", options=BENCH_PG_OPTIONS)
+            return str(self._pg.create_database(name))
+        import psycopg
+
+        parts = urlsplit(base)
+        with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        return urlunsplit(parts._replace(path=f"/{name}"))
 
     def sqlite_url(self, name: str) -> str:
         return f"sqlite:///{self.workdir / (name + '.sqlite3')}"
@@ -104,92 +130,6 @@ def _width(text: str) -> int:
 
 def _pad(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
-
-
-class ThrowawayPostgres:
-    """A PostgreSQL cluster in a temp directory on a free loopback port, stopped at the end of the run."""
-
-    def __init__(self, datadir: Path) -> None:
-        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))
-        if not bins:
-            raise RuntimeError("PostgreSQL is not installed (Debian package postgresql); set BENCH_PG_URL")
-        self.bin = bins[-1]
-        self.datadir = datadir
-        self.port = _free_port()
-        run_as = [] if os.geteuid() != 0 else ["runuser", "-u", "postgres", "--"]
-        datadir.mkdir(parents=True, exist_ok=True)
-        if os.geteuid() == 0:
-            shutil.chown(datadir.parent, "postgres", "postgres")
-            shutil.chown(datadir, "postgres", "postgres")
-        self.run_as = run_as
-        subprocess.run(
-            [
-                *run_as,
-                str(self.bin / "initdb"),
-                "-D",
-                str(datadir),
-                "-U",
-                "postgres",
-                "--auth=trust",
-                "-E",
-                "UTF8",
-                "--locale=C.UTF-8",
-            ],
-            check=True,
-            capture_output=True,
-        )
-        opts = (
-            f"-c listen_addresses=127.0.0.1 -p {self.port} -k /tmp -c fsync=off -c synchronous_commit=off "
-            "-c full_page_writes=off -c shared_buffers=1GB -c max_wal_size=8GB -c work_mem=64MB "
-            "-c maintenance_work_mem=1GB"
-        )
-        subprocess.run(
-            [
-                *run_as,
-                str(self.bin / "pg_ctl"),
-                "-D",
-                str(datadir),
-                "-l",
-                str(datadir / "log"),
-                "-o",
-                opts,
-                "-w",
-                "start",
-            ],
-            check=True,
-            capture_output=True,
-        )
-        subprocess.run(
-            [
-                "psql",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "-U",
-                "postgres",
-                "-c",
-                "CREATE DATABASE bench",
-            ],
-            check=True,
-            capture_output=True,
-        )
-        self.url = f"postgres://postgres@127.0.0.1:{self.port}/bench"
-
-    def stop(self) -> None:
-        subprocess.run(
-            [*self.run_as, str(self.bin / "pg_ctl"), "-D", str(self.datadir), "-m", "fast", "stop"],
-            check=False,
-            capture_output=True,
-        )
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def timed(fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:

@@ -12,9 +12,13 @@ import sys
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiceng.settings")
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["demo"]:
+        # The demo is a local trial: it may run on the development key.
+        os.environ.setdefault("JICENG_ALLOW_DEV_KEY", "1")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["jiceng", *(sys.argv[1:] if argv is None else argv)])
+    execute_from_command_line(["jiceng", *args])
 
 
 if __name__ == "__main__":

@@ -10,6 +10,43 @@ class ConfigError(RuntimeError):
     """A setting in the environment has a value we cannot use."""
 
 
+def read_env_file(path: str) -> list[str]:
+    """Load ``KEY=VALUE`` lines of a ``.env`` file into ``os.environ``; return the names it set.
+
+    The environment wins: a variable already set (by the shell, systemd, compose) is left alone, so
+    the file only fills in what the environment does not say. Blank lines and ``#`` comments are
+    skipped, ``export KEY=VALUE`` is accepted, and one pair of surrounding quotes is removed. A line
+    that is not ``KEY=VALUE`` is an error, not a silent skip.
+    """
+    try:
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().splitlines()
+    except FileNotFoundError:
+        return []
+    pairs: list[tuple[str, str]] = []
+    for number, raw in enumerate(lines, start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[len("export ") :].lstrip()
+        name, sep, value = line.partition("=")
+        name = name.strip()
+        if not sep or not name.replace("_", "").isalnum() or name[0].isdigit():
+            raise ConfigError(f"{path}:{number}: expected KEY=VALUE, got {raw!r}")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        pairs.append((name, value))
+    # Nothing is applied from a file with a bad line.
+    loaded: list[str] = []
+    for name, value in pairs:
+        if name not in os.environ:
+            os.environ[name] = value
+            loaded.append(name)
+    return loaded
+
+
 def env_str(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
@@ -76,7 +113,8 @@ def parse_database_url(url: str, base_dir: str) -> dict[str, object]:
             },
         }
     if scheme in {"postgres", "postgresql", "pgsql"}:
-        options: dict[str, object] = {}
+        # A database that is down answers within seconds (a 503), never hangs a worker thread.
+        options: dict[str, object] = {"connect_timeout": env_int("DB_CONNECT_TIMEOUT", 5)}
         query = parse_qs(parsed.query)
         if "sslmode" in query:
             options["sslmode"] = query["sslmode"][0]
@@ -88,6 +126,10 @@ def parse_database_url(url: str, base_dir: str) -> dict[str, object]:
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
             "OPTIONS": options,
-            "CONN_MAX_AGE": 60,
+            # Each gunicorn thread keeps its connection for a minute (no connect per request), checked
+            # before reuse so a restarted server costs one failed request at most, not a burst of 500s.
+            # Connections are bounded by workers × threads (see ``jiceng serve``), never by clients.
+            "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60),
+            "CONN_HEALTH_CHECKS": True,
         }
     raise ConfigError(f"DATABASE_URL has an unsupported scheme {scheme!r}; use sqlite:/// or postgres://")

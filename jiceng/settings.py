@@ -1,4 +1,9 @@
-"""Settings for Jiceng. Every value comes from the environment (see .env.example)."""
+"""Settings for Jiceng. Every value comes from the environment (see .env.example).
+
+Precedence: a variable set in the process environment (shell, systemd ``Environment=``, compose
+``environment:``) wins; then ``.env`` in the checkout (or the file named by ``JICENG_ENV_FILE``);
+then the defaults below, which run straight after checkout on SQLite.
+"""
 
 from __future__ import annotations
 
@@ -9,22 +14,57 @@ from pathlib import Path
 from csp.constants import NONCE
 from django.utils.translation import gettext_lazy as _
 
-from jiceng.env import ConfigError, env_bool, env_float, env_int, env_list, env_str, parse_database_url
+from jiceng.env import (
+    ConfigError,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+    parse_database_url,
+    read_env_file,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+read_env_file(os.environ.get("JICENG_ENV_FILE") or str(BASE_DIR / ".env"))
 VAR_DIR = Path(env_str("JICENG_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
+# The test suite and the type checker load these settings without any environment.
+_TOOLING = "pytest" in sys.modules or "mypy" in sys.modules
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz"  # noqa: S105
 SECRET_KEY = env_str("SECRET_KEY", "")
 if not SECRET_KEY:
-    if DEBUG or os.environ.get("JICENG_ALLOW_DEV_KEY", "1") == "1":
-        # A fixed key for development and tests only; production sets SECRET_KEY.
-        SECRET_KEY = "dev-only-insecure-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz"  # noqa: S105
+    # The fixed development key only where it was asked for: DEBUG, the tests, `jiceng demo` and
+    # `manage.py` in a checkout (both set JICENG_ALLOW_DEV_KEY=1). The installed `jiceng` command, the
+    # container and the systemd units refuse to start without a SECRET_KEY, and `check --deploy`
+    # reports the development key as an error wherever it is in use.
+    if env_bool("JICENG_ALLOW_DEV_KEY", DEBUG or _TOOLING):
+        SECRET_KEY = DEV_SECRET_KEY
     else:
-        raise ConfigError("SECRET_KEY must be set in production")
+        raise ConfigError(
+            "SECRET_KEY is not set. Production: set SECRET_KEY (python -c 'import secrets; "
+            "print(secrets.token_urlsafe(50))'). Development: DEBUG=1 or JICENG_ALLOW_DEV_KEY=1."
+        )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# Behind a TLS-terminating reverse proxy (deploy/nginx.conf): trust its X-Forwarded-Proto, redirect
+# plain HTTP, send HSTS, keep cookies on HTTPS. All on with JICENG_HTTPS=1 (docs/production.md).
+JICENG_HTTPS = env_bool("JICENG_HTTPS", False)
+if env_bool("JICENG_TRUST_PROXY_HEADER", JICENG_HTTPS):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# /healthz and /readyz are answered before the redirect (jiceng.core.health.ProbeMiddleware).
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", JICENG_HTTPS)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if JICENG_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", JICENG_HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Joining the browsers' HSTS preload list is a separate, lasting decision (SECURE_HSTS_PRELOAD=1),
+# not a deployment defect.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", JICENG_HTTPS)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", JICENG_HTTPS)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -57,7 +97,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "jiceng.core.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from the app server (compressed, cached forever when hashed); no nginx
+    # location needed, and `make serve` works with DEBUG off.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -140,7 +184,16 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Compressed copies (gzip/brotli) made at collectstatic time; no manifest, so templates render
+    # in tests and checkouts where collectstatic was never run.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Without collectstatic (tests, DEBUG) serve straight from the apps' folders.
+WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", DEBUG or _TOOLING)
 # The project-wide assets (site.css, vendored htmx and ECharts) live outside any app.
 STATICFILES_DIRS = [BASE_DIR / "jiceng" / "static"]
 MEDIA_URL = "/media/"
@@ -188,6 +241,9 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "jiceng.core.schema.document_errors",
     ],
+    # The schema is generated and checked by `jiceng spectacular --validate` and the API tests; under
+    # `check --deploy` its warnings would only hide the deployment findings.
+    "ENABLE_DJANGO_DEPLOY_CHECK": False,
 }
 
 TASKS = {
@@ -204,6 +260,12 @@ JICENG_SLA_WARNING_FRACTION = env_float("JICENG_SLA_WARNING_FRACTION", 0.8)
 JICENG_SLA_PASS_CASES = env_int("JICENG_SLA_PASS_CASES", 2000)
 JICENG_MAX_REOPENS = env_int("JICENG_MAX_REOPENS", 2)
 JICENG_MQTT_URL = env_str("MQTT_URL", "mqtt://127.0.0.1:1883")
+# /readyz checks the broker only where one is configured (MQTT_URL set in the environment or .env).
+JICENG_MQTT_CONFIGURED = "MQTT_URL" in os.environ
+# A running worker whose last heartbeat is older than this is reported stale by /readyz.
+JICENG_WORKER_STALE_SECONDS = env_int("JICENG_WORKER_STALE_SECONDS", 120)
+# The contact in Open311 discovery (an e-mail or a phone); empty: the site name.
+JICENG_OPEN311_CONTACT = env_str("JICENG_OPEN311_CONTACT", "")
 JICENG_DEFAULT_DESK_LEVEL = env_str("JICENG_DEFAULT_DESK_LEVEL", "street")
 JICENG_SUPERVISION_DAYS = env_int("JICENG_SUPERVISION_DAYS", 3)
 JICENG_CASE_MAX_PHOTOS = env_int("JICENG_CASE_MAX_PHOTOS", 9)

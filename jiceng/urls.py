@@ -5,7 +5,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from jiceng.core import uploads
+from jiceng.core import health, uploads
 from jiceng.core import views as core_views
 from jiceng.org.auth import AdminLoginForm, LoginForm
 
@@ -34,9 +34,13 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("jiceng.command.api_urls")),
 ]
 
+# A database outage answers 503 (JSON for the API), not "Server Error (500)".
+handler500 = "jiceng.core.outage.server_error"
+
 urlpatterns = [
     path("", core_views.home, name="home"),
-    path("healthz", core_views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -73,4 +77,3 @@ urlpatterns = [
 
 # Unmatched URLs and crashes under /api/ answer JSON in the API's error shape, not an HTML page.
 handler404 = "jiceng.core.api.api_not_found"
-handler500 = "jiceng.core.api.api_server_error"

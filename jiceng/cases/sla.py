@@ -17,8 +17,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
-import signal
-import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields
@@ -32,6 +30,7 @@ from django.utils.dateparse import parse_datetime
 
 from jiceng.cases import trail
 from jiceng.cases.models import Case, CaseEvent, EventType, LimitUnit, Notification, Status
+from jiceng.core.loop import Loop
 from jiceng.lib.workdays import Calendar, CalendarMissing
 
 logger = logging.getLogger(__name__)
@@ -708,28 +707,30 @@ def sweep(
             return report
 
 
-class Runner:
-    """``jiceng sla run``: sweep, sleep, repeat; SIGTERM/SIGINT finish the current pass and exit.
+class Runner(Loop):
+    """``jiceng sla run``: sweep, sleep, repeat — a :class:`~jiceng.core.loop.Loop`, so a database
+    outage is waited out with backoff instead of ending the runner, SIGTERM/SIGINT finish the current
+    pass and exit, and a heartbeat (``sla``) tells ``/readyz`` it is alive.
 
     A pass handles at most ``most`` cases (``JICENG_SLA_PASS_CASES``), so none runs long however many
     cases come due at one close of business; after a full pass the runner goes again without
     sleeping until the backlog is gone (``--once`` too: it stops when nothing due is left).
     """
 
+    name = "sla"
+
     def __init__(
         self, interval: float = 30.0, batch: int = 1000, out: Any = None, most: int | None = None
     ) -> None:
-        self.interval = interval
+        super().__init__(interval=interval, out=out)
         self.batch = batch
         self.most = most if most is not None else pass_size()
-        self.out = out
-        self.stopping = threading.Event()
+        self.once = False
+        self.total = SweepReport()
+        self._after: tuple[datetime, int] | None = None
         self._missing: list[int] = []
         self._alerted_at = 0.0
         self._checkpointed_at = 0.0
-
-    def stop(self, *_args: Any) -> None:
-        self.stopping.set()
 
     def check_calendar(self) -> None:
         """Alert (log + outbox) when a year the clocks need is missing: at start, then hourly."""
@@ -747,16 +748,10 @@ class Runner:
         if self.out is not None:
             self.out.write(alert_message(missing))
 
-    def run(self, once: bool = False) -> SweepReport:
-        previous = {}
-        if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                previous[sig] = signal.signal(sig, self.stop)
-        try:
-            return self._loop(once)
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+    def run(self, once: bool = False) -> SweepReport:  # type: ignore[override]
+        self.once = once
+        super().run(once=once)
+        return self.total
 
     def checkpoint_trail(self) -> None:
         """Append signed chain heads to the external checkpoint file, every
@@ -775,22 +770,14 @@ class Runner:
         if self.out is not None and written.cases:
             self.out.write(str(written))
 
-    def _loop(self, once: bool) -> SweepReport:
-        total = SweepReport()
-        after: tuple[datetime, int] | None = None
-        while True:
-            self.check_calendar()
-            self.checkpoint_trail()
-            report = sweep(batch=self.batch, most=self.most, after=after)
-            total.add(report)
-            if self.out is not None and (report.claimed or once):
-                self.out.write(str(report))
-            # A backlog (a close-of-business burst): go on from where this pass stopped, at once,
-            # unless asked to stop. A pass that was not full ends the backlog; the next starts over.
-            after = report.last if report.full else None
-            if report.full:
-                if self.stopping.is_set():
-                    return total
-                continue
-            if once or self.stopping.wait(self.interval):
-                return total
+    def step(self) -> bool:
+        self.check_calendar()
+        self.checkpoint_trail()
+        report = sweep(batch=self.batch, most=self.most, after=self._after)
+        self.total.add(report)
+        if self.out is not None and (report.claimed or self.once):
+            self.out.write(str(report))
+        # A backlog (a close-of-business burst): go on from where this pass stopped, at once,
+        # unless asked to stop. A pass that was not full ends the backlog; the next starts over.
+        self._after = report.last if report.full else None
+        return report.full

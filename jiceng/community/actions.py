@@ -85,6 +85,7 @@ from jiceng.community.models import (
 )
 from jiceng.community.sms import get_backend
 from jiceng.core import uploads
+from jiceng.core.retry import retry_conflicts
 from jiceng.lib.identity import validate_phone
 from jiceng.org.models import Membership, Role, Unit
 from jiceng.org.scopes import forget_scope, scope_for
@@ -1183,6 +1184,7 @@ def check_dispatch_volunteers(
     return created
 
 
+@retry_conflicts
 def check_confirm_attendance(staff: Any, signup_id: int, attended: bool = True) -> ActivitySignup:
     """Staff confirm who attended; attendance credits the activity's hours and points."""
     signup = (
@@ -1191,8 +1193,11 @@ def check_confirm_attendance(staff: Any, signup_id: int, attended: bool = True) 
     if signup is None or not is_portal_staff(staff, signup.activity.community):
         raise Missing(_("未找到该报名。"))
     with transaction.atomic():
+        # of=("self",): lock the sign-up only. Locking the joined resident's user row too would
+        # block the FK checks of the resident's own postings at commit and break the ledger's
+        # lock order (a deadlock with a parallel redemption).
         signup = (
-            ActivitySignup.objects.select_for_update()
+            ActivitySignup.objects.select_for_update(of=("self",))
             .select_related("activity__community", "resident")
             .get(pk=signup.pk)
         )
@@ -1240,6 +1245,7 @@ def check_confirm_attendance(staff: Any, signup_id: int, attended: bool = True) 
 # --------------------------------------------------------------------------------------------------
 
 
+@retry_conflicts
 def check_reverse_posting(staff: Any, posting_id: int, reason: str) -> Any:
     from jiceng.community.models import Posting
 
@@ -1287,6 +1293,7 @@ def check_restock(staff: Any, reward_id: int, add: int) -> Reward:
     return reward
 
 
+@retry_conflicts
 def check_redeem(who: Actor, reward_id: int, idempotency_key: str = "") -> Redemption:
     """Exchange points for a 暖心柜 item: stock −1, points move to the redemption account, and a
     one-time pick-up code is issued. Stock can never go negative: the decrement is conditional and
@@ -1359,6 +1366,7 @@ def check_hand_over(staff: Any, code: str) -> Redemption:
     return redemption
 
 
+@retry_conflicts
 def check_cancel_redemption(staff: Any, redemption_id: int, reason: str) -> Redemption:
     """Undo an unused redemption: reversal posting, stock back."""
     redemption = Redemption.objects.select_related("reward__community").filter(pk=redemption_id).first()
@@ -1372,8 +1380,9 @@ def check_cancel_redemption(staff: Any, redemption_id: int, reason: str) -> Rede
             != 1
         ):
             raise AlreadyDone(_("只有未领取的兑换才能撤销。"))
-        ledger.reverse(redemption.posting, staff, _("撤销兑换：%(r)s") % {"r": reason})
+        # The reward row before the ledger accounts: the same lock order as a redemption.
         Reward.objects.filter(pk=redemption.reward_id).update(stock=F("stock") + 1)
+        ledger.reverse(redemption.posting, staff, _("撤销兑换：%(r)s") % {"r": reason})
         _audit(staff, "cancel_redemption", redemption, reason, redemption.reward.community)
     redemption.refresh_from_db()
     return redemption
@@ -1705,7 +1714,9 @@ def check_review(
         raise CommunityError(_("请填写可行性意见。"))
     with transaction.atomic():
         project = (
-            MicroProject.objects.select_for_update().select_related("round__community").get(pk=project.pk)
+            MicroProject.objects.select_for_update(of=("self",))
+            .select_related("round__community")
+            .get(pk=project.pk)
         )
         if approve:
             if kind not in ProjectType.values:
@@ -1732,7 +1743,9 @@ def check_open_vote(staff: Any, round_id: int) -> ProjectRound:
         raise PhaseError(_("本批次不能开始表决。"))
     with transaction.atomic():
         approved = list(
-            rnd.projects.select_for_update().select_related("round__community").filter(phase=Phase.APPROVED)
+            rnd.projects.select_for_update(of=("self",))
+            .select_related("round__community")
+            .filter(phase=Phase.APPROVED)
         )
         if not approved:
             raise PhaseError(_("没有审核通过的项目，不能开始表决。"))
@@ -1816,7 +1829,7 @@ def check_close_vote(staff: Any, round_id: int) -> list[MicroProject]:
     if rnd.status != RoundStatus.VOTING:
         raise PhaseError(_("本批次不在表决期。"))
     with transaction.atomic():
-        rnd = ProjectRound.objects.select_for_update().select_related("community").get(pk=rnd.pk)
+        rnd = ProjectRound.objects.select_for_update(of=("self",)).select_related("community").get(pk=rnd.pk)
         projects = list(rnd.projects.select_related("round__community").filter(phase=Phase.VOTING))
         ballots = rnd.ballots.count()
         chosen = select_projects(rnd, projects, ballots)
@@ -1920,7 +1933,9 @@ def check_start_evaluation(staff: Any, project_id: int) -> MicroProject:
     project = _implementing(staff, project_id)
     with transaction.atomic():
         project = (
-            MicroProject.objects.select_for_update().select_related("round__community").get(pk=project.pk)
+            MicroProject.objects.select_for_update(of=("self",))
+            .select_related("round__community")
+            .get(pk=project.pk)
         )
         survey = check_create_survey(
             staff,

@@ -90,11 +90,15 @@ def post(
     try:
         with transaction.atomic():
             # Lock the debited accounts in a fixed order (no deadlocks), then check their floors: two
-            # parallel redemptions from one account see each other's entries.
+            # parallel redemptions from one account see each other's entries. FOR NO KEY UPDATE, not
+            # FOR UPDATE: it still serialises the debits, but does not block the foreign-key checks
+            # (FOR KEY SHARE, at commit) of other postings that merely credit the account.
             debited = sorted({a.pk for a, _m, amount in lines if amount < 0})
             locked = {
                 a.pk: a
-                for a in LedgerAccount.objects.select_for_update().filter(pk__in=debited).order_by("pk")
+                for a in LedgerAccount.objects.select_for_update(no_key=True)
+                .filter(pk__in=debited)
+                .order_by("pk")
             }
             for account, measure, amount in lines:
                 if amount >= 0:

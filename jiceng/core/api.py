@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
 
 from jiceng.core.exceptions import JicengError
+from jiceng.core.outage import RETRY_AFTER_SECONDS, error_body, is_outage
 
 
 def _first_message(detail: Any) -> str:
@@ -36,6 +37,12 @@ def error_response(code: str, message: str, status: int, details: Any = None) ->
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if is_outage(exc):
+        # The database is away (or gave up on a deadlock): "try again shortly", not a server bug.
+        from rest_framework.views import set_rollback
+
+        set_rollback()
+        return Response(error_body(), status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     if isinstance(exc, JicengError):
         return error_response(exc.code, exc.message, exc.status)
     if isinstance(exc, DjangoValidationError):

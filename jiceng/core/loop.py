@@ -104,8 +104,8 @@ class Loop:
         try:
             self._run(once)
         finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
             beat(self.name, state="stopped")
 
     def _run(self, once: bool) -> None:

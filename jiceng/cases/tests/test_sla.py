@@ -178,3 +178,12 @@ def test_a_full_pass_says_where_it_stopped_and_the_next_pass_goes_on_from_there(
     second = sla.sweep(now=now, most=2, after=first.last)
     assert second.claimed == 2 and second.last is not None and second.last[1] == cases[3].pk
     assert sorted(Case.objects.filter(overdue=True).values_list("pk", flat=True)) == [c.pk for c in cases[:4]]
+
+
+def test_the_runner_is_a_worker_loop_with_a_heartbeat(cw: World) -> None:
+    from jiceng.core.models import WorkerBeat
+
+    accepted(cw, at(2026, 3, 10, 9))
+    report = sla.Runner(interval=0.01).run(once=True)
+    assert report.claimed >= 1
+    assert WorkerBeat.objects.get(name="sla").state == "stopped"

@@ -6,18 +6,17 @@ connection, released together by a barrier.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from jiceng.community import actions, ledger
 from jiceng.community.models import Booking, BookingStatus, Measure, Redemption
 from jiceng.community.tests.factories import credit, slot
-from jiceng.core.exceptions import JicengError
+from jiceng.community.tests.threads import crowd
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 A = actions.Actor
@@ -30,29 +29,9 @@ def _postgres_only() -> None:
 
 
 def race(calls: list[Callable[[], Any]]) -> tuple[list[Any], list[Exception]]:
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = []
-    errors: list[Exception] = []
-    lock = threading.Lock()
-
-    def run(call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait()
-            value = call()
-            with lock:
-                results.append(value)
-        except JicengError as exc:
-            with lock:
-                errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, errors
+    results, refused, failed = crowd(calls)
+    assert failed == [], [f"{type(e).__name__}: {e}" for e in failed]
+    return results, list(refused)
 
 
 def test_parallel_bookings_never_exceed_the_slots_capacity(world, staff, resident_of):

@@ -9,7 +9,6 @@ jiceng stats status             where the rollups are
 
 from __future__ import annotations
 
-import signal
 import time
 from typing import Any
 
@@ -19,6 +18,35 @@ from django.utils import timezone
 from jiceng.cases.models import CaseEvent
 from jiceng.command import actions, rollup
 from jiceng.command.models import RollupState
+from jiceng.core.loop import Loop
+
+
+class Follower(Loop):
+    """``jiceng stats rollup --follow``: apply new case events every ``interval`` seconds; recount the
+    care groups hourly and trim the feed every ten minutes. A :class:`~jiceng.core.loop.Loop`: it waits
+    out a database outage with backoff and stops cleanly on SIGTERM (heartbeat ``stats-rollup``)."""
+
+    name = "stats-rollup"
+
+    def __init__(self, *, interval: float, batch: int, out: Any = None) -> None:
+        super().__init__(interval=interval, out=out)
+        self.batch = batch
+        self._last_care = float("-inf")
+        self._last_trim = float("-inf")
+
+    def step(self) -> bool:
+        done = rollup.catch_up(batch=self.batch, limit=50 * self.batch)
+        if done.events:
+            self.say(f"{timezone.localtime():%H:%M:%S} applied {done.events} events")
+        now = time.monotonic()
+        if now - self._last_care > 3600:
+            rollup.refresh_care()
+            self._last_care = now
+        if now - self._last_trim > 600:
+            rollup.trim_feed()
+            self._last_trim = now
+        # catch_up stopped at its limit: more events are waiting, go again at once.
+        return done.events >= 50 * self.batch
 
 
 class Command(BaseCommand):
@@ -56,30 +84,7 @@ class Command(BaseCommand):
             self.stdout.write(f"applied {done.events} events, watermark {done.watermark}, gaps {done.gaps}")
 
     def _follow(self, interval: float, batch: int) -> None:
-        stop = {"now": False}
-
-        def halt(*_args: Any) -> None:
-            stop["now"] = True
-
-        signal.signal(signal.SIGTERM, halt)
-        signal.signal(signal.SIGINT, halt)
-        last_care = 0.0
-        last_trim = 0.0
-        while not stop["now"]:
-            done = rollup.catch_up(batch=batch)
-            if done.events:
-                self.stdout.write(f"{timezone.localtime():%H:%M:%S} applied {done.events} events")
-            now = time.monotonic()
-            if now - last_care > 3600:
-                rollup.refresh_care()
-                last_care = now
-            if now - last_trim > 600:
-                rollup.trim_feed()
-                last_trim = now
-            slept = 0.0
-            while slept < interval and not stop["now"]:
-                time.sleep(0.2)
-                slept += 0.2
+        Follower(interval=interval, batch=batch, out=self.stdout).run()
 
     def _status(self) -> None:
         state = RollupState.objects.filter(pk=1).first()

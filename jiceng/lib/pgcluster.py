@@ -1,0 +1,92 @@
+"""A throwaway PostgreSQL cluster: initdb into a directory, start on a free loopback port, stop,
+start again. For the fault tests (PostgreSQL stopped under the server and the workers) and the
+benchmarks; never touches a cluster it did not create."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+from pathlib import Path
+
+FAST = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+
+
+def pg_bin() -> Path | None:
+    """The newest installed server binaries (Debian layout), or None."""
+    found = sorted(
+        (p for p in Path("/usr/lib/postgresql").glob("*/bin") if (p / "initdb").exists()),
+        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+    )
+    return found[-1] if found else None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ThrowawayPostgres:
+    """``initdb`` + ``pg_ctl start`` in ``datadir``; ``url(name)`` for a database in it."""
+
+    def __init__(self, datadir: Path, options: str = FAST) -> None:
+        found = pg_bin()
+        if found is None:
+            raise RuntimeError("PostgreSQL is not installed (Debian package postgresql)")
+        self.bin = found
+        self.datadir = datadir
+        self.port = free_port()
+        self.options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k /tmp {options}"
+        # initdb refuses to run as root: run the server as the postgres system user then.
+        self.run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        datadir.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(datadir.parent, "postgres", "postgres")
+            shutil.chown(datadir, "postgres", "postgres")
+        self._pg(
+            "initdb", "-D", str(datadir), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"
+        )
+        self.start()
+
+    def _pg(self, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(
+            [*self.run_as, str(self.bin / tool), *args], check=check, capture_output=True, timeout=120
+        )
+
+    def start(self) -> None:
+        log = str(self.datadir / "log")
+        self._pg("pg_ctl", "-D", str(self.datadir), "-l", log, "-o", self.options, "-w", "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        self._pg("pg_ctl", "-D", str(self.datadir), "-m", mode, "-w", "stop", check=False)
+
+    def psql(self, sql: str, database: str = "postgres") -> str:
+        done = subprocess.run(
+            [
+                str(self.bin / "psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-d",
+                database,
+            ]
+            + ["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        return done.stdout.strip()
+
+    def create_database(self, name: str) -> str:
+        self.psql(f'DROP DATABASE IF EXISTS "{name}"')
+        self.psql(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def url(self, name: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
