@@ -63,6 +63,8 @@ def is_member(user_id: int, unit_id: int | None) -> bool:
 
 def rule_assignee(case: Case) -> tuple[User, str] | None:
     """Who the rules name: the grid worker of the case's grid, else the member posted to its community."""
+    if case.lead_unit_id is None:
+        return None
     posts = Membership.objects.filter(
         unit_id=case.lead_unit_id, is_active=True, user__is_active=True
     ).select_related("user")
@@ -116,6 +118,7 @@ def check_assign(
         if case.status not in ASSIGNABLE or case.lead_unit_id is None:
             raise WrongState(_("只有已分拨到单位、尚未办结的工单可以分派到人。"))
         rule = ""
+        person_id: int | None
         if by_rule:
             found = rule_assignee(case)
             if found is None:
