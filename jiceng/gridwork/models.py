@@ -1,1 +1,189 @@
-"""Models of gridwork."""
+"""Grid work: patrol checklists, plans and patrols with their points, building checks and findings.
+
+Every row a phone sends carries the ``client_id`` the phone gave it (a UUID made in the browser), unique
+in its table: the phone keeps what it entered while offline and sends it again until the server has it,
+and a second copy of the same entry finds the first instead of making another.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from jiceng.places.models import Building, BuildingKind, Grid
+
+
+class ChecklistCategory(models.Model):
+    code = models.CharField(_("代码"), max_length=8, unique=True)
+    name = models.CharField(_("名称"), max_length=64)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    # Building kinds the category applies to; empty = all kinds.
+    kinds = models.JSONField(_("适用楼栋类型"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("巡查类别")
+        verbose_name_plural = _("巡查类别")
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChecklistItem(models.Model):
+    """One thing to look at on a patrol, and the catalogue event type a finding on it becomes."""
+
+    code = models.CharField(_("代码"), max_length=16, unique=True)
+    category = models.ForeignKey(
+        ChecklistCategory, verbose_name=_("类别"), on_delete=models.PROTECT, related_name="items"
+    )
+    name = models.CharField(_("检查内容"), max_length=100)
+    event_type_code = models.CharField(_("事件类型代码"), max_length=16)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("巡查检查项")
+        verbose_name_plural = _("巡查检查项")
+        ordering = ["category__order", "order", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class PatrolPlan(models.Model):
+    """How often each kind of building must be visited: district defaults (no grid) and grid overrides."""
+
+    grid = models.ForeignKey(
+        Grid, verbose_name=_("网格"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    building_kind = models.CharField(_("楼栋类型"), max_length=16, choices=BuildingKind.choices)
+    every_days = models.PositiveSmallIntegerField(_("巡查周期（天）"))
+
+    class Meta:
+        verbose_name = _("巡查计划")
+        verbose_name_plural = _("巡查计划")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grid", "building_kind"],
+                name="patrolplan_grid_kind",
+                condition=models.Q(grid__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["building_kind"],
+                name="patrolplan_default_kind",
+                condition=models.Q(grid__isnull=True),
+            ),
+            models.CheckConstraint(condition=models.Q(every_days__gte=1), name="patrolplan_every_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grid or '—'} {self.building_kind} {self.every_days}"
+
+
+class Patrol(models.Model):
+    client_id = models.CharField(max_length=64, unique=True)
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("网格员"), on_delete=models.PROTECT, related_name="patrols"
+    )
+    grid = models.ForeignKey(Grid, verbose_name=_("网格"), on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(_("开始时间"))
+    stopped_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("巡查")
+        verbose_name_plural = _("巡查")
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["worker", "started_at"]), models.Index(fields=["grid", "started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.worker} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class PatrolPoint(models.Model):
+    """A GPS point of a patrol's track; ``manual`` when the browser's location was refused."""
+
+    client_id = models.CharField(max_length=64, unique=True)
+    patrol = models.ForeignKey(Patrol, on_delete=models.CASCADE, related_name="points")
+    at = models.DateTimeField()
+    lat = models.FloatField()
+    lng = models.FloatField()
+    accuracy = models.FloatField(null=True, blank=True)
+    manual = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("巡查轨迹点")
+        verbose_name_plural = _("巡查轨迹点")
+        ordering = ["patrol", "at"]
+
+    def __str__(self) -> str:
+        return f"{self.lat:.5f},{self.lng:.5f}"
+
+
+class BuildingCheck(models.Model):
+    """A building checked on a patrol: the items looked at and what was found (``ok`` / ``issue``)."""
+
+    client_id = models.CharField(max_length=64, unique=True)
+    patrol = models.ForeignKey(Patrol, on_delete=models.CASCADE, related_name="checks")
+    building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="+", db_index=False)
+    worker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    day = models.DateField()  # the local day, what coverage counts
+    items = models.JSONField(default=dict, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("楼栋检查")
+        verbose_name_plural = _("楼栋检查")
+        ordering = ["-at"]
+        indexes = [
+            # Coverage reads a period's checks by day and groups them by building.
+            models.Index(fields=["day", "building"], name="buildingcheck_day"),
+            models.Index(fields=["building", "day"], name="buildingcheck_building"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.building_id} {self.day}"
+
+
+class Finding(models.Model):
+    """A problem found on a patrol, reported as a case in the same step."""
+
+    client_id = models.CharField(max_length=64, unique=True)
+    patrol = models.ForeignKey(Patrol, on_delete=models.CASCADE, related_name="findings")
+    building = models.ForeignKey(Building, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey(ChecklistItem, on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+")
+    description = models.TextField()
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("巡查发现")
+        verbose_name_plural = _("巡查发现")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return self.description[:40]
+
+
+class GridworkEvent(models.Model):
+    """Audit trail of gridwork actions: who did what to which object."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    verb = models.CharField(max_length=32)
+    subject_type = models.CharField(max_length=32)
+    subject_id = models.CharField(max_length=64)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("网格工作记录")
+        verbose_name_plural = _("网格工作记录")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["subject_type", "subject_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.verb} {self.subject_type}:{self.subject_id}"

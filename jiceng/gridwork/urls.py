@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from jiceng.gridwork import views
 
 app_name = "gridwork"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("patrol/", views.patrol, name="patrol"),
+    path("coverage/", views.coverage_page, name="coverage"),
+    path("grids/<str:code>/plan/", views.plan_page, name="plan"),
+]

@@ -1,0 +1,244 @@
+"""REST API of grid work (mounted under /api/v1/gridwork/). Writes go through ``actions.check_*``;
+refusals are ``{"error": {"code", "message"}}``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.dateparse import parse_date
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from jiceng.gridwork import actions, coverage
+from jiceng.gridwork.exceptions import GridworkError
+from jiceng.gridwork.models import ChecklistCategory, Patrol
+from jiceng.org.access import access_grid
+from jiceng.org.scopes import scope_for
+
+MAX_SYNC = 200
+
+
+def checklist_data() -> list[dict[str, Any]]:
+    return [
+        {
+            "code": c.code,
+            "name": c.name,
+            "kinds": c.kinds,
+            "items": [
+                {"code": i.code, "name": i.name, "event_type": i.event_type_code}
+                for i in c.items.all()
+                if i.is_active
+            ],
+        }
+        for c in ChecklistCategory.objects.prefetch_related("items").order_by("order", "code")
+    ]
+
+
+class ChecklistItemSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    event_type = serializers.CharField(help_text="发现问题时生成工单的事件类型代码")
+
+
+class ChecklistCategorySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kinds = serializers.ListField(child=serializers.CharField())
+    items = ChecklistItemSerializer(many=True)
+
+
+class PatrolChecklistView(APIView):
+    @extend_schema(responses=ChecklistCategorySerializer(many=True), summary="巡查检查清单")
+    def get(self, request: Request) -> Response:
+        actions._staff(request.user)
+        return Response(checklist_data())
+
+
+class SyncEntrySerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=actions.SYNC_KINDS)
+    id = serializers.CharField(max_length=64, help_text="手机端生成的唯一编号（重发不重复）")
+    patrol = serializers.CharField(required=False, help_text="巡查的客户端编号（start 以外）")
+    at = serializers.DateTimeField(required=False)
+    grid = serializers.CharField(required=False, help_text="start：网格编码")
+    lat = serializers.FloatField(required=False)
+    lng = serializers.FloatField(required=False)
+    accuracy = serializers.FloatField(required=False)
+    manual = serializers.BooleanField(required=False)
+    building = serializers.CharField(required=False, help_text="楼栋编码（19 位）")
+    items = serializers.DictField(
+        child=serializers.CharField(), required=False, help_text="{检查项: ok|issue}"
+    )
+    item = serializers.CharField(required=False, help_text="finding：检查项代码")
+    description = serializers.CharField(required=False, allow_blank=True)
+    note = serializers.CharField(required=False, allow_blank=True)
+    photos = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="data:image/…;base64"
+    )
+
+
+class SyncRequestSerializer(serializers.Serializer):
+    entries = SyncEntrySerializer(many=True)
+
+
+class SyncResultSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    kind = serializers.CharField()
+    status = serializers.ChoiceField(choices=["created", "duplicate", "error"])
+    code = serializers.CharField(required=False)
+    message = serializers.CharField(required=False)
+    case = serializers.CharField(required=False)
+
+
+class SyncResponseSerializer(serializers.Serializer):
+    results = SyncResultSerializer(many=True)
+
+
+class PatrolSyncView(APIView):
+    """The phone's queue of patrol entries (start, point, check, finding, stop), applied in order.
+
+    Each entry is idempotent on its ``id``: one already stored answers ``duplicate``, so a queue sent
+    twice (the answer lost on a dropped connection) stores nothing twice. An entry refused for its
+    content answers ``error`` with the reason; the others are applied regardless."""
+
+    @extend_schema(
+        request=SyncRequestSerializer, responses=SyncResponseSerializer, summary="巡查离线记录同步"
+    )
+    def post(self, request: Request) -> Response:
+        actions._staff(request.user)
+        entries = request.data.get("entries") if isinstance(request.data, dict) else None
+        if not isinstance(entries, list):
+            raise GridworkError("请提交 entries 列表。", code="bad_request")
+        if len(entries) > MAX_SYNC:
+            raise GridworkError(f"一次最多同步 {MAX_SYNC} 条记录。", code="too_many")
+        results = [
+            actions.sync_entry(request.user, e)
+            if isinstance(e, dict)
+            else {"id": "", "kind": "", "status": "error", "code": "bad_entry", "message": "记录格式无效"}
+            for e in entries
+        ]
+        return Response({"results": results})
+
+
+class PatrolSerializer(serializers.ModelSerializer):
+    id = serializers.CharField(source="client_id")
+    grid = serializers.CharField(source="grid.code")
+    worker = serializers.CharField(source="worker.username")
+    points = serializers.IntegerField(source="n_points")
+    checks = serializers.IntegerField(source="n_checks")
+    findings = serializers.IntegerField(source="n_findings")
+
+    class Meta:
+        model = Patrol
+        fields = ["id", "grid", "worker", "started_at", "stopped_at", "points", "checks", "findings"]
+
+
+class PatrolListView(APIView):
+    @extend_schema(responses=PatrolSerializer(many=True), summary="巡查记录（辖区内）")
+    def get(self, request: Request) -> Response:
+        from django.db.models import Count
+
+        actions._staff(request.user)
+        rows = (
+            Patrol.objects.filter(scope_for(request.user).q("grid__code"))
+            .select_related("grid", "worker")
+            .annotate(
+                n_points=Count("points", distinct=True),
+                n_checks=Count("checks", distinct=True),
+                n_findings=Count("findings", distinct=True),
+            )
+            .order_by("-started_at")[:200]
+        )
+        return Response(PatrolSerializer(rows, many=True).data)
+
+
+class CoverageRowSerializer(serializers.Serializer):
+    grid_code = serializers.CharField()
+    grid_name = serializers.CharField()
+    buildings = serializers.IntegerField()
+    covered = serializers.IntegerField()
+    visits_due = serializers.IntegerField()
+    visits_made = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True)
+
+
+class CoverageSerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    totals = serializers.DictField()
+    grids = CoverageRowSerializer(many=True)
+    workers = serializers.ListField(child=serializers.DictField())
+    missed = serializers.ListField(child=serializers.DictField())
+
+
+def coverage_report(user: Any, start_text: str = "", end_text: str = "", grid: str = "") -> dict[str, Any]:
+    start, end = coverage.period(parse_date(start_text or "") or None, parse_date(end_text or "") or None)
+    prefixes = (access_grid(user, grid).code,) if grid else scope_for(user).prefixes
+    rows = coverage.by_grid(prefixes, start, end)
+    return {
+        "start": start,
+        "end": end,
+        "totals": coverage.totals(rows),
+        "grids": rows,
+        "workers": coverage.by_worker(prefixes, start, end),
+        "missed": coverage.missed(prefixes, start, end, limit=100),
+    }
+
+
+class PatrolCoverageView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("start", str, description="YYYY-MM-DD，默认本月 1 日"),
+            OpenApiParameter("end", str, description="YYYY-MM-DD，默认今天"),
+            OpenApiParameter("grid", str, description="网格编码（14 位），默认整个辖区"),
+        ],
+        responses=CoverageSerializer,
+        summary="巡查覆盖率（按网格、按网格员，未覆盖楼栋）",
+    )
+    def get(self, request: Request) -> Response:
+        actions._staff(request.user)
+        p = request.query_params
+        report = coverage_report(request.user, p.get("start", ""), p.get("end", ""), p.get("grid", ""))
+        return Response(CoverageSerializer(report).data)
+
+
+class DueVisitSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    address = serializers.CharField()
+    kind = serializers.CharField()
+    every_days = serializers.IntegerField()
+    last = serializers.DateField(allow_null=True)
+    next_due = serializers.DateField()
+    due = serializers.BooleanField()
+
+
+class PatrolDueView(APIView):
+    @extend_schema(responses=DueVisitSerializer(many=True), summary="网格待巡查楼栋（按巡查计划）")
+    def get(self, request: Request, code: str) -> Response:
+        actions._staff(request.user)
+        grid = access_grid(request.user, code)
+        return Response(DueVisitSerializer(coverage.visits_due(grid), many=True).data)
+
+
+class PlanSerializer(serializers.Serializer):
+    building_kind = serializers.CharField()
+    every_days = serializers.IntegerField(min_value=1, max_value=365)
+
+
+class PatrolPlanView(APIView):
+    @extend_schema(responses=PlanSerializer(many=True), summary="网格巡查计划（各楼栋类型的巡查周期）")
+    def get(self, request: Request, code: str) -> Response:
+        actions._staff(request.user)
+        grid = access_grid(request.user, code)
+        return Response(actions.plan_for(grid))
+
+    @extend_schema(request=PlanSerializer, responses=PlanSerializer(many=True), summary="设置网格巡查周期")
+    def post(self, request: Request, code: str) -> Response:
+        form = PlanSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        grid = actions.check_set_plan(
+            request.user, code, form.validated_data["building_kind"], form.validated_data["every_days"]
+        )
+        return Response(actions.plan_for(grid))
