@@ -242,3 +242,43 @@ class PatrolPlanView(APIView):
             request.user, code, form.validated_data["building_kind"], form.validated_data["every_days"]
         )
         return Response(actions.plan_for(grid))
+
+
+def division_prefixes(user: Any, code: str) -> tuple[str, ...]:
+    """The part of the user's scope inside a division (all of it when the scope covers the division)."""
+    from jiceng.org.access import access_division
+
+    scope = scope_for(user)
+    if not code:
+        return scope.prefixes
+    division = access_division(user, code)
+    if scope.covers(division.code):
+        return (division.code,)
+    return tuple(p for p in scope.prefixes if p.startswith(division.code))
+
+
+class CoverageSummarySerializer(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    grids = serializers.IntegerField()
+    buildings = serializers.IntegerField()
+    covered = serializers.IntegerField()
+    visits_due = serializers.IntegerField()
+    visits_made = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True)
+
+
+class PatrolCoverageSummaryView(APIView):
+    """The command centre's figure: this month's patrol coverage of a division."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("division", str, description="区划代码，默认整个辖区")],
+        responses=CoverageSummarySerializer,
+        summary="巡查覆盖率汇总（指挥中心）",
+    )
+    def get(self, request: Request) -> Response:
+        actions._staff(request.user)
+        start, end = coverage.period()
+        prefixes = division_prefixes(request.user, request.query_params.get("division", ""))
+        totals = coverage.totals(coverage.by_grid(prefixes, start, end))
+        return Response(CoverageSummarySerializer({"start": start, "end": end, **totals}).data)

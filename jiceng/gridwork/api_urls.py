@@ -6,6 +6,11 @@ urlpatterns = [
     path("gridwork/patrol-checklist/", api.PatrolChecklistView.as_view(), name="api-patrol-checklist"),
     path("gridwork/patrol/sync/", api.PatrolSyncView.as_view(), name="api-patrol-sync"),
     path("gridwork/patrols/", api.PatrolListView.as_view(), name="api-patrols"),
+    path(
+        "gridwork/patrol-coverage/summary/",
+        api.PatrolCoverageSummaryView.as_view(),
+        name="api-patrol-coverage-summary",
+    ),
     path("gridwork/patrol-coverage/", api.PatrolCoverageView.as_view(), name="api-patrol-coverage"),
     path("gridwork/grids/<str:code>/patrol-due/", api.PatrolDueView.as_view(), name="api-patrol-due"),
     path("gridwork/grids/<str:code>/patrol-plan/", api.PatrolPlanView.as_view(), name="api-patrol-plan"),

@@ -262,3 +262,26 @@ def test_the_patrol_and_coverage_pages_render_for_the_grid_worker(gw: World) -> 
     assert client.get("/gridwork/coverage/").status_code == 200
     assert client.get(f"/gridwork/grids/{gw.grids['gushu1'].code}/plan/").status_code == 404
     assert actions.plan_for(gw.grids["haiyu1"])[0]["every_days"] == 30
+
+
+def test_the_command_centre_figure_sums_a_divisions_coverage_within_the_scope(gw: World) -> None:
+    check_on(gw, gw.buildings["haiyu1"], timezone.localdate())
+    body = (
+        api_for(gw, "supervisor").get("/api/v1/gridwork/patrol-coverage/summary/?division=440306001").json()
+    )
+    assert (body["buildings"], body["covered"]) == (4, 1)
+    mine = (
+        api_for(gw, "grid_worker").get("/api/v1/gridwork/patrol-coverage/summary/?division=440306001").json()
+    )
+    assert (mine["buildings"], mine["covered"]) == (1, 1)
+    assert (
+        api_for(gw, "outsider")
+        .get("/api/v1/gridwork/patrol-coverage/summary/?division=440306001001")
+        .status_code
+        == 404
+    )
+    client = Client()
+    from jiceng.testing import PASSWORD
+
+    client.login(username="supervisor", password=PASSWORD)
+    assert "patrol-coverage" in client.get("/command/screen/?division=440306").content.decode()
