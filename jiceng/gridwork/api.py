@@ -282,3 +282,101 @@ class PatrolCoverageSummaryView(APIView):
         prefixes = division_prefixes(request.user, request.query_params.get("division", ""))
         totals = coverage.totals(coverage.by_grid(prefixes, start, end))
         return Response(CoverageSummarySerializer({"start": start, "end": end, **totals}).data)
+
+
+# -- collection -------------------------------------------------------------------------------------
+
+
+def schema_data() -> list[dict[str, Any]]:
+    from dataclasses import asdict
+
+    from jiceng.gridwork import collection
+
+    return [
+        {
+            "code": c.code,
+            "name": c.name,
+            "record_kind": c.record_kind,
+            "fields": [asdict(f) for f in c.fields],
+        }
+        for c in collection.schema().values()
+    ]
+
+
+class DraftSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    category = serializers.CharField()
+    room = serializers.CharField(source="room.code")
+    status = serializers.CharField()
+    data = serializers.DictField()
+    errors = serializers.DictField()
+    records = serializers.IntegerField()
+    updated_at = serializers.DateTimeField()
+
+
+class DraftStartSerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=["person", "house", "entity", "thing"])
+    room = serializers.CharField(help_text="房屋编码（25 位）")
+
+
+class DraftValuesSerializer(serializers.Serializer):
+    data = serializers.DictField(help_text="字段 → 填写的值（原样保存，提交时校验）")
+
+
+class CollectionSchemaView(APIView):
+    @extend_schema(responses=serializers.ListField(child=serializers.DictField()), summary="入户采集字段表")
+    def get(self, request: Request) -> Response:
+        actions._staff(request.user)
+        return Response(schema_data())
+
+
+class CollectionDraftListView(APIView):
+    @extend_schema(
+        request=DraftStartSerializer, responses={201: DraftSerializer}, summary="开始入户采集（草稿）"
+    )
+    def post(self, request: Request) -> Response:
+        from jiceng.gridwork import collection
+
+        form = DraftStartSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        draft = collection.check_start_draft(
+            request.user, form.validated_data["category"], form.validated_data["room"]
+        )
+        return Response(DraftSerializer(draft).data, status=201)
+
+
+class CollectionDraftView(APIView):
+    @extend_schema(responses=DraftSerializer, summary="采集草稿")
+    def get(self, request: Request, draft_id: int) -> Response:
+        from jiceng.gridwork import collection
+
+        return Response(DraftSerializer(collection.access_draft(request.user, draft_id)).data)
+
+    @extend_schema(request=DraftValuesSerializer, responses=DraftSerializer, summary="保存采集草稿（逐字段）")
+    def patch(self, request: Request, draft_id: int) -> Response:
+        from jiceng.gridwork import collection
+
+        form = DraftValuesSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        draft = collection.check_save_draft(request.user, draft_id, form.validated_data["data"])
+        return Response(DraftSerializer(draft).data)
+
+
+class CollectionSubmitView(APIView):
+    @extend_schema(
+        request=DraftValuesSerializer,
+        responses={200: DraftSerializer, 400: serializers.DictField()},
+        summary="提交入户采集：校验，生成来源记录（door-to-door）",
+    )
+    def post(self, request: Request, draft_id: int) -> Response:
+        from jiceng.core.api import error_response
+        from jiceng.gridwork import collection
+
+        values = request.data.get("data") if isinstance(request.data, dict) else None
+        try:
+            draft = collection.check_submit_draft(
+                request.user, draft_id, values if isinstance(values, dict) else None
+            )
+        except collection.CollectionInvalid as exc:
+            return error_response(exc.code, exc.message, 400, details=exc.errors)
+        return Response(DraftSerializer(draft).data)

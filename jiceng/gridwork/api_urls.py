@@ -14,4 +14,16 @@ urlpatterns = [
     path("gridwork/patrol-coverage/", api.PatrolCoverageView.as_view(), name="api-patrol-coverage"),
     path("gridwork/grids/<str:code>/patrol-due/", api.PatrolDueView.as_view(), name="api-patrol-due"),
     path("gridwork/grids/<str:code>/patrol-plan/", api.PatrolPlanView.as_view(), name="api-patrol-plan"),
+    path("gridwork/collection-schema/", api.CollectionSchemaView.as_view(), name="api-collection-schema"),
+    path("gridwork/collection-drafts/", api.CollectionDraftListView.as_view(), name="api-collection-drafts"),
+    path(
+        "gridwork/collection-drafts/<int:draft_id>/",
+        api.CollectionDraftView.as_view(),
+        name="api-collection-draft",
+    ),
+    path(
+        "gridwork/collection-drafts/<int:draft_id>/submit/",
+        api.CollectionSubmitView.as_view(),
+        name="api-collection-submit",
+    ),
 ]

@@ -187,3 +187,46 @@ class GridworkEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.verb} {self.subject_type}:{self.subject_id}"
+
+
+class DraftStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("已提交")
+
+
+class CollectionDraft(models.Model):
+    """One door-to-door collection form, saved field by field as it is filled in (so a refused submit
+    or a dropped connection loses nothing); on submit its changed fields become source records."""
+
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("采集人"), on_delete=models.PROTECT, related_name="+"
+    )
+    category = models.CharField(_("采集类别"), max_length=16)
+    room = models.ForeignKey(
+        "places.Room", verbose_name=_("房屋"), on_delete=models.PROTECT, related_name="+"
+    )
+    data = models.JSONField(_("填写内容"), default=dict, blank=True)  # as typed, valid or not
+    clean = models.JSONField(default=dict, blank=True)  # the validated values, once submitted
+    errors = models.JSONField(default=dict, blank=True)  # field → message of the last refused submit
+    status = models.CharField(
+        _("状态"), max_length=16, choices=DraftStatus.choices, default=DraftStatus.DRAFT
+    )
+    subject_key = models.CharField(
+        max_length=64, blank=True
+    )  # id number / credit code / name, once submitted
+    records = models.PositiveIntegerField(_("生成来源记录数"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("入户采集")
+        verbose_name_plural = _("入户采集")
+        ordering = ["-updated_at"]
+        indexes = [
+            models.Index(fields=["worker", "status"]),
+            models.Index(fields=["room", "category", "subject_key"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} {self.room_id} {self.status}"

@@ -102,3 +102,81 @@ def plan_page(request: HttpRequest, code: str) -> HttpResponse:
         "gridwork/plan.html",
         {"grid": grid, "plans": actions.plan_for(grid), "due": coverage.visits_due(grid)},
     )
+
+
+# -- collection -------------------------------------------------------------------------------------
+
+
+def _posted_values(request: HttpRequest, cat: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for f in cat.fields:
+        if f.type == "multi":
+            values[f.key] = request.POST.getlist(f.key)
+        elif f.type == "bool":
+            values[f.key] = request.POST.get(f.key) == "1"
+        elif f.key in request.POST:
+            values[f.key] = request.POST.get(f.key, "")
+    return values
+
+
+@gridwork_page
+def collect_home(request: HttpRequest) -> HttpResponse:
+    from jiceng.gridwork import collection
+    from jiceng.gridwork.models import CollectionDraft, DraftStatus
+
+    if request.method == "POST":
+        try:
+            draft = collection.check_start_draft(
+                request.user, request.POST.get("category", ""), request.POST.get("room", "").strip()
+            )
+            return redirect("gridwork:draft", draft_id=draft.pk)
+        except JicengError as exc:
+            messages.error(request, exc.message)
+    drafts = (
+        CollectionDraft.objects.filter(worker=request.user)
+        .select_related("room")
+        .order_by("-updated_at")[:30]
+    )
+    names = {c.code: c.name for c in collection.schema().values()}
+    return render(
+        request,
+        "gridwork/collect.html",
+        {
+            "categories": collection.schema().values(),
+            "drafts": [(d, names.get(d.category, d.category)) for d in drafts],
+            "draft_status": DraftStatus,
+            "room": request.GET.get("room", ""),
+        },
+    )
+
+
+@gridwork_page
+def collect_draft(request: HttpRequest, draft_id: int) -> HttpResponse:
+    from jiceng.gridwork import collection
+
+    draft = collection.access_draft(request.user, draft_id)
+    cat = collection.category(draft.category)
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        try:
+            draft = collection.check_submit_draft(request.user, draft.pk, _posted_values(request, cat))
+            messages.success(request, _("采集已提交，生成 %(n)d 条来源记录。") % {"n": draft.records})
+            return redirect("gridwork:collect")
+        except collection.CollectionInvalid as exc:
+            messages.error(request, exc.message)
+            errors, status = exc.errors, 400
+            draft = collection.access_draft(request.user, draft.pk)
+        except JicengError as exc:
+            messages.error(request, exc.message)
+    rows = [
+        {
+            "field": f,
+            "value": draft.data.get(f.key, [] if f.type == "multi" else ""),
+            "error": errors.get(f.key, ""),
+        }
+        for f in cat.fields
+    ]
+    return render(
+        request, "gridwork/draft.html", {"draft": draft, "category": cat, "rows": rows}, status=status
+    )
