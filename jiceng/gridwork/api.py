@@ -380,3 +380,171 @@ class CollectionSubmitView(APIView):
         except collection.CollectionInvalid as exc:
             return error_response(exc.code, exc.message, 400, details=exc.errors)
         return Response(DraftSerializer(draft).data)
+
+
+# -- inspections ------------------------------------------------------------------------------------
+
+
+class VenueSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk", read_only=True)
+    name = serializers.CharField()
+    kind = serializers.CharField(help_text="small_shop | small_workshop | small_entertainment")
+    location_code = serializers.CharField(write_only=True, help_text="房屋（25 位）或楼栋（19 位）编码")
+    building = serializers.CharField(source="building.code", read_only=True)
+    room = serializers.CharField(source="room.code", default=None, read_only=True)
+    entity = serializers.CharField(source="entity.name", default=None, read_only=True)
+    owner_name = serializers.CharField()
+    owner_phone = serializers.CharField(required=False, allow_blank=True, default="")
+    uscc = serializers.CharField(write_only=True, required=False, allow_blank=True, default="")
+    qr_token = serializers.CharField(read_only=True)
+
+
+class HazardSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    item = serializers.CharField()
+    description = serializers.CharField()
+    deadline = serializers.DateField()
+    status = serializers.CharField()
+    case = serializers.IntegerField(source="case_id", allow_null=True)
+
+
+class InspectionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    kind = serializers.CharField()
+    venue = serializers.IntegerField(source="venue_id", allow_null=True)
+    room = serializers.CharField(source="room.code", default=None)
+    building = serializers.CharField(source="building.code")
+    at = serializers.DateTimeField()
+    status = serializers.CharField()
+    parent = serializers.IntegerField(source="parent_id", allow_null=True)
+    results = serializers.DictField()
+    tenants = serializers.SerializerMethodField()
+    checks = serializers.DictField()
+    notices = serializers.DictField()
+    signer_name = serializers.CharField()
+    photos = serializers.SerializerMethodField()
+    hazards = HazardSerializer(many=True, source="hazards.all")
+
+    def get_photos(self, obj: Any) -> list[str]:
+        return [p.angle for p in obj.photos.all()]
+
+    def get_tenants(self, obj: Any) -> list[dict[str, Any]]:
+        # ID numbers leave the server masked; the full number is on record for the registry check.
+        return [{k: v for k, v in t.items() if k != "id_number"} for t in obj.tenants]
+
+
+class VenueListView(APIView):
+    @extend_schema(responses=VenueSerializer(many=True), summary="三小场所（辖区内）")
+    def get(self, request: Request) -> Response:
+        from jiceng.gridwork import inspections
+
+        actions._staff(request.user)
+        return Response(VenueSerializer(inspections.visible_venues(request.user)[:500], many=True).data)
+
+    @extend_schema(request=VenueSerializer, responses={201: VenueSerializer}, summary="登记三小场所")
+    def post(self, request: Request) -> Response:
+        from jiceng.gridwork import inspections
+
+        form = VenueSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        venue = inspections.check_register_venue(request.user, **form.validated_data)
+        return Response(VenueSerializer(venue).data, status=201)
+
+
+class VenueInspectionRequestSerializer(serializers.Serializer):
+    results = serializers.JSONField(help_text='{"V01": "ok" | "hazard", …}，每项必填')
+    notes = serializers.JSONField(required=False, help_text="{检查项: 隐患描述}")
+    signature = serializers.CharField(help_text="负责人签名 data:image/png;base64,…")
+    signer_name = serializers.CharField()
+    note = serializers.CharField(required=False, allow_blank=True)
+    photo_front = serializers.ImageField(required=False, help_text="以及 photo_north/east/south/west/fire")
+
+
+class VenueInspectionsView(APIView):
+    from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(responses=InspectionSerializer(many=True), summary="场所检查档案")
+    def get(self, request: Request, venue_id: int) -> Response:
+        from jiceng.gridwork import inspections
+
+        venue = inspections.access_venue(request.user, venue_id)
+        rows = venue.inspections.select_related("room", "building").prefetch_related("hazards", "photos")
+        return Response(InspectionSerializer(rows.order_by("-at"), many=True).data)
+
+    @extend_schema(
+        request={"multipart/form-data": VenueInspectionRequestSerializer},
+        responses={201: InspectionSerializer},
+        summary="场所检查 / 复查（清单、360°照片、负责人签名）",
+    )
+    def post(self, request: Request, venue_id: int) -> Response:
+        import json
+
+        from jiceng.gridwork import inspections
+
+        def as_dict(value: Any) -> dict[str, str]:
+            if isinstance(value, str):
+                try:
+                    value = json.loads(value or "{}")
+                except ValueError:
+                    raise GridworkError("results 应为 JSON 对象。", code="bad_request") from None
+            return {str(k): str(v) for k, v in (value or {}).items()} if isinstance(value, dict) else {}
+
+        photos = {angle: request.FILES.get(f"photo_{angle}") for angle, _l in inspections.data()["photo_set"]}
+        done = inspections.check_inspect_venue(
+            request.user,
+            venue_id,
+            results=as_dict(request.data.get("results")),
+            notes=as_dict(request.data.get("notes")),
+            photos=photos,
+            signature=str(request.data.get("signature", "")),
+            signer_name=str(request.data.get("signer_name", "")),
+            note=str(request.data.get("note", "")),
+        )
+        return Response(InspectionSerializer(done).data, status=201)
+
+
+class RentalInspectionRequestSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["rental", "hotel"])
+    room = serializers.CharField()
+    tenants = serializers.ListField(child=serializers.DictField(), required=False, default=list)
+    checks = serializers.DictField(help_text="{people|papers|hazards: ok|issue}")
+    notices = serializers.DictField(help_text="{fire|security|registration|fraud_drugs: true}")
+    signature = serializers.CharField()
+    letter_signature = serializers.CharField(help_text="治安责任书签名 data:image/png;base64,…")
+    signer_name = serializers.CharField()
+
+
+class RentalInspectionView(APIView):
+    @extend_schema(
+        request=RentalInspectionRequestSerializer,
+        responses={201: InspectionSerializer},
+        summary="出租屋、旅馆检查（三查四告知、治安责任书）",
+    )
+    def post(self, request: Request) -> Response:
+        from jiceng.gridwork import inspections
+
+        form = RentalInspectionRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        v = form.validated_data
+        done = inspections.check_inspect_rental(
+            request.user,
+            kind=v["kind"],
+            room_code=v["room"],
+            tenants=v["tenants"],
+            checks=v["checks"],
+            notices=v["notices"],
+            signature=v["signature"],
+            letter_signature=v["letter_signature"],
+            signer_name=v["signer_name"],
+        )
+        return Response(InspectionSerializer(done).data, status=201)
+
+
+class InspectionDetailView(APIView):
+    @extend_schema(responses=InspectionSerializer, summary="检查记录")
+    def get(self, request: Request, inspection_id: int) -> Response:
+        from jiceng.gridwork import inspections
+
+        return Response(InspectionSerializer(inspections.access_inspection(request.user, inspection_id)).data)

@@ -26,4 +26,16 @@ urlpatterns = [
         api.CollectionSubmitView.as_view(),
         name="api-collection-submit",
     ),
+    path("gridwork/venues/", api.VenueListView.as_view(), name="api-venues"),
+    path(
+        "gridwork/venues/<int:venue_id>/inspections/",
+        api.VenueInspectionsView.as_view(),
+        name="api-venue-inspections",
+    ),
+    path("gridwork/rental-inspections/", api.RentalInspectionView.as_view(), name="api-rental-inspections"),
+    path(
+        "gridwork/inspections/<int:inspection_id>/",
+        api.InspectionDetailView.as_view(),
+        name="api-inspection-detail",
+    ),
 ]

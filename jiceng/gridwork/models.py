@@ -230,3 +230,131 @@ class CollectionDraft(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category} {self.room_id} {self.status}"
+
+
+# -- inspections ------------------------------------------------------------------------------------
+
+
+class Venue(models.Model):
+    """A small venue (三小场所) on the register: where it is, who runs it, and its QR plate's token."""
+
+    name = models.CharField(_("场所名称"), max_length=100)
+    kind = models.CharField(_("场所类别"), max_length=24)
+    building = models.ForeignKey(Building, verbose_name=_("楼栋"), on_delete=models.PROTECT, related_name="+")
+    room = models.ForeignKey(
+        "places.Room",
+        verbose_name=_("房屋"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    entity = models.ForeignKey(
+        "registry.LegalEntity",
+        verbose_name=_("法人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    grid_code = models.CharField(max_length=14, db_index=True)  # for scope filters without joins
+    owner_name = models.CharField(_("负责人"), max_length=50)
+    owner_phone = models.CharField(_("负责人电话"), max_length=20, blank=True)
+    qr_token = models.CharField(max_length=32, unique=True)
+    is_active = models.BooleanField(_("在营"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("三小场所")
+        verbose_name_plural = _("三小场所")
+        ordering = ["grid_code", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InspectionKind(models.TextChoices):
+    VENUE = "venue", _("三小场所检查")
+    RENTAL = "rental", _("出租屋检查")
+    HOTEL = "hotel", _("旅馆检查")
+
+
+class InspectionStatus(models.TextChoices):
+    PASSED = "passed", _("合格")
+    HAZARDS = "hazards", _("限期整改")
+    RECTIFIED = "rectified", _("整改完成")
+
+
+class Inspection(models.Model):
+    kind = models.CharField(_("类型"), max_length=16, choices=InspectionKind.choices)
+    venue = models.ForeignKey(
+        Venue, null=True, blank=True, on_delete=models.PROTECT, related_name="inspections"
+    )
+    building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="+")
+    room = models.ForeignKey("places.Room", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    grid_code = models.CharField(max_length=14, db_index=True)
+    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reinspections"
+    )
+    results = models.JSONField(_("检查结果"), default=dict, blank=True)  # item → ok | hazard
+    # Rental / hotel checks: tenants checked against the registry, the three checks, four notices.
+    tenants = models.JSONField(default=list, blank=True)
+    checks = models.JSONField(default=dict, blank=True)
+    notices = models.JSONField(default=dict, blank=True)
+    signer_name = models.CharField(_("签名人"), max_length=50)
+    signature = models.FileField(upload_to="gridwork/signatures/%Y/%m/")
+    letter = models.FileField(upload_to="gridwork/letters/%Y/%m/", blank=True)  # 治安责任书 (signed)
+    status = models.CharField(_("结论"), max_length=16, choices=InspectionStatus.choices)
+    note = models.CharField(_("备注"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("场所检查")
+        verbose_name_plural = _("场所检查")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.at:%Y-%m-%d}"
+
+
+class InspectionPhoto(models.Model):
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="photos")
+    angle = models.CharField(max_length=16)
+    file = models.FileField(upload_to="gridwork/inspections/%Y/%m/")
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("检查照片")
+        verbose_name_plural = _("检查照片")
+
+    def __str__(self) -> str:
+        return f"{self.inspection_id} {self.angle}"
+
+
+class HazardStatus(models.TextChoices):
+    OPEN = "open", _("待整改")
+    RECTIFIED = "rectified", _("已整改")
+    ESCALATED = "escalated", _("逾期转事件")
+
+
+class Hazard(models.Model):
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="hazards")
+    item = models.CharField(_("检查项"), max_length=16)
+    description = models.CharField(_("隐患描述"), max_length=300)
+    deadline = models.DateField(_("整改期限"))
+    status = models.CharField(
+        _("状态"), max_length=16, choices=HazardStatus.choices, default=HazardStatus.OPEN
+    )
+    rectified_in = models.ForeignKey(
+        Inspection, null=True, blank=True, on_delete=models.SET_NULL, related_name="rectified_hazards"
+    )
+    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("隐患")
+        verbose_name_plural = _("隐患")
+        indexes = [models.Index(fields=["status", "deadline"], name="hazard_due")]
+
+    def __str__(self) -> str:
+        return self.description

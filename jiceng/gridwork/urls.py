@@ -10,4 +10,11 @@ urlpatterns = [
     path("grids/<str:code>/plan/", views.plan_page, name="plan"),
     path("collect/", views.collect_home, name="collect"),
     path("collect/drafts/<int:draft_id>/", views.collect_draft, name="draft"),
+    path("venues/", views.venues, name="venues"),
+    path("venues/<int:venue_id>/", views.venue, name="venue"),
+    path("venues/<int:venue_id>/plate/", views.venue_plate, name="plate"),
+    path("venues/<int:venue_id>/inspect/", views.inspect_venue, name="inspect-venue"),
+    path("venues/q/<str:token>/", views.venue_by_qr, name="venue-qr"),
+    path("inspections/rental/", views.inspect_rental, name="inspect-rental"),
+    path("inspections/<int:inspection_id>/", views.inspection_detail, name="inspection"),
 ]

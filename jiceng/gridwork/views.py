@@ -180,3 +180,188 @@ def collect_draft(request: HttpRequest, draft_id: int) -> HttpResponse:
     return render(
         request, "gridwork/draft.html", {"draft": draft, "category": cat, "rows": rows}, status=status
     )
+
+
+# -- inspections ------------------------------------------------------------------------------------
+
+
+def _inspection_form(request: HttpRequest) -> dict[str, Any]:
+    from jiceng.gridwork import inspections
+
+    d = inspections.data()
+    return {
+        "items": d["venue_items"],
+        "photo_set": d["photo_set"],
+        "rental_checks": d["rental_checks"],
+        "notices": d["notices"],
+        "venue_kinds": d["venue_kinds"].items(),
+    }
+
+
+@gridwork_page
+def venues(request: HttpRequest) -> HttpResponse:
+    from jiceng.gridwork import inspections
+
+    if request.method == "POST":
+        try:
+            venue = inspections.check_register_venue(
+                request.user,
+                name=request.POST.get("name", ""),
+                kind=request.POST.get("kind", ""),
+                location_code=request.POST.get("location_code", ""),
+                owner_name=request.POST.get("owner_name", ""),
+                owner_phone=request.POST.get("owner_phone", ""),
+                uscc=request.POST.get("uscc", ""),
+            )
+            messages.success(request, _("场所已登记。"))
+            return redirect("gridwork:venue", venue_id=venue.pk)
+        except JicengError as exc:
+            messages.error(request, exc.message)
+    rows = list(inspections.visible_venues(request.user).order_by("grid_code", "name")[:200])
+    return render(request, "gridwork/venues.html", {"venues": rows, **_inspection_form(request)})
+
+
+@gridwork_page
+def venue(request: HttpRequest, venue_id: int) -> HttpResponse:
+    from jiceng.gridwork import inspections
+
+    place = inspections.access_venue(request.user, venue_id)
+    history = place.inspections.select_related("inspector").prefetch_related("hazards").order_by("-at")
+    return render(
+        request,
+        "gridwork/venue.html",
+        {"venue": place, "history": history, "open_hazards": inspections.open_hazards(place)},
+    )
+
+
+@gridwork_page
+def venue_plate(request: HttpRequest, venue_id: int) -> HttpResponse:
+    from jiceng.gridwork import inspections
+
+    place = inspections.access_venue(request.user, venue_id)
+    url = request.build_absolute_uri(f"/gridwork/venues/q/{place.qr_token}/")
+    return render(request, "gridwork/plate.html", {"venue": place, "qr": inspections.qr_svg(url), "url": url})
+
+
+@gridwork_page
+def venue_by_qr(request: HttpRequest, token: str) -> HttpResponse:
+    from jiceng.gridwork import inspections
+
+    return redirect("gridwork:venue", venue_id=inspections.venue_by_token(request.user, token).pk)
+
+
+@gridwork_page
+def inspect_venue(request: HttpRequest, venue_id: int) -> HttpResponse:
+    from jiceng.gridwork import inspections
+
+    place = inspections.access_venue(request.user, venue_id)
+    posted: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        codes = [i["code"] for i in inspections.data()["venue_items"]]
+        posted = {code: request.POST.get(f"r-{code}", "") for code in codes}
+        try:
+            done = inspections.check_inspect_venue(
+                request.user,
+                place.pk,
+                results=posted,
+                notes={code: request.POST.get(f"n-{code}", "") for code in codes},
+                photos={
+                    angle: request.FILES.get(f"photo-{angle}")
+                    for angle, _l in inspections.data()["photo_set"]
+                },
+                signature=request.POST.get("signature", ""),
+                signer_name=request.POST.get("signer_name", ""),
+                note=request.POST.get("note", ""),
+            )
+            messages.success(request, _("检查已保存：%(s)s。") % {"s": done.get_status_display()})
+            return redirect("gridwork:inspection", inspection_id=done.pk)
+        except JicengError as exc:
+            messages.error(request, exc.message)
+            status = 400
+    open_items = {h.item for h in inspections.open_hazards(place)}
+    return render(
+        request,
+        "gridwork/inspect_venue.html",
+        {
+            "venue": place,
+            "posted": posted,
+            "open_items": open_items,
+            "post": request.POST,
+            **_inspection_form(request),
+        },
+        status=status,
+    )
+
+
+@gridwork_page
+def inspect_rental(request: HttpRequest) -> HttpResponse:
+    from jiceng.gridwork import inspections
+
+    status = 200
+    if request.method == "POST":
+        d = inspections.data()
+        tenants = [
+            {"name": n, "id_number": i}
+            for n, i in zip(
+                request.POST.getlist("tenant_name"), request.POST.getlist("tenant_id"), strict=False
+            )
+        ]
+        try:
+            done = inspections.check_inspect_rental(
+                request.user,
+                kind=request.POST.get("kind", "rental"),
+                room_code=request.POST.get("room", "").strip(),
+                tenants=tenants,
+                checks={code: request.POST.get(f"c-{code}", "") for code, _l in d["rental_checks"]},
+                notices={code: request.POST.get(f"t-{code}", "") for code, _l in d["notices"]},
+                signature=request.POST.get("signature", ""),
+                letter_signature=request.POST.get("letter_signature", ""),
+                signer_name=request.POST.get("signer_name", ""),
+            )
+            messages.success(request, _("检查已保存。"))
+            return redirect("gridwork:inspection", inspection_id=done.pk)
+        except JicengError as exc:
+            messages.error(request, exc.message)
+            status = 400
+    return render(
+        request,
+        "gridwork/inspect_rental.html",
+        {"post": request.POST, "room": request.GET.get("room", ""), **_inspection_form(request)},
+        status=status,
+    )
+
+
+@gridwork_page
+def inspection_detail(request: HttpRequest, inspection_id: int) -> HttpResponse:
+    from jiceng.gridwork import inspections
+
+    found = inspections.access_inspection(request.user, inspection_id)
+    items = {i["code"]: i["name"] for i in inspections.data()["venue_items"]}
+    d = inspections.data()
+    return render(
+        request,
+        "gridwork/inspection.html",
+        {
+            "inspection": found,
+            "results": [(items.get(k, k), v) for k, v in found.results.items()],
+            "hazards": found.hazards.all(),
+            "photos": found.photos.all(),
+            "checks": [(label, found.checks.get(code)) for code, label in d["rental_checks"]]
+            if found.checks
+            else [],
+            "notices": [label for code, label in d["notices"] if found.notices.get(code)],
+            "signature": _png_data(found.signature),
+            "letter": _png_data(found.letter),
+        },
+    )
+
+
+def _png_data(file: Any) -> str:
+    """A stored signature as a data URL, shown only through this scoped page (no public media URL)."""
+    import base64
+
+    if not file:
+        return ""
+    with file.open("rb") as fh:
+        return "data:image/png;base64," + base64.b64encode(fh.read()).decode()

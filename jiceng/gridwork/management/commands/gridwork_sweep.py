@@ -1,0 +1,18 @@
+"""``python manage.py gridwork_sweep``: overdue rectifications become cases, overdue key-person visits
+alert their cadre and supervisor. Run it daily (cron) or from the demo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "逾期未整改隐患转为事件；重点人员走访逾期提醒包挂干部和督办人员。"
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from jiceng.gridwork import inspections
+
+        made = inspections.sweep_overdue()
+        self.stdout.write(f"逾期隐患转事件 {made} 件")
