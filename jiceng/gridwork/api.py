@@ -548,3 +548,99 @@ class InspectionDetailView(APIView):
         from jiceng.gridwork import inspections
 
         return Response(InspectionSerializer(inspections.access_inspection(request.user, inspection_id)).data)
+
+
+# -- key persons ------------------------------------------------------------------------------------
+
+
+class KeyPersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    kind_name = serializers.CharField()
+    name = serializers.CharField()
+    id_number = serializers.CharField()
+    phone = serializers.CharField()
+    address = serializers.CharField()
+    cadre = serializers.CharField()
+    officer = serializers.CharField()
+    next_visit_due = serializers.DateField()
+    overdue = serializers.BooleanField()
+
+
+def key_person_row(user: Any, person: Any) -> dict[str, Any]:
+    from django.utils import timezone
+
+    from jiceng.gridwork import keypersons
+
+    return {
+        "id": person.pk,
+        "kind": person.kind,
+        "kind_name": keypersons.kinds().get(person.kind, {}).get("name", person.kind),
+        **keypersons.shown(user, person),
+        "cadre": str(person.cadre),
+        "officer": str(person.officer),
+        "next_visit_due": person.next_visit_due,
+        "overdue": person.next_visit_due < timezone.localdate(),
+    }
+
+
+PURPOSE_PARAM = OpenApiParameter(
+    "purpose",
+    str,
+    required=True,
+    enum=["visit", "review", "supervise", "handover", "emergency"],
+    description="查阅目的（必填，记入访问日志）",
+)
+
+
+class KeyPersonListView(APIView):
+    @extend_schema(
+        parameters=[PURPOSE_PARAM],
+        responses=KeyPersonSerializer(many=True),
+        summary="重点人员（本人包挂或督导）",
+    )
+    def get(self, request: Request) -> Response:
+        from jiceng.gridwork import keypersons
+
+        rows = keypersons.read_list(request.user, request.query_params.get("purpose", ""), request)
+        return Response(KeyPersonSerializer([key_person_row(request.user, p) for p in rows], many=True).data)
+
+
+class KeyPersonDetailView(APIView):
+    @extend_schema(parameters=[PURPOSE_PARAM], responses=KeyPersonSerializer, summary="重点人员详情")
+    def get(self, request: Request, key_person_id: int) -> Response:
+        from jiceng.gridwork import keypersons
+
+        person = keypersons.read_one(
+            request.user, key_person_id, request.query_params.get("purpose", ""), request
+        )
+        return Response(KeyPersonSerializer(key_person_row(request.user, person)).data)
+
+
+class VisitRequestSerializer(serializers.Serializer):
+    mode = serializers.ChoiceField(choices=["home", "phone", "video"])
+    situation = serializers.CharField()
+    risk = serializers.ChoiceField(choices=["low", "medium", "high"])
+
+
+class VisitSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    at = serializers.DateTimeField()
+    mode = serializers.CharField()
+    risk = serializers.CharField()
+    situation = serializers.CharField()
+
+
+class KeyPersonVisitsView(APIView):
+    @extend_schema(
+        request=VisitRequestSerializer,
+        responses={201: VisitSerializer},
+        summary="登记走访（包联干部、挂点民警）",
+    )
+    def post(self, request: Request, key_person_id: int) -> Response:
+        from jiceng.gridwork import keypersons
+
+        form = VisitRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        visit = keypersons.check_record_visit(request.user, key_person_id, **form.validated_data)
+        return Response(VisitSerializer(visit).data, status=201)

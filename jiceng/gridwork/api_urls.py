@@ -38,4 +38,15 @@ urlpatterns = [
         api.InspectionDetailView.as_view(),
         name="api-inspection-detail",
     ),
+    path("gridwork/key-persons/", api.KeyPersonListView.as_view(), name="api-key-persons"),
+    path(
+        "gridwork/key-persons/<int:key_person_id>/",
+        api.KeyPersonDetailView.as_view(),
+        name="api-key-person-detail",
+    ),
+    path(
+        "gridwork/key-persons/<int:key_person_id>/visits/",
+        api.KeyPersonVisitsView.as_view(),
+        name="api-key-person-visits",
+    ),
 ]

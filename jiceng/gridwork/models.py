@@ -358,3 +358,74 @@ class Hazard(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+# -- key persons (包挂) ------------------------------------------------------------------------------
+
+
+class KeyPerson(models.Model):
+    """A person under care or watch, with one named community cadre and one named police officer."""
+
+    kind = models.CharField(_("类别"), max_length=24)
+    person = models.ForeignKey(
+        "registry.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    name = models.CharField(_("姓名"), max_length=50)
+    id_number = models.CharField(_("身份证号"), max_length=18)
+    phone = models.CharField(_("电话"), max_length=20, blank=True)
+    room = models.ForeignKey("places.Room", on_delete=models.PROTECT, related_name="+")
+    grid_code = models.CharField(max_length=14, db_index=True)
+    cadre = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("包联社区干部"), on_delete=models.PROTECT, related_name="+"
+    )
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("挂点民警"), on_delete=models.PROTECT, related_name="+"
+    )
+    source = models.CharField(_("来源部门"), max_length=64, blank=True)
+    since = models.DateField(_("纳入日期"))
+    next_visit_due = models.DateField(_("下次走访期限"))
+    alerted_for = models.DateField(null=True, blank=True)  # the due date already alerted as overdue
+    is_active = models.BooleanField(_("在册"), default=True)
+
+    class Meta:
+        verbose_name = _("重点人员")
+        verbose_name_plural = _("重点人员")
+        ordering = ["next_visit_due", "pk"]
+        indexes = [
+            models.Index(fields=["cadre", "is_active"]),
+            models.Index(fields=["officer", "is_active"]),
+            models.Index(fields=["is_active", "next_visit_due"], name="keyperson_due"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "id_number"], name="keyperson_kind_id", condition=models.Q(is_active=True)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.pk}"
+
+
+class VisitMode(models.TextChoices):
+    HOME = "home", _("入户走访")
+    PHONE = "phone", _("电话联系")
+    VIDEO = "video", _("视频联系")
+
+
+class KeyPersonVisit(models.Model):
+    key_person = models.ForeignKey(KeyPerson, on_delete=models.CASCADE, related_name="visits")
+    visitor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    mode = models.CharField(_("方式"), max_length=8, choices=VisitMode.choices)
+    situation = models.TextField(_("情况"))
+    risk = models.CharField(
+        _("风险"), max_length=8, choices=[("low", _("低")), ("medium", _("中")), ("high", _("高"))]
+    )
+
+    class Meta:
+        verbose_name = _("走访记录")
+        verbose_name_plural = _("走访记录")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.key_person_id} {self.at:%Y-%m-%d}"

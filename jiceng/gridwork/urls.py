@@ -17,4 +17,6 @@ urlpatterns = [
     path("venues/q/<str:token>/", views.venue_by_qr, name="venue-qr"),
     path("inspections/rental/", views.inspect_rental, name="inspect-rental"),
     path("inspections/<int:inspection_id>/", views.inspection_detail, name="inspection"),
+    path("key-persons/", views.key_persons, name="key-persons"),
+    path("key-persons/<int:key_person_id>/", views.key_person, name="key-person"),
 ]

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiceng.core.exceptions import JicengError, NotFound
@@ -365,3 +366,76 @@ def _png_data(file: Any) -> str:
         return ""
     with file.open("rb") as fh:
         return "data:image/png;base64," + base64.b64encode(fh.read()).decode()
+
+
+# -- key persons ------------------------------------------------------------------------------------
+
+
+@gridwork_page
+def key_persons(request: HttpRequest) -> HttpResponse:
+    """The list asks for a purpose first; every person shown is logged with it."""
+    from jiceng.gridwork import keypersons
+
+    purpose = request.GET.get("purpose", "")
+    rows: list[Any] = []
+    if purpose in keypersons.PURPOSES:
+        found = keypersons.read_list(request.user, purpose, request)
+        kinds = keypersons.kinds()
+        today = timezone.localdate()
+        rows = [
+            {
+                "person": p,
+                "shown": keypersons.shown(request.user, p),
+                "kind": kinds.get(p.kind, {}).get("name", p.kind),
+                "overdue": p.next_visit_due < today,
+            }
+            for p in found
+        ]
+    return render(
+        request,
+        "gridwork/key_persons.html",
+        {"rows": rows, "purpose": purpose, "purposes": keypersons.PURPOSES.items()},
+    )
+
+
+@gridwork_page
+def key_person(request: HttpRequest, key_person_id: int) -> HttpResponse:
+    from jiceng.gridwork import keypersons
+
+    purpose = request.GET.get("purpose") or request.POST.get("purpose") or ""
+    if purpose not in keypersons.PURPOSES:
+        return render(
+            request,
+            "gridwork/key_person_purpose.html",
+            {"purposes": keypersons.PURPOSES.items(), "key_person_id": key_person_id},
+        )
+    if request.method == "POST":
+        try:
+            keypersons.check_record_visit(
+                request.user,
+                key_person_id,
+                mode=request.POST.get("mode", ""),
+                situation=request.POST.get("situation", ""),
+                risk=request.POST.get("risk", ""),
+            )
+            messages.success(request, _("走访已登记。"))
+            return redirect(f"{request.path}?purpose={purpose}")
+        except NotFound:
+            raise
+        except JicengError as exc:
+            messages.error(request, exc.message)
+    found = keypersons.read_one(request.user, key_person_id, purpose, request)
+    return render(
+        request,
+        "gridwork/key_person.html",
+        {
+            "kp": found,
+            "shown": keypersons.shown(request.user, found),
+            "kind": keypersons.kinds().get(found.kind, {}),
+            "named": keypersons.is_named(request.user, found),
+            "visits": found.visits.select_related("visitor")[:50],
+            "purpose": purpose,
+            "overdue": found.next_visit_due < timezone.localdate(),
+            "post": request.POST,
+        },
+    )
