@@ -32,7 +32,19 @@
     }
   }
 
+  // Saves run one after another, and a submit waits for the last one: the draft and the submitted
+  // form never write the same row at the same moment.
+  let chain = Promise.resolve();
+  let inFlight = 0;
   form.querySelectorAll(".field").forEach((box) =>
-    box.addEventListener("change", () => save(box))
+    box.addEventListener("change", () => {
+      inFlight += 1;
+      chain = chain.then(() => save(box)).finally(() => { inFlight -= 1; });
+    })
   );
+  form.addEventListener("submit", (ev) => {
+    if (!inFlight) return;
+    ev.preventDefault();
+    chain.then(() => form.submit());
+  });
 })();
