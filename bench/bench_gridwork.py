@@ -29,7 +29,6 @@ def prepare(quick: bool) -> dict[str, Any]:
 
     call_command("migrate", interactive=False, verbosity=0)
     grids = 400 if quick else 4000
-    buildings = grids * 175 // 4  # 43.75 a grid: 175,000 for 4,000 grids
     started = time.perf_counter()
     first = dt.date(2026, 3, 1)
     with connection.cursor() as cur:

@@ -308,8 +308,9 @@ class DraftSerializer(serializers.Serializer):
     category = serializers.CharField()
     room = serializers.CharField(source="room.code")
     status = serializers.CharField()
-    data = serializers.DictField()
-    errors = serializers.DictField()
+    # DRF's metaclass takes declared fields off the class: these do not shadow .data / .errors.
+    data = serializers.DictField()  # type: ignore[assignment]
+    errors = serializers.DictField()  # type: ignore[assignment]
     records = serializers.IntegerField()
     updated_at = serializers.DateTimeField()
 
@@ -320,7 +321,7 @@ class DraftStartSerializer(serializers.Serializer):
 
 
 class DraftValuesSerializer(serializers.Serializer):
-    data = serializers.DictField(help_text="字段 → 填写的值（原样保存，提交时校验）")
+    data = serializers.DictField(help_text="字段 → 填写的值（原样保存，提交时校验）")  # type: ignore[assignment]
 
 
 class CollectionSchemaView(APIView):
@@ -416,7 +417,7 @@ class InspectionSerializer(serializers.Serializer):
     building = serializers.CharField(source="building.code")
     at = serializers.DateTimeField()
     status = serializers.CharField()
-    parent = serializers.IntegerField(source="parent_id", allow_null=True)
+    parent = serializers.IntegerField(source="parent_id", allow_null=True)  # type: ignore[assignment]
     results = serializers.DictField()
     tenants = serializers.SerializerMethodField()
     checks = serializers.DictField()

@@ -58,7 +58,7 @@ class CollectionInvalid(JicengError):
         self.errors = errors
 
     def as_dict(self) -> dict[str, Any]:
-        body = super().as_dict()
+        body: dict[str, Any] = super().as_dict()
         body["error"]["fields"] = self.errors
         return body
 

@@ -134,7 +134,7 @@ def collect_home(request: HttpRequest) -> HttpResponse:
         except JicengError as exc:
             messages.error(request, exc.message)
     drafts = (
-        CollectionDraft.objects.filter(worker=request.user)
+        CollectionDraft.objects.filter(worker_id=request.user.pk)
         .select_related("room")
         .order_by("-updated_at")[:30]
     )

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from jiceng.cases.models import Case, Channel
 from jiceng.cases.tests.conftest import png
@@ -193,7 +194,7 @@ def test_the_cadre_records_a_key_person_visit_on_the_phone(
         room=live_world.rooms["haiyu1"],
         cadre=live_world.people["community_staff"],
         officer=live_world.people["handler"],
-        since=dt.date.today() - dt.timedelta(days=10),
+        since=timezone.localdate() - dt.timedelta(days=10),
     )
     page = phone_page
     login(page, live_server, "communitystaff", PASSWORD)
@@ -205,5 +206,5 @@ def test_the_cadre_records_a_key_person_visit_on_the_phone(
     page.click("#save-visit")
     page.wait_for_selector(".visits li:has-text('身体状况良好')")
     person.refresh_from_db()
-    assert person.next_visit_due == dt.date.today() + dt.timedelta(days=7)
+    assert person.next_visit_due == timezone.localdate() + dt.timedelta(days=7)
     assert AccessLog.objects.filter(subject_type="key_person", purpose="走访帮扶").count() >= 2
