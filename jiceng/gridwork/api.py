@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.dateparse import parse_date
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -325,7 +326,7 @@ class DraftValuesSerializer(serializers.Serializer):
 
 
 class CollectionSchemaView(APIView):
-    @extend_schema(responses=serializers.ListField(child=serializers.DictField()), summary="入户采集字段表")
+    @extend_schema(responses=OpenApiTypes.OBJECT, summary="入户采集字段表")
     def get(self, request: Request) -> Response:
         actions._staff(request.user)
         return Response(schema_data())
@@ -366,7 +367,7 @@ class CollectionDraftView(APIView):
 class CollectionSubmitView(APIView):
     @extend_schema(
         request=DraftValuesSerializer,
-        responses={200: DraftSerializer, 400: serializers.DictField()},
+        responses={200: DraftSerializer, 400: OpenApiTypes.OBJECT},
         summary="提交入户采集：校验，生成来源记录（door-to-door）",
     )
     def post(self, request: Request, draft_id: int) -> Response:
