@@ -284,4 +284,5 @@ def test_the_command_centre_figure_sums_a_divisions_coverage_within_the_scope(gw
     from jiceng.testing import PASSWORD
 
     client.login(username="supervisor", password=PASSWORD)
-    assert "patrol-coverage" in client.get("/command/screen/?division=440306").content.decode()
+    screen = client.get("/command/screen/?division=440306").content.decode()
+    assert "patrol-coverage" in screen and "16.7%（1 / 6）" in screen
