@@ -181,9 +181,11 @@ def by_worker(prefixes: tuple[str, ...], start: date, end: date) -> list[dict[st
 
     from jiceng.org.scopes import prefixes_q
 
+    checks = BuildingCheck.objects.filter(day__gte=start, day__lte=end)
+    if not prefixes or min(len(p) for p in prefixes) > DISTRICT_LENGTH:
+        checks = checks.filter(prefixes_q("building__code", prefixes))  # the whole district needs no join
     rows = (
-        BuildingCheck.objects.filter(day__gte=start, day__lte=end)
-        .filter(prefixes_q("building__code", prefixes))
+        checks
         .values("worker_id", "worker__display_name", "worker__username")
         .annotate(
             checks=Count("pk"),
