@@ -185,8 +185,7 @@ def by_worker(prefixes: tuple[str, ...], start: date, end: date) -> list[dict[st
     if not prefixes or min(len(p) for p in prefixes) > DISTRICT_LENGTH:
         checks = checks.filter(prefixes_q("building__code", prefixes))  # the whole district needs no join
     rows = (
-        checks
-        .values("worker_id", "worker__display_name", "worker__username")
+        checks.values("worker_id", "worker__display_name", "worker__username")
         .annotate(
             checks=Count("pk"),
             buildings=Count("building_id", distinct=True),
