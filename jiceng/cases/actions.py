@@ -177,12 +177,15 @@ def _set_lead(case: Case, unit: Unit, at: datetime) -> None:
     if not created and (link.role != CaseUnitRole.LEAD or not link.is_active):
         link.role, link.is_active = CaseUnitRole.LEAD, True
         link.save(update_fields=["role", "is_active"])
+    if case.lead_unit_id != unit.pk:
+        case.assignee, case.assigned_at = None, None  # only a member of the lead unit holds it
     case.lead_unit = unit
 
 
 def _drop_units(case: Case) -> None:
     CaseUnit.objects.filter(case=case, is_active=True).update(is_active=False)
     case.lead_unit = None
+    case.assignee, case.assigned_at = None, None
 
 
 def _unit(unit: Unit | int | str | None) -> Unit:

@@ -118,6 +118,8 @@ class CaseSerializer(serializers.ModelSerializer):
             "desk_unit",
             "lead_unit",
             "lead_unit_name",
+            "assignee",
+            "assigned_at",
             "co_units",
             "first_responder",
             "escalated",

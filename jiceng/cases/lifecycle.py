@@ -41,6 +41,9 @@ TRANSITIONS: dict[str, Transition] = {
     "accept": _t({S.DISPATCHED}, {S.IN_PROGRESS}, gettext_lazy("签收")),
     "return": _t({S.DISPATCHED, S.IN_PROGRESS}, {S.PENDING_DISPATCH}, gettext_lazy("退回")),
     "add_cohandler": _t({S.DISPATCHED, S.IN_PROGRESS}, {SAME}, gettext_lazy("增加协办单位")),
+    # A named person of the lead unit takes the case (分拨到人), or another one takes it over.
+    "assign": _t({S.DISPATCHED, S.IN_PROGRESS, S.SUSPENDED}, {SAME}, gettext_lazy("分派到人")),
+    "reassign": _t({S.DISPATCHED, S.IN_PROGRESS, S.SUSPENDED}, {SAME}, gettext_lazy("改派到人")),
     "progress": _t({S.IN_PROGRESS}, {SAME}, gettext_lazy("办理进展")),
     "complete": _t({S.IN_PROGRESS}, {S.COMPLETED}, gettext_lazy("办结")),
     "verify": _t({S.COMPLETED}, {S.VERIFIED, S.IN_PROGRESS}, gettext_lazy("核查")),

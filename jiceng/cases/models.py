@@ -244,6 +244,18 @@ class Case(models.Model):
         related_name="+",
         db_index=False,  # case_lead (lead_unit, status)
     )
+    # The named person of the lead unit accountable for the case (分拨到人); cleared whenever the lead
+    # unit changes, since only a member of the lead unit may hold it (``cases.assignment``).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("责任人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_cases",
+        db_index=False,  # case_assignee (assignee, status) serves the person's inbox
+    )
+    assigned_at = models.DateTimeField(_("分派时间"), null=True, blank=True)
     first_responder = models.BooleanField(_("首问负责"), default=False)
     escalated = models.BooleanField(_("已升级"), default=False)
     supervised = models.BooleanField(_("督办"), default=False)
@@ -292,6 +304,12 @@ class Case(models.Model):
             models.Index(fields=["next_check_at"], name="case_next_check"),
             models.Index(fields=["status", "level", "desk_unit"], name="case_desk"),
             models.Index(fields=["lead_unit", "status"], name="case_lead"),
+            # Partial: only assigned cases cost this index anything.
+            models.Index(
+                fields=["assignee", "status"],
+                name="case_assignee",
+                condition=models.Q(assignee__isnull=False),
+            ),
             models.Index(fields=["registered_at"], name="case_registered"),
             models.Index(fields=["street_code", "status"], name="case_street"),
             models.Index(fields=["reporter", "registered_at"], name="case_reporter"),

@@ -6,8 +6,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from jiceng.cases import assignment_views, views
 from jiceng.cases import permissions as perm
-from jiceng.cases import views
 from jiceng.core.navigation import NavEntry
 
 
@@ -23,6 +23,7 @@ def entries(user: Any) -> list[NavEntry]:
     if views.is_supervising_staff(user) or views.is_desk_staff(user):
         found.append(NavEntry(_("督办"), "/cases/supervision/", _("超期、升级、督办与敏感工单"), order=33))
     if views.is_staff(user):
+        found.extend(assignment_views.nav_entries(user))
         found.append(NavEntry(_("工单查询"), "/cases/", _("辖区内的全部工单"), order=34))
         found.append(NavEntry(_("考评"), "/cases/evaluation/", _("各单位办理考评，可导出 Excel"), order=35))
     return found

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from jiceng.cases import views
+from jiceng.cases import assignment_views, views
 
 app_name = "cases"
 _ACTIONS = "|".join(views.PAGE_ACTIONS)
@@ -14,5 +14,8 @@ urlpatterns = [
     path("evaluation/", views.evaluation_page, name="evaluation"),
     path("hotline/", views.hotline, name="hotline"),
     path("<int:case_id>/", views.case_detail, name="case"),
+    path("<int:case_id>/assign/", assignment_views.assign_panel, name="assign"),
+    path("mine/", assignment_views.my_cases, name="mine"),
+    path("evaluation/people/", assignment_views.people_evaluation, name="evaluation-people"),
     re_path(rf"^(?P<case_id>[0-9]+)/act/(?P<action>{_ACTIONS})/$", views.act, name="act"),
 ]
