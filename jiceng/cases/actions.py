@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jiceng.cases import lifecycle, routing, sla, trail
+from jiceng.cases import lifecycle, outbox, routing, sla, trail
 from jiceng.cases import permissions as perm
 from jiceng.cases.exceptions import (
     AlreadyRated,
@@ -48,7 +48,6 @@ from jiceng.cases.models import (
     CaseUnitRole,
     Channel,
     EventType,
-    Notification,
     Priority,
     Severity,
     Status,
@@ -158,14 +157,7 @@ def _reason(reason: str, what: str) -> str:
 def _notify(
     kind: str, message: str, case: Case | None = None, unit: Any = None, role: str = "", **data: Any
 ) -> None:
-    Notification.objects.create(
-        kind=kind,
-        case=case,
-        unit_id=unit.pk if isinstance(unit, Unit) else unit,
-        role=role,
-        message=message[:300],
-        data=data,
-    )
+    outbox.notify(kind, message, case=case, unit=unit, role=role, **data)
 
 
 def _set_lead(case: Case, unit: Unit, at: datetime) -> None:

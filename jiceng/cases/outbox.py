@@ -7,7 +7,8 @@ recipients' channels (SMS, e-mail, in-app inbox, WeChat) and records each delive
 Recipients are any mix of: a unit (with an optional role: that unit's members in that role), named
 users, and bare phone numbers or e-mail addresses of people who have no account (a wearer's family,
 a flood point's four contacts). ``link`` is a path on this site; the sender makes it absolute with
-``JICENG_BASE_URL``. ``urgent`` messages ignore quiet hours.
+``JICENG_BASE_URL``. ``urgent`` messages ignore quiet hours. ``resident=True`` also sends it to the
+case's reporter (their account, or else the phone number they gave).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ def notify(
     emails: Iterable[str] = (),
     link: str = "",
     urgent: bool = False,
+    resident: bool = False,
     **data: Any,
 ) -> Notification:
     """Queue one message; call it inside the action's transaction."""
@@ -47,6 +49,8 @@ def notify(
         data["link"] = link
     if urgent:
         data["urgent"] = True
+    if resident and case is not None:
+        data["resident"] = True  # to the case's reporter: the account, else the phone they gave
     return Notification.objects.create(
         kind=kind[:32],
         case=case,
