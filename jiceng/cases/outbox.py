@@ -59,3 +59,14 @@ def notify(
         message=message[:300],
         data=data,
     )
+
+
+def notify_reporter(case: Case, kind: str, message: str) -> Notification | None:
+    """Tell the person who reported ``case`` (their account, else the phone they gave); nobody to tell
+    (a sensor alarm, a grid worker's own find) sends nothing. The link opens the case for them."""
+    if not (case.reporter_id or case.reporter_phone):
+        return None
+    from django.urls import reverse
+
+    link = reverse("cases:case", args=[case.pk]) if case.reporter_id else ""
+    return notify(kind, message, case=case, resident=True, link=link)
