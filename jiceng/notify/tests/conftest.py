@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from jiceng.cases.tests.conftest import cw  # noqa: F401 — the cases fixture, shared here
 from jiceng.notify.integrations.sms.backends import FileSmsBackend
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from jiceng.cases import actions
-from jiceng.cases.tests.conftest import awaiting_rating, cw, submit  # noqa: F401 — the cw fixture
+from jiceng.cases.tests.conftest import awaiting_rating, submit
 from jiceng.notify.models import InboxMessage
 from jiceng.notify.sender import send_pending
 from jiceng.notify.tests.conftest import texts_to
