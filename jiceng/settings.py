@@ -81,7 +81,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "jiceng.core.context.site",
-                "jiceng.notify.context.inbox",
             ],
         },
     }

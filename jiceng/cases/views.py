@@ -30,12 +30,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
-from jiceng.cases import actions, evaluation, lifecycle, queries, routing, triage_port
+from jiceng.cases import actions, evaluation, lifecycle, public, queries, routing, triage_port
 from jiceng.cases import permissions as perm
 from jiceng.cases.api import filter_cases
 from jiceng.cases.exceptions import CaseError, NoUnit, ReasonRequired
 from jiceng.cases.forms import HotlineForm, PeriodForm, action_fields
-from jiceng.cases.models import OPEN_STATUSES, Case, CaseEvent, CasePhoto, CaseUnit, EventType, Status
+from jiceng.cases.models import OPEN_STATUSES, Case, CaseEvent, CaseUnit, EventType, Status
 from jiceng.core.exceptions import JicengError, NotFound
 from jiceng.lib.identity import mask_name, mask_phone
 from jiceng.org.models import Role, Unit
@@ -581,9 +581,8 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "offered": offered,
         "reporter": reporter,
         "co_units": co_units,
-        "photos": list(CasePhoto.objects.filter(case=case).order_by("uploaded_at", "pk"))
-        if staff or perm.is_reporter(user, case)
-        else [],
+        "photos": public.labelled_photos(case.pk) if staff or perm.is_reporter(user, case) else [],
+        "public": public.public_state(case),
         "map": _map_data(case),
         "sla": sla_badge(case, timezone.now()),
         "checklist": list(case.event_type.closing_conditions) if case.event_type else [],

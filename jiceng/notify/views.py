@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -28,6 +29,19 @@ def inbox(request: HttpRequest) -> HttpResponse:
         request,
         "notify/inbox.html",
         {"page": page, "unread_only": unread_only, "unread": actions.unread_count(request.user)},
+    )
+
+
+def badge(request: HttpRequest) -> HttpResponse:
+    """The top bar's unread count, fetched after the page has loaded (htmx), so no page pays for it."""
+    unread = actions.unread_count(request.user)
+    if not unread:
+        return HttpResponse("")
+    label = _("%(n)d 条未读") % {"n": unread}
+    return HttpResponse(
+        format_html(
+            ' <span class="badge warn" data-unread="{}" aria-label="{}">{}</span>', unread, label, unread
+        )
     )
 
 

@@ -76,12 +76,15 @@ def test_the_api_lists_marks_read_and_reads_all(world: World, delivered: Any, cl
     assert client.get(reverse("notify-unread")).json() == {"unread": 0}
 
 
-def test_the_top_bar_shows_the_unread_count_on_every_page(
+def test_the_top_bar_links_the_inbox_and_loads_the_unread_count(
     world: World, delivered: Any, client: Client
 ) -> None:
     client.force_login(world.people["resident"])
     page = client.get(reverse("home")).content.decode()
-    assert reverse("notify:inbox") in page and ">2</span>" in page
+    assert reverse("notify:inbox") in page and f'hx-get="{reverse("notify:badge")}"' in page
+    assert 'data-unread="2"' in client.get(reverse("notify:badge")).content.decode()
+    client.force_login(world.people["outsider"])
+    assert client.get(reverse("notify:badge")).content == b""
 
 
 def test_preferences_switch_channels_and_set_quiet_hours(world: World, client: Client) -> None:
