@@ -436,7 +436,9 @@ class Notification(models.Model):
     # Delivery (``jiceng notify run``): a sender claims a due row by compare-and-set on ``state``
     # (pending → sending), so two senders never take one row; a sender that dies mid-row leaves it
     # ``sending`` with an old ``claimed_at``, and it is claimed again after the lease.
-    state = models.CharField(_("投递状态"), max_length=12, choices=NotificationState.choices, default="pending")
+    state = models.CharField(
+        _("投递状态"), max_length=12, choices=NotificationState.choices, default="pending"
+    )
     next_attempt_at = models.DateTimeField(default=timezone.now)
     attempts = models.PositiveSmallIntegerField(default=0)  # failed passes so far
     claimed_at = models.DateTimeField(null=True, blank=True)

@@ -206,7 +206,8 @@ def _case_steps(case_id: int, prefix: str = "") -> list[Step]:
         if event.unit is not None and event.action in ("dispatch", "redispatch", "accept", "first_responder"):
             title = f"{title}：{event.unit.name}"
         if event.action == "merge":
-            into = Case.objects.filter(pk=(event.data or {}).get("into")).first()
+            into_id = (event.data or {}).get("into")
+            into = Case.objects.filter(pk=int(into_id)).first() if into_id else None
             if into is not None:
                 title = _("已合并至工单 %(number)s") % {"number": into.number}
         if event.action == "invalidate":

@@ -73,7 +73,7 @@ class FileSmsBackend(SmsBackend):
     that died after sending but before recording) leaves the one file there."""
 
     def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
-        self.directory = Path(directory or getattr(settings, "JICENG_SMS_FILE_DIR", "var/sms"))
+        self.directory = Path(directory or str(getattr(settings, "JICENG_SMS_FILE_DIR", "") or "var/sms"))
 
     def send(self, phone: str, text: str) -> None:
         self.send_keyed(phone, text, "")
