@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from jiceng.cases.tests.conftest import cw  # noqa: F401 — the cases fixture, shared here
+from jiceng.community.tests.conftest import resident_of, staff  # noqa: F401 — the portal's residents
 from jiceng.notify.integrations.sms.backends import FileSmsBackend
 
 
