@@ -19,12 +19,14 @@ import hashlib
 import logging
 import os
 import socket
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -148,6 +150,8 @@ class Sender(Loop):
         self.worker = f"{socket.gethostname()[:40]}:{os.getpid()}:{id(self) % 10000}"
         self._channels = list(channel_list) if channel_list is not None else None
         self.total = PassReport()
+        self._passes = 0
+        self.token = self.worker
 
     @property
     def channels(self) -> list[Channel]:
@@ -158,42 +162,60 @@ class Sender(Loop):
     def step(self) -> bool:
         now = timezone.now()
         due = list(
-            Notification.objects.filter(
-                Q(state=NotificationState.PENDING, next_attempt_at__lte=now)
-                | Q(state=NotificationState.SENDING, claimed_at__lt=now - LEASE)
-            )
+            Notification.objects.filter(self._due_q(now))
             .order_by("next_attempt_at", "id")
-            .values_list("pk", "state")[: self.batch]
+            .values_list("pk", flat=True)[: self.batch]
         )
         report = PassReport()
-        for pk, state in due:
-            if self.stopping.is_set():
+        rows = self.claim(due, now)
+        report.claimed = len(rows)
+        known: dict[int, dict[tuple[str, str], Delivery]] = defaultdict(dict)
+        for record in Delivery.objects.filter(notification_id__in=[r.pk for r in rows]):
+            known[record.notification_id][(record.channel, record.address)] = record
+        for index, notification in enumerate(rows):
+            if self.stopping.is_set():  # SIGTERM: hand the rest back at once instead of after the lease
+                rest = [r.pk for r in rows[index:]]
+                Notification.objects.filter(pk__in=rest, claimed_by=self.token).update(
+                    state=NotificationState.PENDING, claimed_by=""
+                )
                 break
-            if self.claim(pk, state, now):
-                report.claimed += 1
-                self.deliver(pk, report)
+            self.deliver(notification, report, known[notification.pk])
         if report.claimed:
             self.say(str(report))
         for name in ("claimed", "sent", "deliveries", "retried", "deferred", "dead"):
             setattr(self.total, name, getattr(self.total, name) + getattr(report, name))
         return len(due) >= self.batch
 
-    def claim(self, pk: int, state: str, now: dt.datetime) -> bool:
-        """Compare-and-set: only one sender moves the row from what it saw to ``sending``."""
-        rows = Notification.objects.filter(pk=pk, state=state)
-        if state == NotificationState.SENDING:
-            rows = rows.filter(claimed_at__lt=now - LEASE)
-        else:
-            rows = rows.filter(next_attempt_at__lte=now)
-        return rows.update(state=NotificationState.SENDING, claimed_at=now, claimed_by=self.worker) == 1
+    @staticmethod
+    def _due_q(now: dt.datetime) -> Q:
+        return Q(state=NotificationState.PENDING, next_attempt_at__lte=now) | Q(
+            state=NotificationState.SENDING, claimed_at__lt=now - LEASE
+        )
 
-    def deliver(self, pk: int, report: PassReport) -> None:
-        notification = Notification.objects.select_related("case").get(pk=pk)
+    def claim(self, ids: list[int], now: dt.datetime) -> list[Notification]:
+        """Compare-and-set in one UPDATE: only rows still due move to ``sending`` under this pass's
+        token; a row another sender took in between is not due any more and is left to it."""
+        self._passes += 1
+        self.token = f"{self.worker}#{self._passes}"[-64:]
+        if not ids:
+            return []
+        Notification.objects.filter(self._due_q(now), pk__in=ids).update(
+            state=NotificationState.SENDING, claimed_at=now, claimed_by=self.token
+        )
+        return list(
+            Notification.objects.filter(pk__in=ids, state=NotificationState.SENDING, claimed_by=self.token)
+            .select_related("case")
+            .order_by("next_attempt_at", "id")
+        )
+
+    def deliver(
+        self, notification: Notification, report: PassReport, known: dict[tuple[str, str], Delivery]
+    ) -> None:
         now = timezone.now()
+        pk = notification.pk
         data = notification.data or {}
         urgent = bool(data.get("urgent"))
         people = recipients(notification)
-        known = {(d.channel, d.address): d for d in Delivery.objects.filter(notification=notification)}
         seen: set[tuple[str, str]] = set()
         failed: list[str] = []
         dead: list[str] = []
@@ -225,7 +247,12 @@ class Sender(Loop):
                         key=_key(notification.pk, channel.name, address),
                     )
                     try:
-                        channel.send(address, message, person)
+                        # The send and its record commit together (for the inbox: one write).
+                        with transaction.atomic():
+                            channel.send(address, message, person)
+                            self._record(
+                                notification, slot, person, DeliveryState.SENT, record, now=timezone.now()
+                            )
                     except DeliveryError as exc:
                         final = exc.permanent or notification.attempts + 1 >= max_attempts()
                         state = DeliveryState.DEAD if final else DeliveryState.FAILED
@@ -237,9 +264,6 @@ class Sender(Loop):
                             "notification %s via %s to %s failed: %s", pk, channel.name, address, exc
                         )
                     else:
-                        self._record(
-                            notification, slot, person, DeliveryState.SENT, record, now=timezone.now()
-                        )
                         report.deliveries += 1
                         reached += 1
         self._finish(notification, report, failed=failed, dead=dead, wait_until=wait_until, reached=reached)
@@ -264,12 +288,13 @@ class Sender(Loop):
             "updated_at": now,
             "sent_at": now if state == DeliveryState.SENT else None,
         }
-        if record is None:
-            Delivery.objects.update_or_create(
+        if record is None:  # the row is claimed by this sender: nobody else writes its deliveries
+            Delivery.objects.create(
                 notification=notification,
                 channel=channel,
                 address=address,
-                defaults={**values, "attempts": 1 if failed or state == DeliveryState.SENT else 0},
+                **values,
+                attempts=1 if failed or state == DeliveryState.SENT else 0,
             )
         else:
             Delivery.objects.filter(pk=record.pk).update(
@@ -288,7 +313,7 @@ class Sender(Loop):
     ) -> None:
         now = timezone.now()
         mine = Notification.objects.filter(
-            pk=notification.pk, state=NotificationState.SENDING, claimed_by=self.worker
+            pk=notification.pk, state=NotificationState.SENDING, claimed_by=self.token
         )
         if failed:
             attempts = notification.attempts + 1

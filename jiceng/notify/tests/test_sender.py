@@ -114,14 +114,26 @@ def test_every_delivery_is_recorded_with_who_channel_when_and_result(world: Worl
 
 
 def test_two_senders_never_claim_the_same_row(world: World, sms_dir: Path) -> None:
-    row = notify("test", "一次", phones=["13700000001"])
+    rows = [notify("test", f"第 {n} 条", phones=[f"1370000000{n}"]).pk for n in range(3)]
     first, second = Sender(), Sender()
     now = dt.datetime.now(dt.UTC)
-    assert first.claim(row.pk, NotificationState.PENDING, now) is True
-    assert second.claim(row.pk, NotificationState.PENDING, now) is False
-    assert second.claim(row.pk, NotificationState.SENDING, now) is False  # the lease is fresh
+    # both saw the same due rows; the first claims them, the second's claim finds none still due
+    assert [r.pk for r in first.claim(rows, now)] == rows
+    assert second.claim(rows, now) == []
+    # not even after the first's claim looks old to a clock that has not moved past the lease
+    assert second.claim(rows, now + LEASE - dt.timedelta(seconds=1)) == []
     second.run(once=True)
     assert texts(sms_dir) == []
+
+
+def test_a_stopping_sender_hands_its_unsent_rows_back(world: World, sms_dir: Path) -> None:
+    rows = [notify("test", f"第 {n} 条", phones=[f"1370000000{n}"]).pk for n in range(3)]
+    sender = Sender()
+    sender.stopping.set()  # SIGTERM arrived before the first row
+    sender.step()
+    assert set(Notification.objects.filter(pk__in=rows).values_list("state", flat=True)) == {"pending"}
+    send_pending()
+    assert len(texts(sms_dir)) == 3
 
 
 def test_a_failing_gateway_is_retried_with_backoff_and_nothing_is_sent_twice(
