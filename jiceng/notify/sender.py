@@ -333,7 +333,9 @@ class Sender(Loop):
         elif reached == 0:
             reason = "；".join(dead) if dead else "没有可送达的收件人（无账号、手机号或邮箱）"
             mine.update(
-                state=NotificationState.DEAD, last_error=reason[:300], attempts=F("attempts") + bool(dead)
+                state=NotificationState.DEAD,
+                last_error=reason[:300],
+                attempts=F("attempts") + (1 if dead else 0),
             )
             report.dead += 1
         else:
