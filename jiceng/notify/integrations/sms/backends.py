@@ -41,6 +41,16 @@ class SmsBackend:
         self.send(phone, text)
 
 
+class KeyedSmsBackend(SmsBackend):
+    """A backend whose real work is :meth:`send_keyed`; a plain send has no key."""
+
+    def send(self, phone: str, text: str) -> None:
+        self.send_keyed(phone, text, "")
+
+    def send_keyed(self, phone: str, text: str, key: str) -> None:
+        raise NotImplementedError
+
+
 class ConsoleSmsBackend(SmsBackend):
     outbox: list[SmsMessage] = []  # noqa: RUF012 — shared on purpose: the development outbox
     _lock = Lock()
@@ -66,7 +76,7 @@ class ConsoleSmsBackend(SmsBackend):
         return None
 
 
-class FileSmsBackend(SmsBackend):
+class FileSmsBackend(KeyedSmsBackend):
     """One JSON file per message (``to``, ``text``, ``sent_at``) in ``JICENG_SMS_FILE_DIR``.
 
     A keyed message is written under its key with an exclusive link, so writing it again (a sender
@@ -74,9 +84,6 @@ class FileSmsBackend(SmsBackend):
 
     def __init__(self, directory: str | os.PathLike[str] | None = None) -> None:
         self.directory = Path(directory or str(getattr(settings, "JICENG_SMS_FILE_DIR", "") or "var/sms"))
-
-    def send(self, phone: str, text: str) -> None:
-        self.send_keyed(phone, text, "")
 
     def send_keyed(self, phone: str, text: str, key: str) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)

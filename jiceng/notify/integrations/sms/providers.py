@@ -20,7 +20,7 @@ from django.conf import settings
 
 from jiceng.notify.integrations import DeliveryError
 from jiceng.notify.integrations.http import call
-from jiceng.notify.integrations.sms.backends import SmsBackend
+from jiceng.notify.integrations.sms.backends import KeyedSmsBackend
 
 
 def _setting(name: str) -> str:
@@ -30,12 +30,9 @@ def _setting(name: str) -> str:
     return value
 
 
-class HttpSmsBackend(SmsBackend):
+class HttpSmsBackend(KeyedSmsBackend):
     """POST ``{"to", "text", "key"}`` as JSON to ``JICENG_SMS_HTTP_URL`` (with ``Authorization: Bearer
     JICENG_SMS_HTTP_TOKEN`` when set). 2xx is sent; another 4xx is refused for good."""
-
-    def send(self, phone: str, text: str) -> None:
-        self.send_keyed(phone, text, "")
 
     def send_keyed(self, phone: str, text: str, key: str) -> None:
         headers = {"Content-Type": "application/json; charset=utf-8"}
@@ -60,11 +57,8 @@ def aliyun_signature(params: dict[str, str], secret: str, method: str = "GET") -
     return base64.b64encode(digest).decode()
 
 
-class AliyunSmsBackend(SmsBackend):
+class AliyunSmsBackend(KeyedSmsBackend):
     """``SendSms`` of Aliyun's dysmsapi (2017-05-25). ``OutId`` carries the message key."""
-
-    def send(self, phone: str, text: str) -> None:
-        self.send_keyed(phone, text, "")
 
     def send_keyed(self, phone: str, text: str, key: str, *, now: dt.datetime | None = None) -> None:
         now = now or dt.datetime.now(dt.UTC)
@@ -128,11 +122,8 @@ def tc3_authorization(
     )
 
 
-class TencentSmsBackend(SmsBackend):
+class TencentSmsBackend(KeyedSmsBackend):
     """``SendSms`` of Tencent Cloud SMS (2021-01-11). ``SessionContext`` carries the message key."""
-
-    def send(self, phone: str, text: str) -> None:
-        self.send_keyed(phone, text, "")
 
     def send_keyed(self, phone: str, text: str, key: str, *, now: dt.datetime | None = None) -> None:
         endpoint = str(
