@@ -172,7 +172,14 @@ class Sender(Loop):
         known: dict[int, dict[tuple[str, str], Delivery]] = defaultdict(dict)
         for record in Delivery.objects.filter(notification_id__in=[r.pk for r in rows]):
             known[record.notification_id][(record.channel, record.address)] = record
+        claimed_at = now
         for index, notification in enumerate(rows):
+            if timezone.now() - claimed_at > LEASE / 5:
+                # A slow gateway: renew the claim on what is left, so no other sender takes it over.
+                claimed_at = timezone.now()
+                Notification.objects.filter(
+                    pk__in=[r.pk for r in rows[index:]], claimed_by=self.token
+                ).update(claimed_at=claimed_at)
             if self.stopping.is_set():  # SIGTERM: hand the rest back at once instead of after the lease
                 rest = [r.pk for r in rows[index:]]
                 Notification.objects.filter(pk__in=rest, claimed_by=self.token).update(

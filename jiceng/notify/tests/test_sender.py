@@ -284,3 +284,29 @@ def test_notify_run_once_sends_everything_due_and_reports(world: World, sms_dir:
     assert len(texts(sms_dir)) == 3
     assert "完成 3 条" in out.getvalue()
     assert not Notification.objects.exclude(state=NotificationState.SENT).exists()
+
+
+class SlowGateway(FileSmsBackend):
+    """Each message takes 60 % of the lease; meanwhile a rival sender tries to take the rows over."""
+
+    clock: ClassVar[Any] = None
+    rows: ClassVar[list[int]] = []
+    rival_took: ClassVar[list[int]] = []
+
+    def send_keyed(self, phone: str, text: str, key: str) -> None:
+        SlowGateway.clock.shift(LEASE * 0.6)
+        now = dt.datetime.now(dt.UTC)
+        SlowGateway.rival_took += [r.pk for r in Sender().claim(SlowGateway.rows, now)]
+        super().send_keyed(phone, text, key)
+
+
+def test_a_slow_sender_renews_its_claim_so_nobody_takes_its_rows_over(
+    world: World, settings: Any, sms_dir: Path
+) -> None:
+    settings.JICENG_SMS_BACKEND = f"{__name__}.SlowGateway"
+    with time_machine.travel(dt.datetime(2026, 6, 1, 10, 0, tzinfo=SHANGHAI), tick=False) as clock:
+        SlowGateway.clock, SlowGateway.rival_took = clock, []
+        SlowGateway.rows = [notify("test", f"第 {n} 条", phones=[f"1370000000{n}"]).pk for n in range(3)]
+        send_pending()
+    assert SlowGateway.rival_took == []
+    assert sorted(m["to"] for m in texts(sms_dir)) == ["13700000000", "13700000001", "13700000002"]
