@@ -182,9 +182,15 @@ def timeline(request: Any) -> list[Step]:
         from jiceng.cases.models import Case
 
         steps += _case_steps(request.case_id_ref)
-        merged = Case.objects.filter(pk=request.case_id_ref).values_list("merged_into_id", "closed_at").first()
+        merged = (
+            Case.objects.filter(pk=request.case_id_ref).values_list("merged_into_id", "closed_at").first()
+        )
         if merged and merged[0]:
-            steps += [s for s in _case_steps(merged[0], prefix=_("合并工单")) if merged[1] is None or s.at >= merged[1]]
+            steps += [
+                s
+                for s in _case_steps(merged[0], prefix=_("合并工单"))
+                if merged[1] is None or s.at >= merged[1]
+            ]
     return sorted(steps, key=lambda s: s.at)
 
 
