@@ -24,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jiceng.cases import lifecycle, routing, sla, trail
+from jiceng.cases import lifecycle, outbox, routing, sla, trail
 from jiceng.cases import permissions as perm
 from jiceng.cases.exceptions import (
     AlreadyRated,
@@ -49,7 +49,6 @@ from jiceng.cases.models import (
     CaseUnitRole,
     Channel,
     EventType,
-    Notification,
     Priority,
     Severity,
     Status,
@@ -159,14 +158,17 @@ def _reason(reason: str, what: str) -> str:
 def _notify(
     kind: str, message: str, case: Case | None = None, unit: Any = None, role: str = "", **data: Any
 ) -> None:
-    Notification.objects.create(
-        kind=kind,
-        case=case,
-        unit_id=unit.pk if isinstance(unit, Unit) else unit,
-        role=role,
-        message=message[:300],
-        data=data,
-    )
+    outbox.notify(kind, message, case=case, unit=unit, role=role, **data)
+
+
+def _short(text: str, length: int = 20) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def _tell_reporter(case: Case, kind: str, message: str) -> None:
+    """A step the resident is told about (受理, 分派, 办结, 合并, 不予受理), in the action's transaction."""
+    outbox.notify_reporter(case, f"resident_{kind}", message)
 
 
 def _set_lead(case: Case, unit: Unit, at: datetime) -> None:
@@ -452,6 +454,15 @@ def do_submit_case(
         if second[0] == "dispatch" and unit is not None:
             CaseUnit.objects.create(case=case, unit=unit, role=CaseUnitRole.LEAD, added_at=at)
         _move(case, second[0], at=at, unit=second[1], to=second[2], data=second[3])
+        if second[0] == "dispatch" and unit is not None:
+            told = _("您反映的“%(title)s”已受理（编号 %(number)s），已交由%(unit)s办理。")
+        else:
+            told = _("您反映的“%(title)s”已受理（编号 %(number)s），我们将尽快分派办理。")
+        _tell_reporter(
+            case,
+            "received",
+            told % {"title": _short(case.title), "number": case.number, "unit": unit.name if unit else ""},
+        )
         if triage.sensitive:
             _notify(
                 "sensitive",
@@ -556,6 +567,11 @@ def do_dispatch(
         _move(case, action, at=at, actor=actor, unit=unit, to=Status.DISPATCHED, reason=reason, data=data)
         for other in co:
             _add_co(case, other, at)
+        _tell_reporter(
+            case,
+            "dispatched",
+            _("您反映的“%(title)s”已交由%(unit)s办理。") % {"title": _short(case.title), "unit": unit.name},
+        )
         return _save(case, at=at)
 
 
@@ -876,15 +892,21 @@ def do_verify(
             data={"passed": True},
         )
         if case.reporter_id or case.reporter_phone:
-            # Someone can rate it: the callback (回访) follows at once.
+            # Someone can rate it: the callback (回访) follows at once, and they are told the reply.
             _move(case, "request_rating", at=at, unit=case.lead_unit_id, to=Status.AWAITING_RATING)
-            if case.reporter_id:
-                _notify(
-                    "rate",
-                    _("您的诉求已办结，请评价：%(title)s") % {"title": case.title},
-                    case,
-                    reporter=case.reporter_id,
-                )
+            reply = (
+                CaseEvent.objects.filter(case=case, action="complete")
+                .order_by("-seq")
+                .values_list("reason", flat=True)
+                .first()
+                or ""
+            )
+            ask = (
+                _("您反映的“%(title)s”已办结。办理结果：%(reply)s 请对办理结果评价。")
+                if case.reporter_id
+                else _("您反映的“%(title)s”已办结。办理结果：%(reply)s 稍后将电话回访，请您评价。")
+            )
+            _tell_reporter(case, "finished", ask % {"title": _short(case.title), "reply": _short(reply, 120)})
         return _save(case, at=at)
 
 
@@ -1209,6 +1231,12 @@ def do_merge(
         _drop_units(case)
         case.merged_into = into
         case.closed_at = at
+        _tell_reporter(
+            case,
+            "merged",
+            _("您反映的“%(title)s”与工单 %(number)s 是同一问题，已合并办理，进展请查看该工单。")
+            % {"title": _short(case.title), "number": into.number},
+        )
         return _save(case, at=at)
 
 
@@ -1229,6 +1257,12 @@ def do_invalidate(case: Case | int, *, reason: str, actor: Any = None, at: datet
         )
         _drop_units(case)
         case.closed_at = at
+        _tell_reporter(
+            case,
+            "refused",
+            _("您反映的“%(title)s”未予受理，原因：%(reason)s")
+            % {"title": _short(case.title), "reason": _short(reason, 120)},
+        )
         return _save(case, at=at)
 
 

@@ -172,5 +172,7 @@ class CaseEventAdmin(ReadOnlyAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "kind", "case", "unit", "role", "message", "sent_at"]
-    list_filter = ["kind"]
+    list_display = [
+        "created_at", "kind", "case", "unit", "role", "message", "state", "attempts", "sent_at", "last_error",
+    ]  # fmt: skip
+    list_filter = ["state", "kind"]

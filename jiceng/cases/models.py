@@ -437,6 +437,13 @@ class CasePhoto(models.Model):
         return self.file.name
 
 
+class NotificationState(models.TextChoices):
+    PENDING = "pending", _("待发送")
+    SENDING = "sending", _("发送中")
+    SENT = "sent", _("已发送")
+    DEAD = "dead", _("发送失败")
+
+
 class Notification(models.Model):
     """The outbox: rows written in the action's transaction, sent later by a worker."""
 
@@ -448,11 +455,23 @@ class Notification(models.Model):
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Delivery (``jiceng notify run``): a sender claims a due row by compare-and-set on ``state``
+    # (pending → sending), so two senders never take one row; a sender that dies mid-row leaves it
+    # ``sending`` with an old ``claimed_at``, and it is claimed again after the lease.
+    state = models.CharField(
+        _("投递状态"), max_length=12, choices=NotificationState.choices, default="pending"
+    )
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)  # failed passes so far
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=64, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("通知")
         verbose_name_plural = _("通知")
-        indexes = [models.Index(fields=["sent_at", "created_at"], name="notification_outbox")]
+        # The sender's only query: due rows of a state in time order.
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="notification_due")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.message}"

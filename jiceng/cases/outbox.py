@@ -7,7 +7,8 @@ recipients' channels (SMS, e-mail, in-app inbox, WeChat) and records each delive
 Recipients are any mix of: a unit (with an optional role: that unit's members in that role), named
 users, and bare phone numbers or e-mail addresses of people who have no account (a wearer's family,
 a flood point's four contacts). ``link`` is a path on this site; the sender makes it absolute with
-``JICENG_BASE_URL``. ``urgent`` messages ignore quiet hours.
+``JICENG_BASE_URL``. ``urgent`` messages ignore quiet hours. ``resident=True`` also sends it to the
+case's reporter (their account, or else the phone number they gave).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ def notify(
     emails: Iterable[str] = (),
     link: str = "",
     urgent: bool = False,
+    resident: bool = False,
     **data: Any,
 ) -> Notification:
     """Queue one message; call it inside the action's transaction."""
@@ -47,6 +49,8 @@ def notify(
         data["link"] = link
     if urgent:
         data["urgent"] = True
+    if resident and case is not None:
+        data["resident"] = True  # to the case's reporter: the account, else the phone they gave
     return Notification.objects.create(
         kind=kind[:32],
         case=case,
@@ -55,3 +59,14 @@ def notify(
         message=message[:300],
         data=data,
     )
+
+
+def notify_reporter(case: Case, kind: str, message: str) -> Notification | None:
+    """Tell the person who reported ``case`` (their account, else the phone they gave); nobody to tell
+    (a sensor alarm, a grid worker's own find) sends nothing. The link opens the case for them."""
+    if not (case.reporter_id or case.reporter_phone):
+        return None
+    from django.urls import reverse
+
+    link = reverse("cases:case", args=[case.pk]) if case.reporter_id else ""
+    return notify(kind, message, case=case, resident=True, link=link)

@@ -137,10 +137,13 @@ def is_staff_viewer(user: Any, case: Case) -> bool:
 
 def access_case(user: Any, case_id: Any, queryset: QuerySet[Case] | None = None) -> Case:
     """The case if ``user`` may see it; CaseNotFound for missing and forbidden alike."""
-    try:
-        pk = int(case_id)
-    except (TypeError, ValueError):
-        pk = Case.id_from_number(str(case_id)) or -1
+    # A case number (date + id, 15 digits) is all digits too: read it as a number, not as an id.
+    pk = Case.id_from_number(str(case_id))
+    if pk is None:
+        try:
+            pk = int(case_id)
+        except (TypeError, ValueError):
+            pk = -1
     base = (
         queryset if queryset is not None else Case.objects.select_related("event_type", "lead_unit", "grid")
     )

@@ -464,7 +464,10 @@ _EVENT_COLUMNS = (
     "case_id", "seq", "at", "action", "from_status", "to_status", "actor_id", "unit_id", "reason", "data",
     "prev_hash", "hash",
 )  # fmt: skip
-_NOTICE_COLUMNS = ("kind", "case_id", "unit_id", "role", "message", "data", "created_at", "sent_at")
+_NOTICE_COLUMNS = (
+    "kind", "case_id", "unit_id", "role", "message", "data", "created_at", "sent_at",
+    "state", "next_attempt_at", "attempts", "claimed_by", "last_error",
+)  # fmt: skip
 
 
 def _due_rows_full(now: datetime, batch: int, after: tuple[datetime, int] | None) -> list[tuple[Any, ...]]:
@@ -615,9 +618,10 @@ def _mark_in_bulk(marks: list[_Mark], now: datetime, report: SweepReport) -> Non
             for kind, unit_id in m.notices:
                 notices.append(
                     (kind, m.pk, unit_id, "", (messages[kind] % {"title": m.title})[:300], {}, created, None)
+                    + ("pending", created, 0, "", "")  # due for ``jiceng notify run`` at once
                 )
         _insert_rows(CaseEvent._meta.db_table, _EVENT_COLUMNS, events, json_at=9, times_at=(2,))
-        _insert_rows(Notification._meta.db_table, _NOTICE_COLUMNS, notices, json_at=5, times_at=(6, 7))
+        _insert_rows(Notification._meta.db_table, _NOTICE_COLUMNS, notices, json_at=5, times_at=(6, 7, 9))
 
 
 def _insert_rows(

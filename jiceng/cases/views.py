@@ -29,12 +29,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
-from jiceng.cases import actions, evaluation, lifecycle, queries, routing, triage_port
+from jiceng.cases import actions, evaluation, lifecycle, public, queries, routing, triage_port
 from jiceng.cases import permissions as perm
 from jiceng.cases.api import filter_cases
-from jiceng.cases.exceptions import CaseError, NoUnit, ReasonRequired
+from jiceng.cases.exceptions import CaseError, CaseNotFound, NoUnit, ReasonRequired
 from jiceng.cases.forms import HotlineForm, PeriodForm, action_fields
-from jiceng.cases.models import OPEN_STATUSES, Case, CaseEvent, CasePhoto, CaseUnit, EventType, Status
+from jiceng.cases.models import OPEN_STATUSES, Case, CaseEvent, CaseUnit, EventType, Status
 from jiceng.core.exceptions import JicengError, NotFound
 from jiceng.core.redirects import safe_target
 from jiceng.lib.identity import mask_name, mask_phone
@@ -359,8 +359,11 @@ def supervision(request: HttpRequest) -> HttpResponse:
         )
     )
     for case in rows:
-        case.can_urge = perm.is_desk(user, case) or perm.is_supervisor(user, case)  # type: ignore[attr-defined]
-        case.can_supervise = perm.is_supervisor(user, case)  # type: ignore[attr-defined]
+        # Only what the lifecycle allows from the case's state (an overdue case awaiting its rating
+        # can be neither urged nor supervised) and what the viewer may do.
+        allowed = set(lifecycle.allowed_actions(case.status))
+        case.can_urge = "urge" in allowed and (perm.is_desk(user, case) or perm.is_supervisor(user, case))  # type: ignore[attr-defined]
+        case.can_supervise = "supervise" in allowed and perm.is_supervisor(user, case)  # type: ignore[attr-defined]
     next_url = f"{reverse('cases:supervision')}?list={chosen}"
     return render(
         request, "cases/supervision.html", {"tabs": tabs, "rows": rows, "chosen": chosen, "next": next_url}
@@ -578,9 +581,8 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "offered": offered,
         "reporter": reporter,
         "co_units": co_units,
-        "photos": list(CasePhoto.objects.filter(case=case).order_by("uploaded_at", "pk"))
-        if staff or perm.is_reporter(user, case)
-        else [],
+        "photos": public.labelled_photos(case.pk) if staff or perm.is_reporter(user, case) else [],
+        "public": public.public_state(case),
         "map": _map_data(case),
         "sla": sla_badge(case, timezone.now()),
         "checklist": list(case.event_type.closing_conditions) if case.event_type else [],
@@ -642,7 +644,13 @@ def _run(user: Any, case_id: int, action: str, f: dict[str, Any]) -> Case:
     if action == "merge":
         if not f["into"]:
             raise CaseError(_("请指定要合并到的工单编号。"), code="into_required")
-        return a.check_merge(user, case_id, into=f["into"], reason=f["reason"])
+        perm.access_case(user, case_id)  # the case itself missing or forbidden: 404 as elsewhere
+        try:
+            return a.check_merge(user, case_id, into=f["into"], reason=f["reason"])
+        except CaseNotFound as exc:
+            # A mistyped target number is the dispatcher's typo, not a missing page: say so on the
+            # desk and keep it (no full-page 404).
+            raise CaseError(exc.message, code="into_not_found") from exc
     if action == "invalidate":
         return a.check_invalidate(user, case_id, reason=f["reason"])
     if action == "close":

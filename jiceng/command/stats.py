@@ -566,11 +566,13 @@ def rankings(f: Filters, limit: int = 15) -> dict[str, Any]:
     items = []
     for row in rows:
         data = row.as_dict()
-        data["score"] = unit_score(row)
+        # A unit that received no case in the period has nothing to be scored on: it is listed
+        # after the ranked units, unranked, instead of topping the table with a perfect 100.
+        data["score"] = unit_score(row) if row.received else None
         items.append(data)
     items.sort(key=lambda d: (d["score"] is None, -(d["score"] or 0), -d["received"]))
     for n, item in enumerate(items, start=1):
-        item["rank"] = n
+        item["rank"] = n if item["score"] is not None else None
     return {"filters": f.as_dict(), "items": items[:limit], "total": len(items)}
 
 

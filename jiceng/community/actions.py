@@ -87,6 +87,7 @@ from jiceng.community.sms import get_backend
 from jiceng.core import uploads
 from jiceng.core.retry import retry_conflicts
 from jiceng.lib.identity import validate_phone
+from jiceng.notify.links import absolute_url
 from jiceng.org.models import Membership, Role, Unit
 from jiceng.org.scopes import forget_scope, scope_for
 from jiceng.places.models import Division, Grid, Level, Room
@@ -745,7 +746,7 @@ def _notify_secretary(request: PortalRequest, secretary: Any, now: dt.datetime) 
     inside the submitting transaction: a missing phone is recorded with the request at once; the
     messages go out only after the commit, and a failing gateway never loses the request."""
     title = short_title(request.text)
-    path = request_staff_path(request)
+    path = absolute_url(request_staff_path(request))  # tapped on a phone: never a bare path
     if secretary is not None:
         recipients = [secretary]
         text = _("【i社区码上办】找书记：%(c)s居民诉求“%(t)s”，请您及时处理。%(path)s") % {

@@ -165,33 +165,99 @@ PUBLIC_STEPS = (
     "suspend",
     "resume",
     "merge",
+    "invalidate",
 )
-# Steps whose text is written for the resident (the handling unit's reply).
-WITH_NOTE = ("complete", "progress", "rate")
+# Steps whose text is written for the resident (the handling unit's reply, the reason for refusing).
+WITH_NOTE = ("complete", "progress", "rate", "invalidate")
 
 
 def timeline(request: Any) -> list[Step]:
-    """The public timeline: the portal's own steps and, once it is a case, the case's public steps."""
+    """The public timeline: the portal's own steps and, once it is a case, the case's public steps.
+
+    A rating made on the portal is the portal's own step (with the comment), so the case's copy of it
+    is left out; a phone callback's rating is the case's only. A merged request goes on with the steps
+    of the case it joined."""
     steps = [Step(e.at, e.title, e.note) for e in request.events.all()]
     if has_case(request) and engine() is not None:
-        from jiceng.cases import lifecycle
-        from jiceng.cases.models import CaseEvent
+        from jiceng.cases.models import Case
 
-        events = (
-            CaseEvent.objects.filter(case_id=request.case_id_ref, action__in=PUBLIC_STEPS)
-            .exclude(action="submit")
-            .select_related("unit")
-            .order_by("seq")
+        steps += _case_steps(request.case_id_ref)
+        merged = (
+            Case.objects.filter(pk=request.case_id_ref).values_list("merged_into_id", "closed_at").first()
         )
-        for event in events:
-            title = lifecycle.label(event.action)
-            if event.unit is not None and event.action in (
-                "dispatch",
-                "redispatch",
-                "accept",
-                "first_responder",
-            ):
-                title = f"{title}：{event.unit.name}"
-            note = event.reason if event.action in WITH_NOTE else ""
-            steps.append(Step(event.at, title, note))
+        if merged and merged[0]:
+            steps += [
+                s
+                for s in _case_steps(merged[0], prefix=_("合并工单"))
+                if merged[1] is None or s.at >= merged[1]
+            ]
     return sorted(steps, key=lambda s: s.at)
+
+
+def _case_steps(case_id: int, prefix: str = "") -> list[Step]:
+    from jiceng.cases import lifecycle
+    from jiceng.cases.models import Case, CaseEvent
+
+    steps = []
+    events = (
+        CaseEvent.objects.filter(case_id=case_id, action__in=PUBLIC_STEPS)
+        .exclude(action="submit")
+        .select_related("unit")
+        .order_by("seq")
+    )
+    for event in events:
+        if event.action == "rate" and not (event.data or {}).get("callback"):
+            continue  # the portal's own "居民评价" step carries it
+        title = lifecycle.label(event.action)
+        if event.unit is not None and event.action in ("dispatch", "redispatch", "accept", "first_responder"):
+            title = f"{title}：{event.unit.name}"
+        if event.action == "merge":
+            into_id = (event.data or {}).get("into")
+            into = Case.objects.filter(pk=int(into_id)).first() if into_id else None
+            if into is not None:
+                title = _("已合并至工单 %(number)s") % {"number": into.number}
+        if event.action == "invalidate":
+            title = _("不予受理")
+        if prefix:
+            title = f"{prefix}：{title}"
+        note = event.reason if event.action in WITH_NOTE else ""
+        steps.append(Step(event.at, title, note))
+    return steps
+
+
+def public_states(requests: list[Any]) -> dict[int, Any]:
+    """Each request's public state (``jiceng.cases.public``), by request id; a request that is not a
+    case (yet, or without the engine) has none and shows its own status."""
+    public = _module("jiceng.cases.public")
+    with_case = [r for r in requests if has_case(r)]
+    if public is None or engine() is None or not with_case:
+        return {}
+    from jiceng.cases.models import Case
+
+    cases = {c.pk: c for c in Case.objects.filter(pk__in=[r.case_id_ref for r in with_case])}
+    states = public.public_states(cases.values())
+    return {r.pk: states[r.case_id_ref] for r in with_case if r.case_id_ref in states}
+
+
+def category(request: Any) -> str:
+    """The category the resident sees: the case's type once the desk has set or corrected it."""
+    if has_case(request) and engine() is not None:
+        from jiceng.cases.models import Case
+
+        name = (
+            Case.objects.filter(pk=request.case_id_ref, event_type__isnull=False)
+            .values_list("event_type__name", flat=True)
+            .first()
+        )
+        if name:
+            return str(name)
+    return str(request.category)
+
+
+def handler_photos(request: Any) -> list[Any]:
+    """The handling unit's photos of the case, labelled 处置前 / 处置后 (the resident's own are the
+    portal's)."""
+    public = _module("jiceng.cases.public")
+    if public is None or not has_case(request) or engine() is None:
+        return []
+    return list(public.labelled_photos(request.case_id_ref, handler_only=True))

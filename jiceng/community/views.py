@@ -306,6 +306,9 @@ def my_requests(request: HttpRequest) -> HttpResponse:
     items = list(actions.my_requests(who.resident)[:50])
     for item in items:
         casebridge.refresh(item)
+    public = casebridge.public_states(items)
+    for item in items:
+        item.public = public.get(item.pk)
     return render(request, "community/requests.html", _ctx(request, items=items))
 
 
@@ -320,7 +323,15 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "community/request_detail.html",
-        _ctx(request, item=item, steps=casebridge.timeline(item), photos=item.photos.all()),
+        _ctx(
+            request,
+            item=item,
+            steps=casebridge.timeline(item),
+            photos=item.photos.all(),
+            public=casebridge.public_states([item]).get(item.pk),
+            category=casebridge.category(item),
+            handler_photos=casebridge.handler_photos(item),
+        ),
     )
 
 

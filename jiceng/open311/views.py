@@ -21,7 +21,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from jiceng.cases.models import FINAL_STATUSES, Case, CaseEvent, CasePhoto, CatalogueChange, Status
+from jiceng.cases.models import Case, CasePhoto, CatalogueChange, Status
+from jiceng.cases.public import public_states
 from jiceng.core.exceptions import JicengError, NotFound
 from jiceng.core.params import MAX_YEAR, MIN_YEAR
 from jiceng.open311 import actions
@@ -187,20 +188,10 @@ def public_cases() -> QuerySet[Case]:
     return Case.objects.filter(is_public=True, sensitive=False, event_type__isnull=False)
 
 
-def _status(case: Case) -> str:
-    return "closed" if case.status in FINAL_STATUSES else "open"
-
-
 def serialize(cases: list[Case], request: HttpRequest) -> list[dict[str, Any]]:
     """Cases as GeoReport service requests, with a fixed number of queries for any number of cases."""
     ids = [c.pk for c in cases]
-    notes: dict[int, str] = {}
-    for case_id, _action, reason in (
-        CaseEvent.objects.filter(case_id__in=ids, action__in=("complete", "invalidate"))
-        .order_by("case_id", "seq")
-        .values_list("case_id", "action", "reason")
-    ):
-        notes[case_id] = reason
+    states = public_states(cases)  # the one public mapping, shared with the portal
     photos: dict[int, str] = {}
     for photo in CasePhoto.objects.filter(case_id__in=ids, event_seq=1).order_by("pk"):
         photos.setdefault(photo.case_id, request.build_absolute_uri(photo.file.url))
@@ -212,18 +203,10 @@ def serialize(cases: list[Case], request: HttpRequest) -> list[dict[str, Any]]:
     }
     out = []
     for case in cases:
-        if case.status == Status.MERGED and case.merged_into_id:
-            status_notes = _("已合并至工单 %(number)s") % {"number": case.merged_into.number}  # type: ignore[union-attr]
-        elif case.pk in notes and case.status in (
-            Status.CLOSED,
-            Status.INVALID,
-            Status.COMPLETED,
-            Status.VERIFIED,
-            Status.AWAITING_RATING,
-        ):
-            status_notes = f"{case.get_status_display()}：{notes[case.pk]}"
-        else:
-            status_notes = case.get_status_display()
+        state = states[case.pk]
+        status_notes = state.label
+        if state.note and state.state != "refused":  # a refusal's reason is in its label already
+            status_notes = f"{state.label}：{state.note}"
         address = case.address
         if len(case.location_code) == 25:
             address = buildings.get(case.location_code[:19], "")  # never a resident's room
@@ -231,7 +214,7 @@ def serialize(cases: list[Case], request: HttpRequest) -> list[dict[str, Any]]:
         out.append(
             {
                 "service_request_id": case.number,
-                "status": _status(case),
+                "status": "open" if state.is_open else "closed",
                 "status_notes": status_notes,
                 "service_name": case.event_type.name if case.event_type else "",
                 "service_code": case.event_type.code if case.event_type else "",
@@ -318,7 +301,11 @@ def list_requests(request: HttpRequest, fmt: str) -> HttpResponse:
         if bad:
             raise Open311Error(_("status 只能是 open 或 closed：%(s)s") % {"s": "、".join(bad)})
         if statuses and len(set(statuses)) == 1:
-            closed = Q(status__in=FINAL_STATUSES)
+            # Closed as the public sees it: a merged case is open while the case it joined is.
+            final = (Status.CLOSED, Status.INVALID)
+            closed = Q(status__in=final) | Q(status=Status.MERGED) & (
+                Q(merged_into__isnull=True) | Q(merged_into__status__in=(*final, Status.MERGED))
+            )
             queryset = queryset.filter(closed if statuses[0] == "closed" else ~closed)
     cases = list(queryset.order_by("-registered_at", "-pk")[:MAX_REQUESTS])
     return respond(fmt, "service_requests", serialize(cases, request))

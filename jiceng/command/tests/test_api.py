@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from jiceng.cases import actions
 from jiceng.command import rollup
 from jiceng.command.models import CommandEvent
 from jiceng.command.tests.helpers import handled, submit
@@ -161,3 +162,22 @@ def test_a_street_leader_cannot_change_the_index_weights(busy: World) -> None:
 def test_weights_must_be_numbers_within_range(busy: World) -> None:
     response = client_for(busy, "admin").put("/api/v1/stats/weights/", {"on_time": 500}, format="json")
     assert response.status_code == 400
+
+
+def test_a_unit_that_received_no_case_in_the_period_is_listed_but_not_ranked(cw: World) -> None:
+    # given a case received 20 days ago and finished, checked and rated today: in a 7-day period the
+    # unit completed and was rated, but received nothing
+    case = submit(cw, at=recent(20))
+    actions.check_accept(cw.people["handler"], case.pk, at=recent(20, 12))
+    actions.check_complete(
+        cw.people["handler"], case.pk, note="已处理", checklist=case.event_type.closing_conditions
+    )
+    actions.check_verify(cw.people["dispatcher"], case.pk)
+    actions.check_rate(cw.people["resident"], case.pk, score=5)
+    rollup.catch_up()
+    # when
+    items = get(client_for(cw, "admin"), "rankings", period="7d").json()["items"]
+    # then it is there, without a score or a rank
+    row = {i["unit_code"]: i for i in items}["xinan-chengguan"]
+    assert row["received"] == 0 and row["completed"] == 1
+    assert row["score"] is None and row["rank"] is None

@@ -7,6 +7,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -167,8 +168,10 @@ def test_the_secretary_page_sends_the_notice(
     request = PortalRequest.objects.get(resident=resident)
     assert request.to_secretary and request.secretary == secretary
     assert len(ConsoleSmsBackend.sent_to(secretary.phone)) == 1
-    # the link in the message opens the request for the secretary
-    path = re.search(r"(/\S+?)#request-", ConsoleSmsBackend.sent_to(secretary.phone)[0].text).group(1)
+    # the link in the message is absolute (JICENG_BASE_URL) and opens the request for the secretary
+    link = re.search(r"(https?://\S+?)#request-", ConsoleSmsBackend.sent_to(secretary.phone)[0].text).group(1)
+    assert link.startswith(settings.JICENG_BASE_URL.rstrip("/") + "/")
+    path = link[len(settings.JICENG_BASE_URL.rstrip("/")) :]
     client.force_login(secretary)
     page = client.get(path)
     assert page.status_code == 200 and f'id="request-{request.pk}"' in page.content.decode()
