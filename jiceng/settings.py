@@ -153,6 +153,13 @@ JICENG_SLA_WARNING_FRACTION = env_float("JICENG_SLA_WARNING_FRACTION", 0.8)
 JICENG_SLA_PASS_CASES = env_int("JICENG_SLA_PASS_CASES", 2000)
 JICENG_MAX_REOPENS = env_int("JICENG_MAX_REOPENS", 2)
 JICENG_MQTT_URL = env_str("MQTT_URL", "mqtt://127.0.0.1:1883")
+# Sensing: telemetry partitions kept (months, 0 = keep all), how long message ids are remembered for
+# dedupe, how far in the future a device clock may be, and the ingest worker's batch and client id.
+JICENG_SENSING_RETENTION_MONTHS = env_int("JICENG_SENSING_RETENTION_MONTHS", 13)
+JICENG_SENSING_DEDUPE_DAYS = env_int("JICENG_SENSING_DEDUPE_DAYS", 7)
+JICENG_SENSING_MAX_FUTURE_S = env_int("JICENG_SENSING_MAX_FUTURE_S", 300)
+JICENG_SENSING_BATCH = env_int("JICENG_SENSING_BATCH", 500)
+JICENG_SENSING_CLIENT_ID = env_str("JICENG_SENSING_CLIENT_ID", "jiceng-ingest")
 JICENG_DEFAULT_DESK_LEVEL = env_str("JICENG_DEFAULT_DESK_LEVEL", "street")
 JICENG_SUPERVISION_DAYS = env_int("JICENG_SUPERVISION_DAYS", 3)
 JICENG_CASE_MAX_PHOTOS = env_int("JICENG_CASE_MAX_PHOTOS", 9)
