@@ -109,7 +109,9 @@ def raise_alarm(
     """Create the (device, type) alarm or absorb into the active one. Call inside a transaction."""
     for _attempt in range(3):
         if _absorb(device, rule.alarm_type, at, value):
-            return Raised(Alarm.objects.get(device=device, type=rule.alarm_type, status=AlarmStatus.ACTIVE), False)
+            return Raised(
+                Alarm.objects.get(device=device, type=rule.alarm_type, status=AlarmStatus.ACTIVE), False
+            )
         alarm = Alarm(
             device=device,
             type=rule.alarm_type,

@@ -73,7 +73,10 @@ class DeviceSerializer(serializers.ModelSerializer):
 
     def get_contacts(self, device: Device) -> list[dict[str, str]]:
         # Masked: contacts are private persons; the device page reveals them to entitled roles.
-        return [{"name": mask_name(c.get("name", "")), "phone": mask_phone(c.get("phone", ""))} for c in device.contacts]
+        return [
+            {"name": mask_name(c.get("name", "")), "phone": mask_phone(c.get("phone", ""))}
+            for c in device.contacts
+        ]
 
 
 class AlarmSerializer(serializers.ModelSerializer):
@@ -151,7 +154,9 @@ class IngestView(APIView):
     def post(self, request: Request) -> Response:
         gateway = _gateway(request)
         if gateway is None:
-            return error_response("unauthorized", _("网关密钥无效：请在 Authorization 头中提供 Gateway <key>。"), 401)
+            return error_response(
+                "unauthorized", _("网关密钥无效：请在 Authorization 头中提供 Gateway <key>。"), 401
+            )
         items = request.data
         if not isinstance(items, list):
             return error_response("invalid", _("请求体应为消息的 JSON 数组。"), 400)
@@ -160,11 +165,15 @@ class IngestView(APIView):
         raws = []
         for item in items:
             if not isinstance(item, dict):
-                raws.append(Raw("", TELEMETRY, item if isinstance(item, str | bytes) else repr(item), source="http"))
+                raws.append(
+                    Raw("", TELEMETRY, item if isinstance(item, str | bytes) else repr(item), source="http")
+                )
                 continue
             channel = EVENTS if "event" in item else TELEMETRY
             body = {k: v for k, v in item.items() if k != "device_id"}
-            raws.append(Raw(str(item.get("device_id") or ""), channel, body, source="http", topic=gateway.name))
+            raws.append(
+                Raw(str(item.get("device_id") or ""), channel, body, source="http", topic=gateway.name)
+            )
         result = ingest(raws)
         return Response(
             {

@@ -13,5 +13,7 @@ urlpatterns = [
         api.AlarmAcknowledgeView.as_view(),
         name="api-sensing-alarm-acknowledge",
     ),
-    path("sensing/alarms/<int:alarm_id>/clear/", api.AlarmClearView.as_view(), name="api-sensing-alarm-clear"),
+    path(
+        "sensing/alarms/<int:alarm_id>/clear/", api.AlarmClearView.as_view(), name="api-sensing-alarm-clear"
+    ),
 ]

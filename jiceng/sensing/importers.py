@@ -57,7 +57,12 @@ def import_devices(path: Path, source: str = "", stdout: Any = None, **_: Any) -
         seen.add(device_id)
         kind = kinds.get(row["kind"].strip())
         if kind is None:
-            problems.append(("kind", f"未知的设备类型“{row['kind']}”（可用：{'、'.join(sorted(k for k in kinds if k.isascii()))}）"))
+            problems.append(
+                (
+                    "kind",
+                    f"未知的设备类型“{row['kind']}”（可用：{'、'.join(sorted(k for k in kinds if k.isascii()))}）",
+                )
+            )
         lat = _float(row["lat"], "lat", problems)
         lng = _float(row["lng"], "lng", problems)
         located = None

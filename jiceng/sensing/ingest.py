@@ -139,7 +139,9 @@ def _values(kind: Any, values: Any) -> dict[str, float]:
     for name, value in values.items():
         spec = kind.measurement(str(name))
         if spec is None:
-            raise Bad("unknown_measurement", _("%(kind)s没有测量项“%(name)s”") % {"kind": kind.name, "name": name})
+            raise Bad(
+                "unknown_measurement", _("%(kind)s没有测量项“%(name)s”") % {"kind": kind.name, "name": name}
+            )
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise Bad("bad_value", _("测量项“%(name)s”的值不是数字") % {"name": name})
         low, high = spec.get("min"), spec.get("max")
@@ -176,7 +178,10 @@ def _check(raw: Raw, doc: dict[str, Any], device: Device | None, now: dt.datetim
     if not isinstance(event, str) or not event.strip():
         raise Bad("malformed", _("事件报文缺少 event"))
     if event not in device.kind.event_names():
-        raise Bad("unknown_event", _("%(kind)s没有事件“%(event)s”") % {"kind": device.kind.name, "event": event[:32]})
+        raise Bad(
+            "unknown_event",
+            _("%(kind)s没有事件“%(event)s”") % {"kind": device.kind.name, "event": event[:32]},
+        )
     data = doc.get("data") or {}
     if not isinstance(data, dict):
         raise Bad("malformed", _("事件报文的 data 应为 JSON 对象"))
@@ -295,15 +300,25 @@ def _insert_telemetry(messages: list[Message]) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             raw = cursor.cursor  # psycopg 3: COPY is the fastest way in
-            with raw.copy('COPY sensing_telemetry (device_id, ts, msg_id, "values", event) FROM STDIN') as copy:
+            with raw.copy(
+                'COPY sensing_telemetry (device_id, ts, msg_id, "values", event) FROM STDIN'
+            ) as copy:
                 for m in messages:
                     copy.write_row(
-                        (m.device.pk, m.ts, m.msg_id, json.dumps(m.values or m.data, ensure_ascii=False), m.event)
+                        (
+                            m.device.pk,
+                            m.ts,
+                            m.msg_id,
+                            json.dumps(m.values or m.data, ensure_ascii=False),
+                            m.event,
+                        )
                     )
         return
     Telemetry.objects.bulk_create(
         [
-            Telemetry(device_id=m.device.pk, ts=m.ts, msg_id=m.msg_id, values=m.values or m.data, event=m.event)
+            Telemetry(
+                device_id=m.device.pk, ts=m.ts, msg_id=m.msg_id, values=m.values or m.data, event=m.event
+            )
             for m in messages
         ],
         batch_size=500,

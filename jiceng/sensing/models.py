@@ -81,7 +81,9 @@ class Device(models.Model):
         related_name="+",
     )
     installed_on = models.DateField(_("安装日期"), null=True, blank=True)
-    status = models.CharField(_("状态"), max_length=16, choices=DeviceStatus.choices, default=DeviceStatus.ACTIVE)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=DeviceStatus.choices, default=DeviceStatus.ACTIVE
+    )
     last_seen_at = models.DateTimeField(_("最后上报"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -193,7 +195,9 @@ CASE_SEVERITIES = (AlarmSeverity.CRITICAL, AlarmSeverity.MAJOR)
 
 
 class Rule(models.Model):
-    kind = models.ForeignKey(DeviceKind, verbose_name=_("设备类型"), on_delete=models.CASCADE, related_name="rules")
+    kind = models.ForeignKey(
+        DeviceKind, verbose_name=_("设备类型"), on_delete=models.CASCADE, related_name="rules"
+    )
     alarm_type = models.CharField(_("告警类型"), max_length=32)
     name = models.CharField(_("名称"), max_length=64)
     condition = models.CharField(_("条件"), max_length=16, choices=Condition.choices)
@@ -265,12 +269,16 @@ class AlarmStatus(models.TextChoices):
 
 
 class Alarm(models.Model):
-    device = models.ForeignKey(Device, verbose_name=_("设备"), on_delete=models.CASCADE, related_name="alarms")
+    device = models.ForeignKey(
+        Device, verbose_name=_("设备"), on_delete=models.CASCADE, related_name="alarms"
+    )
     type = models.CharField(_("告警类型"), max_length=32)
     name = models.CharField(_("名称"), max_length=64)
     rule = models.ForeignKey(Rule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     severity = models.CharField(_("级别"), max_length=16, choices=AlarmSeverity.choices)
-    status = models.CharField(_("状态"), max_length=16, choices=AlarmStatus.choices, default=AlarmStatus.ACTIVE)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=AlarmStatus.choices, default=AlarmStatus.ACTIVE
+    )
     grid_code = models.CharField(max_length=14, db_index=True)
     started_at = models.DateTimeField(_("开始时间"))
     last_at = models.DateTimeField(_("最近时间"))
@@ -288,7 +296,12 @@ class Alarm(models.Model):
     )
     clear_note = models.CharField(_("解除说明"), max_length=300, blank=True)
     case = models.OneToOneField(
-        "cases.Case", verbose_name=_("工单"), null=True, blank=True, on_delete=models.SET_NULL, related_name="alarm"
+        "cases.Case",
+        verbose_name=_("工单"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="alarm",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -305,7 +318,10 @@ class Alarm(models.Model):
                 name="sensing_one_active_alarm",
             )
         ]
-        indexes = [models.Index(fields=["status", "grid_code"]), models.Index(fields=["device", "type", "status"])]
+        indexes = [
+            models.Index(fields=["status", "grid_code"]),
+            models.Index(fields=["device", "type", "status"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.device.device_id} {self.name}"

@@ -17,6 +17,8 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
@@ -55,11 +57,19 @@ class Delivery:
     payload: bytes
 
 
-def ingest_locked(raws: list[Raw]) -> Result:
+@contextmanager
+def writer() -> Iterator[None]:
+    """On SQLite, one ingest thread of this process writes at a time; elsewhere, no lock."""
     if connection.vendor == "sqlite":
         with _SQLITE_WRITER:
-            return ingest(raws)
-    return ingest(raws)
+            yield
+    else:
+        yield
+
+
+def ingest_locked(raws: list[Raw]) -> Result:
+    with writer():
+        return ingest(raws)
 
 
 class IngestWorker(Loop):
@@ -187,14 +197,15 @@ class IngestWorker(Loop):
                 raise
             except Exception as exc:
                 logger.exception("message from %s dead-lettered", raw.device_ref)
-                DeadLetter.objects.create(
-                    source=raw.source,
-                    topic=raw.topic[:200],
-                    device_ref=raw.device_ref[:64],
-                    code="processing_failed",
-                    reason=f"处理失败：{exc}"[:300],
-                    payload=bytes(raw.payload).decode("utf-8", "replace")[:4000],
-                )
+                with writer():
+                    DeadLetter.objects.create(
+                        source=raw.source,
+                        topic=raw.topic[:200],
+                        device_ref=raw.device_ref[:64],
+                        code="processing_failed",
+                        reason=f"处理失败：{exc}"[:300],
+                        payload=bytes(raw.payload).decode("utf-8", "replace")[:4000],
+                    )
                 total.dead += 1
         return total
 
@@ -212,12 +223,14 @@ class IngestWorker(Loop):
             from jiceng.sensing import rules
 
             self._swept_at = now
-            rules.sweep()
+            with writer():
+                rules.sweep()
         if now - self._maintained_at >= 3600:
             from jiceng.sensing import storage
 
             self._maintained_at = now
-            storage.maintain()
+            with writer():
+                storage.maintain()
 
     def run(self, once: bool = False) -> None:
         try:

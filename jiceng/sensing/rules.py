@@ -194,7 +194,8 @@ class _Batch:
                 device,
                 rule.alarm_type,
                 m.ts,
-                _("%(label)s恢复正常（%(value)g）") % {"label": _label(device, rule.measurement), "value": value},
+                _("%(label)s恢复正常（%(value)g）")
+                % {"label": _label(device, rule.measurement), "value": value},
             )
 
     def rate(self, rule: Rule, m: Any, value: float, prev: DeviceState | None) -> None:
@@ -209,17 +210,35 @@ class _Batch:
             return
         per_minute = (value - before[0]) / minutes
         if per_minute >= float(rule.value):  # type: ignore[arg-type]
-            self.fire(device, rule, m.ts, value, {"measurement": rule.measurement, "per_minute": round(per_minute, 2)})
+            self.fire(
+                device,
+                rule,
+                m.ts,
+                value,
+                {"measurement": rule.measurement, "per_minute": round(per_minute, 2)},
+            )
         elif rule.clear_value is not None and per_minute <= rule.clear_value:
-            self.clear(device, rule.alarm_type, m.ts, _("%(label)s变化趋缓") % {"label": _label(device, rule.measurement)})
+            self.clear(
+                device,
+                rule.alarm_type,
+                m.ts,
+                _("%(label)s变化趋缓") % {"label": _label(device, rule.measurement)},
+            )
 
     # -- writing ------------------------------------------------------------------------------------
     def write(self) -> None:
         for (device_id, rule_id), since in sorted(self.changed_states.items()):
-            RuleState.objects.update_or_create(device_id=device_id, rule_id=rule_id, defaults={"since": since})
+            RuleState.objects.update_or_create(
+                device_id=device_id, rule_id=rule_id, defaults={"since": since}
+            )
         _upsert_states(
             [
-                (device_id, self.latest.get(device_id), self.merged.get(device_id, {}), self.movement.get(device_id))
+                (
+                    device_id,
+                    self.latest.get(device_id),
+                    self.merged.get(device_id, {}),
+                    self.movement.get(device_id),
+                )
                 for device_id in sorted({m.device.pk for m in self.messages})
             ]
         )
@@ -242,14 +261,14 @@ def _upsert_states(rows: list[tuple[int, dt.datetime | None, dict[str, float], d
     pg = connection.vendor == "postgresql"
     if pg:
         merge = (
-            'CASE WHEN sensing_devicestate.ts IS NULL OR EXCLUDED.ts >= sensing_devicestate.ts '
+            "CASE WHEN sensing_devicestate.ts IS NULL OR EXCLUDED.ts >= sensing_devicestate.ts "
             'THEN sensing_devicestate."values" || EXCLUDED."values" ELSE sensing_devicestate."values" END'
         )
         newest = "GREATEST(sensing_devicestate.{0}, EXCLUDED.{0})"
         cast = "%s::jsonb"
     else:
         merge = (
-            'CASE WHEN sensing_devicestate.ts IS NULL OR EXCLUDED.ts >= sensing_devicestate.ts '
+            "CASE WHEN sensing_devicestate.ts IS NULL OR EXCLUDED.ts >= sensing_devicestate.ts "
             'THEN json_patch(sensing_devicestate."values", EXCLUDED."values") ELSE sensing_devicestate."values" END'
         )
         newest = "MAX(COALESCE(sensing_devicestate.{0}, EXCLUDED.{0}), COALESCE(EXCLUDED.{0}, sensing_devicestate.{0}))"
@@ -272,12 +291,16 @@ def _touch_devices(devices: dict[int, Device], latest: dict[int, dt.datetime]) -
     stale = []
     for device_id in sorted(latest):
         device, ts = devices[device_id], latest[device_id]
-        if device.status == DeviceStatus.OFFLINE or device.last_seen_at is None or ts - device.last_seen_at > SEEN_EVERY:
+        if (
+            device.status == DeviceStatus.OFFLINE
+            or device.last_seen_at is None
+            or ts - device.last_seen_at > SEEN_EVERY
+        ):
             stale.append((device_id, ts))
     for device_id, ts in stale:
-        Device.objects.filter(pk=device_id).filter(Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=ts)).exclude(
-            status=DeviceStatus.RETIRED
-        ).update(last_seen_at=ts, status=DeviceStatus.ACTIVE)
+        Device.objects.filter(pk=device_id).filter(
+            Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=ts)
+        ).exclude(status=DeviceStatus.RETIRED).update(last_seen_at=ts, status=DeviceStatus.ACTIVE)
 
 
 def evaluate(messages: list[Any]) -> Outcome:
@@ -306,16 +329,19 @@ def _quiet_since_clear(rule: Rule, cutoff: dt.datetime) -> set[int]:
     """Devices whose alarm of this type was cleared within the window: wait a full period again."""
     return set(
         Alarm.objects.filter(
-            rule__kind_id=rule.kind_id, type=rule.alarm_type, status=AlarmStatus.CLEARED, cleared_at__gte=cutoff
+            rule__kind_id=rule.kind_id,
+            type=rule.alarm_type,
+            status=AlarmStatus.CLEARED,
+            cleared_at__gte=cutoff,
         ).values_list("device_id", flat=True)
     )
 
 
 def _with_active(rule: Rule) -> set[int]:
     return set(
-        Alarm.objects.filter(device__kind_id=rule.kind_id, type=rule.alarm_type, status=AlarmStatus.ACTIVE).values_list(
-            "device_id", flat=True
-        )
+        Alarm.objects.filter(
+            device__kind_id=rule.kind_id, type=rule.alarm_type, status=AlarmStatus.ACTIVE
+        ).values_list("device_id", flat=True)
     )
 
 
@@ -331,7 +357,9 @@ def _sweep_no_data(rule: Rule, now: dt.datetime, limit: int) -> int:
     created = 0
     for device in silent.exclude(pk__in=skip)[:limit]:
         with transaction.atomic():
-            Device.objects.filter(pk=device.pk, status=DeviceStatus.ACTIVE).update(status=DeviceStatus.OFFLINE)
+            Device.objects.filter(pk=device.pk, status=DeviceStatus.ACTIVE).update(
+                status=DeviceStatus.OFFLINE
+            )
             raised = actions.raise_alarm(
                 device, rule, at=now, details={"last_seen_at": device.last_seen_at.isoformat()}
             )

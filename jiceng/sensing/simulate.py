@@ -68,31 +68,45 @@ def telemetry_or_event(device: SimDevice, at: datetime, rng: random.Random) -> t
             return "events", {**msg, "event": "fall", "data": {}}
         if roll < 0.05:
             return "events", {**msg, "event": "movement", "data": {"steps": rng.randint(10, 200)}}
-        return "telemetry", {**msg, "values": {"heart_rate": rng.randint(58, 96), "battery_pct": rng.randint(20, 100)}}
+        return "telemetry", {
+            **msg,
+            "values": {"heart_rate": rng.randint(58, 96), "battery_pct": rng.randint(20, 100)},
+        }
     if kind == "smoke":
         if roll < 0.0003:
             return "events", {**msg, "event": "smoke_alarm", "data": {}}
-        return "telemetry", {**msg, "values": {"smoke_pct": round(rng.uniform(0, 1.5), 2), "battery_pct": rng.randint(40, 100)}}
+        return "telemetry", {
+            **msg,
+            "values": {"smoke_pct": round(rng.uniform(0, 1.5), 2), "battery_pct": rng.randint(40, 100)},
+        }
     if kind == "gas":
         lel = rng.uniform(0, 3) if roll > 0.0005 else rng.uniform(26, 40)
         return "telemetry", {**msg, "values": {"gas_lel": round(lel, 1)}}
     if kind == "water_level":
         shower = 1.0 if timezone.localtime(at).minute % 30 < 3 and roll < 0.2 else 0.0
-        return "telemetry", {**msg, "values": {"water_cm": round(rng.uniform(0, 3) + shower * rng.uniform(10, 30), 1)}}
+        return "telemetry", {
+            **msg,
+            "values": {"water_cm": round(rng.uniform(0, 3) + shower * rng.uniform(10, 30), 1)},
+        }
     if kind == "door":
         if roll < 0.01:
             return "events", {**msg, "event": "unregistered_face", "data": {}}
         return "events", {**msg, "event": rng.choice(["opened", "face_recognised"]), "data": {}}
     if kind == "camera":
         if roll < 0.002:
-            label = rng.choice(["street_vending", "trash_overflow", "road_flooding", "crowd", "ebike_elevator"])
+            label = rng.choice(
+                ["street_vending", "trash_overflow", "road_flooding", "crowd", "ebike_elevator"]
+            )
             return "events", {**msg, "event": label, "data": {"confidence": round(rng.uniform(0.7, 0.99), 2)}}
         return "events", {**msg, "event": "heartbeat", "data": {}}
     if kind == "manhole":
         tilt = rng.uniform(0, 2) if roll > 0.0005 else rng.uniform(20, 60)
         return "telemetry", {**msg, "values": {"tilt_deg": round(tilt, 1)}}
     if kind == "sentinel":
-        return "telemetry", {**msg, "values": {"body_temp_c": round(rng.uniform(36.0, 37.1), 1), "passes": rng.randint(0, 30)}}
+        return "telemetry", {
+            **msg,
+            "values": {"body_temp_c": round(rng.uniform(36.0, 37.1), 1), "passes": rng.randint(0, 30)},
+        }
     return "telemetry", {**msg, "values": {}}
 
 

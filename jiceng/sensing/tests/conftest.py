@@ -52,7 +52,9 @@ def make_sensors(world: World) -> Sensors:
         name="海裕积水点",
         contacts=[{"name": "联系人一", "phone": "13700137001"}, {"name": "联系人二", "phone": "13700137002"}],
     )
-    d["outsider_breaker"], _ = do_register_device("BRK-GS-1", "breaker", location_code=world.rooms["gushu1"].code)
+    d["outsider_breaker"], _ = do_register_device(
+        "BRK-GS-1", "breaker", location_code=world.rooms["gushu1"].code
+    )
     return sensors
 
 
@@ -62,4 +64,7 @@ def sensors(world: World) -> Sensors:
 
 
 def ts(seconds: float = 0, base: dt.datetime | None = None) -> str:
-    return ((base or timezone.now().replace(microsecond=0) - dt.timedelta(minutes=5)) + dt.timedelta(seconds=seconds)).isoformat()
+    return (
+        (base or timezone.now().replace(microsecond=0) - dt.timedelta(minutes=5))
+        + dt.timedelta(seconds=seconds)
+    ).isoformat()

@@ -55,14 +55,18 @@ def test_a_gateway_posts_a_batch_and_bad_items_are_dead_lettered_without_refusin
 
 
 def test_ingestion_without_a_valid_key_is_refused_in_chinese(sensors):
-    response = client_for().post("/api/v1/sensing/ingest/", [], format="json", HTTP_AUTHORIZATION="Gateway nope")
+    response = client_for().post(
+        "/api/v1/sensing/ingest/", [], format="json", HTTP_AUTHORIZATION="Gateway nope"
+    )
     assert response.status_code == 401
     assert "网关密钥无效" in response.json()["error"]["message"]
 
 
 def test_a_body_that_is_not_a_list_is_a_400(sensors):
     key = new_key()
-    response = client_for().post("/api/v1/sensing/ingest/", {"a": 1}, format="json", HTTP_AUTHORIZATION=f"Gateway {key}")
+    response = client_for().post(
+        "/api/v1/sensing/ingest/", {"a": 1}, format="json", HTTP_AUTHORIZATION=f"Gateway {key}"
+    )
     assert response.status_code == 400
 
 
@@ -96,7 +100,9 @@ def test_alarms_filter_by_status_device_and_type_and_carry_their_case(sensors):
         ]
     )
     staff = client_for(sensors.world.people["community_staff"])
-    rows = staff.get("/api/v1/sensing/alarms/", {"status": "active", "device": "WR-001", "type": "sos"}).json()["results"]
+    rows = staff.get(
+        "/api/v1/sensing/alarms/", {"status": "active", "device": "WR-001", "type": "sos"}
+    ).json()["results"]
     assert len(rows) == 1
     row = rows[0]
     assert {k: row[k] for k in ("device", "type", "severity", "status")} == {

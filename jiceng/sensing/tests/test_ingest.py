@@ -34,7 +34,9 @@ def test_a_repeated_msg_id_from_the_same_device_is_recorded_once(sensors):
 
 
 def test_the_same_msg_id_from_two_devices_is_two_messages(sensors):
-    result = ingest([reading("BRK-001", "m1", 0, leakage_ma=5.0), reading("BRK-GS-1", "m1", 0, leakage_ma=5.0)])
+    result = ingest(
+        [reading("BRK-001", "m1", 0, leakage_ma=5.0), reading("BRK-GS-1", "m1", 0, leakage_ma=5.0)]
+    )
     assert result.accepted == 2
 
 
@@ -94,7 +96,9 @@ def test_a_late_reading_does_not_reopen_a_cleared_alarm(sensors):
     ingest([reading("BRK-001", "a", 0, leakage_ma=42.0), reading("BRK-001", "b", 10, leakage_ma=42.0)])
     ingest([reading("BRK-001", "c", 30, leakage_ma=2.0)])
     # a reading from before the clearing arrives late (broker redelivery, gateway buffer)
-    ingest([reading("BRK-001", "late1", 12, leakage_ma=50.0), reading("BRK-001", "late2", 20, leakage_ma=50.0)])
+    ingest(
+        [reading("BRK-001", "late1", 12, leakage_ma=50.0), reading("BRK-001", "late2", 20, leakage_ma=50.0)]
+    )
     assert Alarm.objects.count() == 1
     assert Alarm.objects.get().status == AlarmStatus.CLEARED
     assert DeviceState.objects.get(device=sensors.devices["breaker"]).values["leakage_ma"] == 2.0

@@ -26,7 +26,9 @@ class Command(BaseCommand):
         parser.add_argument("--devices", type=int, default=100, help="simulate：设备数")
         parser.add_argument("--rate", type=float, default=10.0, help="simulate：每秒消息数")
         parser.add_argument("--minutes", type=float, default=1.0, help="simulate：模拟时长（分钟）")
-        parser.add_argument("--faults", action="store_true", help="simulate：加入重复、乱序、坏报文与离线设备")
+        parser.add_argument(
+            "--faults", action="store_true", help="simulate：加入重复、乱序、坏报文与离线设备"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -69,9 +71,18 @@ class Command(BaseCommand):
             send, flush, where = publisher.publish, publisher.close, options["mqtt"]
         else:
             sender = simulate.DirectSender()
-            send, flush, where = sender.send, sender.flush, "HTTP 接入同一入口（未指定 --mqtt，未经 MQTT 代理）"
+            send, flush, where = (
+                sender.send,
+                sender.flush,
+                "HTTP 接入同一入口（未指定 --mqtt，未经 MQTT 代理）",
+            )
         stats = simulate.run(
-            devices, rate=options["rate"], minutes=options["minutes"], faults=options["faults"], send=send, flush=flush
+            devices,
+            rate=options["rate"],
+            minutes=options["minutes"],
+            faults=options["faults"],
+            send=send,
+            flush=flush,
         )
         self.stdout.write(
             f"已发送 {stats.sent} 条消息到 {where}，用时 {stats.seconds} 秒；"
