@@ -52,7 +52,7 @@ def load(kind_model: Any, rule_model: Any, category_model: Any, type_model: Any,
     existing_types = set(type_model.objects.values_list("code", flat=True))
     missing = [r for r in catalogue_rows() if r["code"] not in existing_types]
     if missing:
-        apply_rows(missing, category_model, type_model, change_model, source="sensing")
+        apply_rows(missing, category_model, type_model, change_model, source="migration")
     created = 0
     for spec in document()["kinds"]:
         if kind_model.objects.filter(code=spec["code"]).exists():
