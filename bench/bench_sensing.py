@@ -298,16 +298,18 @@ def run(ctx: Context) -> None:
         _session(broker.url, "bench-a", prefix)
         publisher = _publisher(broker.url)
         publisher.prefix = prefix
-        start = datetime.now(UTC) - dt.timedelta(minutes=30)
+        start = datetime.now(UTC) - dt.timedelta(milliseconds=10 * n_messages)  # the last one is "now"
         for n in range(n_messages):
             device = f"B{n % n_devices:06d}"
             publisher.publish(device, "telemetry", _reading(n, device, start + dt.timedelta(milliseconds=10 * n)))
         publisher.close()
         worker = _worker(ctx, db, broker.url, "bench-a", prefix)
+        _wait(db, "SELECT count(*) FROM sensing_receipt", 1, timeout=300)  # the worker is up (not timed)
         seconds = _wait(db, "SELECT count(*) FROM sensing_receipt", n_messages, timeout=1800)
         rate = n_messages / seconds
         baseline = ctx.in_django(db, "bench.bench_sensing:copy_baseline", n_messages, n_devices)
-        note = f"{n_devices:,} 台设备，{n_messages:,} 条，经 MQTT（{broker.note}）"
+        load = os.getloadavg()[0]
+        note = f"{n_devices:,} 台设备，{n_messages:,} 条，经 MQTT（{broker.note}）；负载 {load:.1f}（{os.cpu_count()} 核）"
         ctx.row("sensing", "MQTT ingest into PostgreSQL", rate, "msgs/s", goal="≥ 5,000", note=note)
         ctx.row("sensing", "raw COPY of the same rows", baseline["per_s"], "rows/s", note="同一库的普通表")
         ctx.row("sensing", "ingest vs raw COPY", f"{rate / baseline['per_s']:.0%}", "")

@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from jiceng.sensing.models import DeadLetter, Device, DeviceStatus, Telemetry
+from jiceng.sensing.models import DeadLetter, Device, DeviceKind, DeviceStatus, Telemetry
 
 logger = logging.getLogger(__name__)
 
@@ -200,11 +200,24 @@ def _payload_text(raw: Raw) -> str:
         return repr(payload)[:4000]
 
 
+def among(queryset: Any, column: str, values: list[Any]) -> Any:
+    """``column IN values`` for a batch: one array parameter on PostgreSQL (a list of thousands of
+    placeholders costs more to build and parse than the query itself)."""
+    if connection.vendor == "postgresql":
+        table = queryset.model._meta.db_table
+        return queryset.extra(where=[f'"{table}"."{column}" = ANY(%s)'], params=[list(values)])  # noqa: S610
+    return queryset.filter(**{f"{column}__in": values})
+
+
 def check_batch(raws: list[Raw], now: dt.datetime | None = None) -> tuple[list[Message], list[DeadLetter]]:
     """Split a batch into checked messages and dead letters (nothing written)."""
     now = now or timezone.now()
-    refs = {r.device_ref for r in raws if r.device_ref}
-    devices = {d.device_id: d for d in Device.objects.select_related("kind").filter(device_id__in=refs)}
+    refs = sorted({r.device_ref for r in raws if r.device_ref})
+    kinds = {k.pk: k for k in DeviceKind.objects.all()}
+    devices = {}
+    for device in among(Device.objects.all(), "device_id", refs):
+        device.kind = kinds[device.kind_id]  # nine kinds, not one copy of a kind's JSON per row
+        devices[device.device_id] = device
     good: list[Message] = []
     dead: list[DeadLetter] = []
     for raw in raws:
@@ -280,6 +293,16 @@ def _insert_receipts(messages: list[Message]) -> list[Message]:
     fresh: set[tuple[int, str]] = set()
     chunk = 500
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Four array parameters instead of thousands of placeholders (which cost more to build).
+            cursor.execute(
+                "INSERT INTO sensing_receipt (device_id, msg_id, ts, received_at) "
+                "SELECT d, i, t, %s FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[]) AS u(d, i, t) "
+                "ON CONFLICT (device_id, msg_id) DO NOTHING RETURNING device_id, msg_id",
+                [received, [m.device.pk for m in messages], [m.msg_id for m in messages], [m.ts for m in messages]],
+            )
+            fresh.update((int(d), str(i)) for d, i in cursor.fetchall())
+            return [m for m in messages if (m.device.pk, m.msg_id) in fresh]
         for start in range(0, len(messages), chunk):
             part = messages[start : start + chunk]
             rows = ", ".join(["(%s, %s, %s, %s)"] * len(part))

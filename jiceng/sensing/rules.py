@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiceng.sensing import actions
+from jiceng.sensing.ingest import among, db_datetime
 from jiceng.sensing.models import (
     Alarm,
     AlarmStatus,
@@ -47,6 +48,14 @@ OPS: dict[str, Callable[[float, float], bool]] = {
     "<=": operator.le,
 }
 SEEN_EVERY = dt.timedelta(seconds=60)  # how stale Device.last_seen_at may get while a device talks
+
+
+@dataclass(frozen=True)
+class Last:
+    """A device's newest time and values before this batch."""
+
+    ts: dt.datetime | None
+    values: dict[str, Any]
 
 
 @dataclass
@@ -86,16 +95,21 @@ class _Batch:
         self.messages = messages
         ids = sorted({m.device.pk for m in messages})
         self.rules = active_rules({m.device.kind_id for m in messages})
-        self.prev = {s.device_id: s for s in DeviceState.objects.filter(device_id__in=ids)}
+        self.prev = {
+            device_id: Last(ts, values)
+            for device_id, ts, values in among(DeviceState.objects.all(), "device_id", ids).values_list(
+                "device_id", "ts", "values"
+            )
+        }
         needs_state = any(r.condition == Condition.THRESHOLD for rs in self.rules.values() for r in rs)
         self.states = (
-            {(s.device_id, s.rule_id): s for s in RuleState.objects.filter(device_id__in=ids)}
+            {(s.device_id, s.rule_id): s for s in among(RuleState.objects.all(), "device_id", ids)}
             if needs_state
             else {}
         )
         self.active = {
             (a.device_id, a.type): a
-            for a in Alarm.objects.filter(device_id__in=ids, status=AlarmStatus.ACTIVE).only(
+            for a in among(Alarm.objects.filter(status=AlarmStatus.ACTIVE), "device_id", ids).only(
                 "id", "device_id", "type", "case_id"
             )
         }
@@ -144,11 +158,12 @@ class _Batch:
         self.write()
         return self.outcome
 
-    def apply(self, rule: Rule, m: Any, late: bool, prev: DeviceState | None) -> None:
+    def apply(self, rule: Rule, m: Any, late: bool, prev: Last | None) -> None:
         device = m.device
         condition = rule.condition
         if condition == Condition.NO_DATA:
-            self.clear(device, rule.alarm_type, m.ts, _("设备恢复上报"))
+            if (device.pk, rule.alarm_type) in self.active:
+                self.clear(device, rule.alarm_type, m.ts, _("设备恢复上报"))
             return
         if condition in (Condition.EVENT, Condition.NO_MOVEMENT):
             if not m.event:
@@ -156,7 +171,8 @@ class _Batch:
             if condition == Condition.NO_MOVEMENT:
                 if m.event in rule.event_set():
                     self.movement[device.pk] = max(m.ts, self.movement.get(device.pk, m.ts))
-                    self.clear(device, rule.alarm_type, m.ts, _("已有活动"))
+                    if (device.pk, rule.alarm_type) in self.active:
+                        self.clear(device, rule.alarm_type, m.ts, _("已有活动"))
                 return
             if m.event in rule.event_set():
                 self.fire(device, rule, m.ts, None, {"event": m.event, "data": m.data})
@@ -189,7 +205,7 @@ class _Batch:
             return
         if since is not None:
             self.changed_states[key] = None
-        if _clears(rule, value):
+        if (device.pk, rule.alarm_type) in self.active and _clears(rule, value):
             self.clear(
                 device,
                 rule.alarm_type,
@@ -198,7 +214,7 @@ class _Batch:
                 % {"label": _label(device, rule.measurement), "value": value},
             )
 
-    def rate(self, rule: Rule, m: Any, value: float, prev: DeviceState | None) -> None:
+    def rate(self, rule: Rule, m: Any, value: float, prev: Last | None) -> None:
         device = m.device
         before = self.last[device.pk].get(rule.measurement)
         if before is None and prev is not None and prev.ts is not None and rule.measurement in prev.values:
@@ -217,7 +233,11 @@ class _Batch:
                 value,
                 {"measurement": rule.measurement, "per_minute": round(per_minute, 2)},
             )
-        elif rule.clear_value is not None and per_minute <= rule.clear_value:
+        elif (
+            rule.clear_value is not None
+            and per_minute <= rule.clear_value
+            and (device.pk, rule.alarm_type) in self.active
+        ):
             self.clear(
                 device,
                 rule.alarm_type,
@@ -253,54 +273,68 @@ def _cleared_after(device: Device, alarm_type: str, at: dt.datetime) -> bool:
 
 def _upsert_states(rows: list[tuple[int, dt.datetime | None, dict[str, float], dt.datetime | None]]) -> None:
     """Move each device's last values forward (never back: a late message leaves them as they are)."""
-    from jiceng.sensing.ingest import db_datetime
-
     rows = [r for r in rows if r[1] is not None or r[3] is not None]
     if not rows:
         return
-    pg = connection.vendor == "postgresql"
-    if pg:
-        merge = (
-            "CASE WHEN sensing_devicestate.ts IS NULL OR EXCLUDED.ts >= sensing_devicestate.ts "
-            'THEN sensing_devicestate."values" || EXCLUDED."values" ELSE sensing_devicestate."values" END'
+    if connection.vendor == "postgresql":
+        sql = (
+            'INSERT INTO sensing_devicestate (device_id, ts, "values", last_movement_at) '
+            "SELECT d, t, v::jsonb, m FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[], %s::timestamptz[]) "
+            "AS u(d, t, v, m) ON CONFLICT (device_id) DO UPDATE SET "
+            '"values" = CASE WHEN sensing_devicestate.ts IS NULL OR EXCLUDED.ts >= sensing_devicestate.ts '
+            'THEN sensing_devicestate."values" || EXCLUDED."values" ELSE sensing_devicestate."values" END, '
+            "ts = GREATEST(sensing_devicestate.ts, EXCLUDED.ts), "
+            "last_movement_at = GREATEST(sensing_devicestate.last_movement_at, EXCLUDED.last_movement_at)"
         )
-        newest = "GREATEST(sensing_devicestate.{0}, EXCLUDED.{0})"
-        cast = "%s::jsonb"
+        params: list[Any] = [
+            [r[0] for r in rows],
+            [r[1] for r in rows],
+            [json.dumps(r[2]) for r in rows],
+            [r[3] for r in rows],
+        ]
     else:
-        merge = (
-            "CASE WHEN sensing_devicestate.ts IS NULL OR EXCLUDED.ts >= sensing_devicestate.ts "
-            'THEN json_patch(sensing_devicestate."values", EXCLUDED."values") ELSE sensing_devicestate."values" END'
-        )
         newest = "MAX(COALESCE(sensing_devicestate.{0}, EXCLUDED.{0}), COALESCE(EXCLUDED.{0}, sensing_devicestate.{0}))"
-        cast = "%s"
-    sql = (
-        'INSERT INTO sensing_devicestate (device_id, ts, "values", last_movement_at) VALUES '  # noqa: S608
-        + ", ".join([f"(%s, %s, {cast}, %s)"] * len(rows))
-        + f' ON CONFLICT (device_id) DO UPDATE SET "values" = {merge}, ts = {newest.format("ts")}, '
-        + f"last_movement_at = {newest.format('last_movement_at')}"
-    )
-    params: list[Any] = []
-    for device_id, ts, values, moved in rows:
-        params.extend([device_id, db_datetime(ts), json.dumps(values), db_datetime(moved)])
+        sql = (
+            'INSERT INTO sensing_devicestate (device_id, ts, "values", last_movement_at) VALUES '  # noqa: S608
+            + ", ".join(["(%s, %s, %s, %s)"] * len(rows))
+            + ' ON CONFLICT (device_id) DO UPDATE SET "values" = CASE WHEN sensing_devicestate.ts IS NULL OR '
+            'EXCLUDED.ts >= sensing_devicestate.ts THEN json_patch(sensing_devicestate."values", EXCLUDED."values") '
+            f'ELSE sensing_devicestate."values" END, ts = {newest.format("ts")}, '
+            f"last_movement_at = {newest.format('last_movement_at')}"
+        )
+        params = []
+        for device_id, ts, values, moved in rows:
+            params.extend([device_id, db_datetime(ts), json.dumps(values), db_datetime(moved)])
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
 
 def _touch_devices(devices: dict[int, Device], latest: dict[int, dt.datetime]) -> None:
-    """``last_seen_at`` moves at most once a minute per device; an offline device is online again."""
+    """``last_seen_at`` moves at most once a minute per device; an offline device is online again.
+    One ``UPDATE … FROM (VALUES …)`` for the whole batch."""
     stale = []
     for device_id in sorted(latest):
         device, ts = devices[device_id], latest[device_id]
-        if (
-            device.status == DeviceStatus.OFFLINE
-            or device.last_seen_at is None
-            or ts - device.last_seen_at > SEEN_EVERY
-        ):
+        seen = device.last_seen_at
+        if device.status == DeviceStatus.OFFLINE or seen is None or ts - seen > SEEN_EVERY:
             stale.append((device_id, ts))
-    for device_id, ts in stale:
-        Device.objects.filter(pk=device_id).filter(
-            Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=ts)
-        ).exclude(status=DeviceStatus.RETIRED).update(last_seen_at=ts, status=DeviceStatus.ACTIVE)
+    if not stale:
+        return
+    if connection.vendor != "postgresql":
+        for device_id, ts in stale:
+            Device.objects.filter(pk=device_id).filter(Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=ts)).exclude(
+                status=DeviceStatus.RETIRED
+            ).update(last_seen_at=ts, status=DeviceStatus.ACTIVE)
+        return
+    sql = (
+        "UPDATE sensing_device SET last_seen_at = v.ts, status = 'active' "
+        "FROM unnest(%s::bigint[], %s::timestamptz[]) AS v(id, ts) "
+        "WHERE sensing_device.id = v.id AND sensing_device.status <> 'retired' "
+        "AND (sensing_device.last_seen_at IS NULL OR sensing_device.last_seen_at < v.ts)"
+    )
+    params = [[d for d, _t in stale], [t for _d, t in stale]]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def evaluate(messages: list[Any]) -> Outcome:
@@ -311,7 +345,7 @@ def evaluate(messages: list[Any]) -> Outcome:
 # -- the clock --------------------------------------------------------------------------------------
 
 
-def sweep(now: dt.datetime | None = None, limit: int = 1000) -> Outcome:
+def sweep(now: dt.datetime | None = None, limit: int = 200) -> Outcome:
     """Clock rules: devices silent past their ``no_data`` minutes go offline with an alarm; wearers
     and residents tagged for care with no movement past ``no_movement`` minutes raise one too."""
     now = now or timezone.now()

@@ -58,7 +58,7 @@ def telemetry_or_event(device: SimDevice, at: datetime, rng: random.Random) -> t
         values = {
             "leakage_ma": round(leak, 1),
             "current_a": round(40 * load * rng.uniform(0.8, 1.1), 1),
-            "line_temp_c": round(28 + 25 * load + rng.uniform(-2, 2), 1),
+            "line_temp_c": round(28 + 25 * load, 1),  # smooth: the rate rule compares consecutive readings
         }
         return "telemetry", {**msg, "values": values}
     if kind == "wearable":
