@@ -101,7 +101,9 @@ def copy_baseline(n: int, n_devices: int) -> dict[str, Any]:
         )
         cursor.execute("TRUNCATE bench_copy")
         started = time.perf_counter()
-        with cursor.cursor.copy('COPY bench_copy (device_id, ts, msg_id, "values", event) FROM STDIN') as copy:
+        with cursor.cursor.copy(
+            'COPY bench_copy (device_id, ts, msg_id, "values", event) FROM STDIN'
+        ) as copy:
             for i in range(n):
                 copy.write_row(
                     (
@@ -123,7 +125,11 @@ def counts() -> dict[str, Any]:
     from jiceng.sensing.models import Alarm, DeadLetter, Receipt, Telemetry
 
     dup_active = (
-        Alarm.objects.filter(status="active").values("device", "type").annotate(n=Count("pk")).filter(n__gt=1).count()
+        Alarm.objects.filter(status="active")
+        .values("device", "type")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+        .count()
     )
     return {
         "receipts": Receipt.objects.count(),
@@ -161,7 +167,9 @@ def fault_result(first: int, count: int) -> dict[str, Any]:
 
     devices = [f"W{n:06d}" for n in range(first, first + count)]
     alarms = Alarm.objects.filter(device__device_id__in=devices, type="sos")
-    per_device = dict(alarms.values_list("device__device_id").annotate(n=Count("pk")).values_list("device__device_id", "n"))
+    per_device = dict(
+        alarms.values_list("device__device_id").annotate(n=Count("pk")).values_list("device__device_id", "n")
+    )
     cases = Case.objects.filter(alarm__in=alarms).count()
     return {
         "incidents": count,
@@ -178,7 +186,9 @@ def fault_result(first: int, count: int) -> dict[str, Any]:
 class Broker:
     def __init__(self, workdir: Path) -> None:
         self.proc = None
-        binary = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None)
+        binary = shutil.which("mosquitto") or (
+            "/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None
+        )
         if binary is None:
             self.url, self.note = os.environ.get("MQTT_URL", "mqtt://127.0.0.1:1883"), "共享代理"
             return
@@ -188,7 +198,9 @@ class Broker:
             f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
             "max_queued_messages 0\nmax_inflight_messages 0\nmax_queued_bytes 0\n"
         )
-        self.proc = subprocess.Popen([binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [binary, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         for _ in range(50):
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
@@ -212,7 +224,18 @@ def _worker(ctx: Context, db_url: str, broker: str, client: str, prefix: str) ->
         "JICENG_SENSING_BATCH": "2000",
     }
     return subprocess.Popen(
-        [sys.executable, "manage.py", "sensing", "ingest", "--mqtt", broker, "--client-id", client, "--topic-prefix", prefix],
+        [
+            sys.executable,
+            "manage.py",
+            "sensing",
+            "ingest",
+            "--mqtt",
+            broker,
+            "--client-id",
+            client,
+            "--topic-prefix",
+            prefix,
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -237,7 +260,9 @@ def _session(broker: str, client: str, prefix: str) -> None:
     from jiceng.sensing.mqtt import SESSION_EXPIRY_S, broker_address, topics
 
     host, port = broker_address(broker)
-    c = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=client, protocol=mqtt.MQTTv5)
+    c = mqtt.Client(
+        callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id=client, protocol=mqtt.MQTTv5
+    )
     props = Properties(PacketTypes.CONNECT)
     props.SessionExpiryInterval = SESSION_EXPIRY_S
     c.connect(host, port, clean_start=False, properties=props)
@@ -261,7 +286,8 @@ def _wait(db_url: str, sql: str, target: int, timeout: float) -> float:
     started = time.perf_counter()
     with psycopg.connect(db_url.replace("postgres://", "postgresql://"), autocommit=True) as conn:
         while time.perf_counter() - started < timeout:
-            value = conn.execute(sql).fetchone()[0]
+            row = conn.execute(sql).fetchone()
+            value = row[0] if row else 0
             if value >= target:
                 return time.perf_counter() - started
             time.sleep(0.1)
@@ -290,7 +316,7 @@ def run(ctx: Context) -> None:
     n_latency = QUICK_LATENCY if ctx.quick else LATENCY
     n_incidents = QUICK_INCIDENTS if ctx.quick else INCIDENTS
     db = ctx.pg_url
-    prepared = ctx.in_django(db, "bench.bench_sensing:prepare", n_devices, n_latency + n_incidents)
+    ctx.in_django(db, "bench.bench_sensing:prepare", n_devices, n_latency + n_incidents)
     broker = Broker(ctx.workdir)
     try:
         prefix = f"bench{uuid.uuid4().hex[:6]}"
@@ -301,7 +327,9 @@ def run(ctx: Context) -> None:
         start = datetime.now(UTC) - dt.timedelta(milliseconds=10 * n_messages)  # the last one is "now"
         for n in range(n_messages):
             device = f"B{n % n_devices:06d}"
-            publisher.publish(device, "telemetry", _reading(n, device, start + dt.timedelta(milliseconds=10 * n)))
+            publisher.publish(
+                device, "telemetry", _reading(n, device, start + dt.timedelta(milliseconds=10 * n))
+            )
         publisher.close()
         worker = _worker(ctx, db, broker.url, "bench-a", prefix)
         _wait(db, "SELECT count(*) FROM sensing_receipt", 1, timeout=300)  # the worker is up (not timed)
@@ -318,11 +346,16 @@ def run(ctx: Context) -> None:
         publisher = _publisher(broker.url)
         publisher.prefix = prefix
         for n in range(n_latency):
-            body = {"msg_id": f"sos{n}", "ts": datetime.now(UTC).isoformat(), "event": "sos", "data": {}}
-            publisher.publish(f"W{n:06d}", "events", json.dumps(body).encode())
+            sos = {"msg_id": f"sos{n}", "ts": datetime.now(UTC).isoformat(), "event": "sos", "data": {}}
+            publisher.publish(f"W{n:06d}", "events", json.dumps(sos).encode())
             time.sleep(0.05)
         publisher.close()
-        _wait(db, "SELECT count(*) FROM sensing_alarm WHERE type = 'sos' AND case_id IS NOT NULL", n_latency, 120)
+        _wait(
+            db,
+            "SELECT count(*) FROM sensing_alarm WHERE type = 'sos' AND case_id IS NOT NULL",
+            n_latency,
+            120,
+        )
         lat = ctx.in_django(db, "bench.bench_sensing:latency", "W")
         ctx.row("sensing", "alarm → case p50", lat.get("p50_ms", ""), "ms", note=f"{lat.get('n', 0)} 次呼救")
         ctx.row("sensing", "alarm → case p99", lat.get("p99_ms", ""), "ms", goal="< 1,000")
@@ -337,22 +370,37 @@ def run(ctx: Context) -> None:
         devices = [simulate.SimDevice(f"B{n:06d}", "breaker") for n in range(min(n_devices, 500))]
         noise = simulate.Stats()
         now = datetime.now(UTC)
-        incidents = []
+        incidents: list[tuple[str, bytes]] = []
         for n in range(n_latency, n_latency + n_incidents):
-            for copy_no in range(3):  # the same press, three deliveries (one with a new msg_id: a gateway retry)
+            # The same press, three deliveries (the third with a new msg_id: a gateway's retry).
+            for copy_no in range(3):
                 msg_id = f"f{n}" if copy_no < 2 else f"f{n}-retry"
                 ts = now - dt.timedelta(seconds=copy_no)
-                incidents.append((f"W{n:06d}", json.dumps({"msg_id": msg_id, "ts": ts.isoformat(), "event": "sos", "data": {}}).encode()))
+                incidents.append(
+                    (
+                        f"W{n:06d}",
+                        json.dumps(
+                            {"msg_id": msg_id, "ts": ts.isoformat(), "event": "sos", "data": {}}
+                        ).encode(),
+                    )
+                )
         incidents = incidents[::-1]
         for i, (device_id, channel, body) in enumerate(
-            simulate.messages(devices, rate=500, minutes=0.2 if ctx.quick else 1, faults=True, stats=noise, start=now - dt.timedelta(minutes=1))
+            simulate.messages(
+                devices,
+                rate=500,
+                minutes=0.2 if ctx.quick else 1,
+                faults=True,
+                stats=noise,
+                start=now - dt.timedelta(minutes=1),
+            )
         ):
             publisher.publish(device_id, channel, body)
             if incidents and i % 5 == 0:
-                device, payload = incidents.pop()
-                publisher.publish(device, "events", payload)
-        for device, payload in incidents:
-            publisher.publish(device, "events", payload)
+                device, event_body = incidents.pop()
+                publisher.publish(device, "events", event_body)
+        for device, event_body in incidents:
+            publisher.publish(device, "events", event_body)
         publisher.close()
         time.sleep(2)
         _wait(db, "SELECT count(*) FROM sensing_alarm WHERE type = 'sos'", n_latency + n_incidents, 120)

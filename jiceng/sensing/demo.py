@@ -98,7 +98,9 @@ def _incidents(devices: list[Device], now: dt.datetime) -> list[Raw]:
 
     def add(device: Device, channel: str, seconds: int, body: dict) -> None:
         stamp = (now - dt.timedelta(seconds=seconds)).isoformat()
-        raws.append(Raw(device.device_id, channel, {"msg_id": f"demo-{len(raws)}", "ts": stamp, **body}, "http"))
+        raws.append(
+            Raw(device.device_id, channel, {"msg_id": f"demo-{len(raws)}", "ts": stamp, **body}, "http")
+        )
 
     for device in by_kind.get("breaker", [])[:3]:
         for s in (40, 30, 20, 10):
@@ -112,7 +114,9 @@ def _incidents(devices: list[Device], now: dt.datetime) -> list[Raw]:
             add(device, "telemetry", s, {"values": {"water_cm": 22.0}})
     for device in by_kind.get("door", [])[:2]:
         add(device, "events", 300, {"event": "unregistered_face", "data": {}})
-    for device, label in zip(by_kind.get("camera", [])[:3], ["street_vending", "trash_overflow", "crowd"], strict=False):
+    for device, label in zip(
+        by_kind.get("camera", [])[:3], ["street_vending", "trash_overflow", "crowd"], strict=False
+    ):
         add(device, "events", 600, {"event": label, "data": {"confidence": 0.93}})
     return raws
 

@@ -19,7 +19,8 @@ import datetime as dt
 import json
 import logging
 import math
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -209,15 +210,43 @@ def among(queryset: Any, column: str, values: list[Any]) -> Any:
     return queryset.filter(**{f"{column}__in": values})
 
 
-def check_batch(raws: list[Raw], now: dt.datetime | None = None) -> tuple[list[Message], list[DeadLetter]]:
-    """Split a batch into checked messages and dead letters (nothing written)."""
-    now = now or timezone.now()
-    refs = sorted({r.device_ref for r in raws if r.device_ref})
+def load_devices(refs: list[str]) -> dict[str, Device]:
     kinds = {k.pk: k for k in DeviceKind.objects.all()}
     devices = {}
     for device in among(Device.objects.all(), "device_id", refs):
         device.kind = kinds[device.kind_id]  # nine kinds, not one copy of a kind's JSON per row
         devices[device.device_id] = device
+    return devices
+
+
+class DeviceCache:
+    """A worker's devices, re-read after ``ttl`` seconds (a retired or moved device is noticed within
+    that time; an unknown one is looked up at once, so a newly imported device is never refused)."""
+
+    def __init__(self, ttl: float = 60.0) -> None:
+        self.ttl = ttl
+        self.devices: dict[str, Device] = {}
+        self.loaded_at = 0.0
+
+    def __call__(self, refs: list[str]) -> dict[str, Device]:
+        now = time.monotonic()
+        if now - self.loaded_at > self.ttl:
+            self.devices, self.loaded_at = {}, now
+        missing = [r for r in refs if r not in self.devices]
+        if missing:
+            self.devices.update(load_devices(missing))
+        return {r: self.devices[r] for r in refs if r in self.devices}
+
+
+def check_batch(
+    raws: list[Raw],
+    now: dt.datetime | None = None,
+    devices_for: Callable[[list[str]], dict[str, Device]] = load_devices,
+) -> tuple[list[Message], list[DeadLetter]]:
+    """Split a batch into checked messages and dead letters (nothing written)."""
+    now = now or timezone.now()
+    refs = sorted({r.device_ref for r in raws if r.device_ref})
+    devices = devices_for(refs)
     good: list[Message] = []
     dead: list[DeadLetter] = []
     for raw in raws:
@@ -243,13 +272,18 @@ def check_batch(raws: list[Raw], now: dt.datetime | None = None) -> tuple[list[M
     return good, dead
 
 
-def ingest(raws: Iterable[Raw], *, now: dt.datetime | None = None) -> Result:
+def ingest(
+    raws: Iterable[Raw],
+    *,
+    now: dt.datetime | None = None,
+    devices_for: Callable[[list[str]], dict[str, Device]] = load_devices,
+) -> Result:
     """Check, dedupe, store and evaluate one batch. Safe to call again with the same messages."""
     from jiceng.sensing import rules
 
     raws = list(raws)
     result = Result(received=len(raws))
-    good, dead = check_batch(raws, now)
+    good, dead = check_batch(raws, now, devices_for)
     if dead:
         DeadLetter.objects.bulk_create(dead)
         result.dead = len(dead)
@@ -299,7 +333,12 @@ def _insert_receipts(messages: list[Message]) -> list[Message]:
                 "INSERT INTO sensing_receipt (device_id, msg_id, ts, received_at) "
                 "SELECT d, i, t, %s FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[]) AS u(d, i, t) "
                 "ON CONFLICT (device_id, msg_id) DO NOTHING RETURNING device_id, msg_id",
-                [received, [m.device.pk for m in messages], [m.msg_id for m in messages], [m.ts for m in messages]],
+                [
+                    received,
+                    [m.device.pk for m in messages],
+                    [m.msg_id for m in messages],
+                    [m.ts for m in messages],
+                ],
             )
             fresh.update((int(d), str(i)) for d, i in cursor.fetchall())
             return [m for m in messages if (m.device.pk, m.msg_id) in fresh]

@@ -112,6 +112,9 @@ class DeviceState(models.Model):
         verbose_name = _("设备最新值")
         verbose_name_plural = _("设备最新值")
 
+    def __str__(self) -> str:
+        return f"{self.device_id} @ {self.ts}"
+
 
 class Receipt(models.Model):
     """One row per message ever accepted: the unique key is what makes redelivery harmless."""
@@ -123,6 +126,9 @@ class Receipt(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["device", "msg_id"], name="sensing_receipt_once")]
+
+    def __str__(self) -> str:
+        return f"{self.device_id}:{self.msg_id}"
 
 
 class Telemetry(models.Model):
@@ -139,6 +145,9 @@ class Telemetry(models.Model):
         verbose_name = _("遥测数据")
         verbose_name_plural = _("遥测数据")
         indexes = [models.Index(fields=["device", "ts"], name="sensing_tel_device_ts")]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} {self.ts}"
 
 
 class DeadLetter(models.Model):
@@ -251,6 +260,9 @@ class RuleChange(models.Model):
         verbose_name_plural = _("规则变更记录")
         ordering = ["-at"]
 
+    def __str__(self) -> str:
+        return f"{self.object_type}:{self.object_id} {self.action}"
+
 
 class RuleState(models.Model):
     """Where a threshold rule stands for one device: since when its condition has held."""
@@ -261,6 +273,9 @@ class RuleState(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["device", "rule"], name="sensing_rulestate_once")]
+
+    def __str__(self) -> str:
+        return f"{self.device_id}/{self.rule_id} since {self.since}"
 
 
 class AlarmStatus(models.TextChoices):
@@ -340,3 +355,6 @@ class AlarmEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.alarm_id} {self.verb}"

@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import connection
 
 from jiceng.core.loop import CONNECTION_ERRORS, Loop
-from jiceng.sensing.ingest import Raw, Result, ingest, parse_topic
+from jiceng.sensing.ingest import DeviceCache, Raw, Result, ingest, parse_topic
 
 logger = logging.getLogger(__name__)
 
@@ -67,9 +67,9 @@ def writer() -> Iterator[None]:
         yield
 
 
-def ingest_locked(raws: list[Raw]) -> Result:
+def ingest_locked(raws: list[Raw], devices: DeviceCache | None = None) -> Result:
     with writer():
-        return ingest(raws)
+        return ingest(raws, devices_for=devices) if devices is not None else ingest(raws)
 
 
 class IngestWorker(Loop):
@@ -99,6 +99,7 @@ class IngestWorker(Loop):
         self.client: Any = None
         self.connected = threading.Event()
         self.totals = Result()
+        self.devices = DeviceCache()
         self._swept_at = 0.0
         self._maintained_at = 0.0
 
@@ -170,7 +171,7 @@ class IngestWorker(Loop):
             return False
         raws = [self._raw(d) for d in self.pending]
         try:
-            result = ingest_locked(raws)
+            result = ingest_locked(raws, self.devices)
         except CONNECTION_ERRORS:
             raise  # the loop backs off; the batch stays pending, unacknowledged
         except Exception:  # a message that breaks processing must not stop the stream

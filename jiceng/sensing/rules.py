@@ -318,13 +318,16 @@ def _touch_devices(devices: dict[int, Device], latest: dict[int, dt.datetime]) -
         seen = device.last_seen_at
         if device.status == DeviceStatus.OFFLINE or seen is None or ts - seen > SEEN_EVERY:
             stale.append((device_id, ts))
+            # The worker's cached copy follows what is written (see ingest.DeviceCache).
+            device.last_seen_at = ts if seen is None else max(seen, ts)
+            device.status = DeviceStatus.ACTIVE
     if not stale:
         return
     if connection.vendor != "postgresql":
         for device_id, ts in stale:
-            Device.objects.filter(pk=device_id).filter(Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=ts)).exclude(
-                status=DeviceStatus.RETIRED
-            ).update(last_seen_at=ts, status=DeviceStatus.ACTIVE)
+            Device.objects.filter(pk=device_id).filter(
+                Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=ts)
+            ).exclude(status=DeviceStatus.RETIRED).update(last_seen_at=ts, status=DeviceStatus.ACTIVE)
         return
     sql = (
         "UPDATE sensing_device SET last_seen_at = v.ts, status = 'active' "
@@ -332,7 +335,7 @@ def _touch_devices(devices: dict[int, Device], latest: dict[int, dt.datetime]) -
         "WHERE sensing_device.id = v.id AND sensing_device.status <> 'retired' "
         "AND (sensing_device.last_seen_at IS NULL OR sensing_device.last_seen_at < v.ts)"
     )
-    params = [[d for d, _t in stale], [t for _d, t in stale]]
+    params: list[Any] = [[d for d, _t in stale], [t for _d, t in stale]]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
@@ -395,7 +398,10 @@ def _sweep_no_data(rule: Rule, now: dt.datetime, limit: int) -> int:
                 status=DeviceStatus.OFFLINE
             )
             raised = actions.raise_alarm(
-                device, rule, at=now, details={"last_seen_at": device.last_seen_at.isoformat()}
+                device,
+                rule,
+                at=now,
+                details={"last_seen_at": device.last_seen_at.isoformat() if device.last_seen_at else None},
             )
             created += int(raised.created)
     return created

@@ -19,7 +19,9 @@ def _active(where: Q, category_id: int | None = None) -> Any:
 
 
 def active_alarms_by_grid(where: Q, category_id: int | None = None) -> dict[str, int]:
-    rows = _active(where, category_id).values("grid_code").annotate(n=Count("pk")).values_list("grid_code", "n")
+    rows = (
+        _active(where, category_id).values("grid_code").annotate(n=Count("pk")).values_list("grid_code", "n")
+    )
     return dict(rows)
 
 

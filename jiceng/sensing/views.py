@@ -80,10 +80,18 @@ def device_list(request: HttpRequest) -> HttpResponse:
     total = sum(r["total"] for r in per_grid)
     online = sum(r["online"] for r in per_grid)
     alarmed = set(
-        Alarm.objects.filter(status=AlarmStatus.ACTIVE, device__in=devices).values_list("device_id", flat=True)
+        Alarm.objects.filter(status=AlarmStatus.ACTIVE, device__in=devices).values_list(
+            "device_id", flat=True
+        )
     )
     points = [
-        {"id": d.device_id, "name": d.name or d.kind.name, "value": [d.lng, d.lat], "status": d.status, "alarm": d.pk in alarmed}
+        {
+            "id": d.device_id,
+            "name": d.name or d.kind.name,
+            "value": [d.lng, d.lat],
+            "status": d.status,
+            "alarm": d.pk in alarmed,
+        }
         for d in devices.exclude(lat__isnull=True).exclude(lng__isnull=True)[:3000]
     ]
     page = Paginator(devices.order_by("grid_code", "device_id"), 50).get_page(request.GET.get("page"))
@@ -124,13 +132,20 @@ def device_detail(request: HttpRequest, device_id: str) -> HttpResponse:
         if data:
             series.append({"name": f"{m.get('label', name)}（{m.get('unit', '')}）", "data": data})
     contacts = [
-        reveal(request, "sensing_device", device.pk, {"name": c.get("name", ""), "phone": c.get("phone", "")}, "设备联系人")
+        reveal(
+            request,
+            "sensing_device",
+            device.pk,
+            {"name": c.get("name", ""), "phone": c.get("phone", "")},
+            "设备联系人",
+        )
         for c in device.contacts
     ]
     state = getattr(device, "state", None)
     labels = {m["name"]: m for m in device.kind.measurements}
     last_values = [
-        (labels.get(k, {}).get("label", k), v, labels.get(k, {}).get("unit", "")) for k, v in (state.values if state else {}).items()
+        (labels.get(k, {}).get("label", k), v, labels.get(k, {}).get("unit", ""))
+        for k, v in (state.values if state else {}).items()
     ]
     return render(
         request,
@@ -179,7 +194,9 @@ def alarm_desk(request: HttpRequest) -> HttpResponse:
 @sensing_page
 def alarm_detail(request: HttpRequest, alarm_id: int) -> HttpResponse:
     alarm = actions.access_alarm(request.user, alarm_id)
-    return render(request, "sensing/alarm.html", {"alarm": alarm, "events": alarm.events.select_related("actor")})
+    return render(
+        request, "sensing/alarm.html", {"alarm": alarm, "events": alarm.events.select_related("actor")}
+    )
 
 
 @require_POST

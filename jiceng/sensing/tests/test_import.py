@@ -32,7 +32,10 @@ def test_devices_import_with_their_place_resolved_to_a_grid(sensors, tmp_path):
     assert "新增 2" in out.getvalue()
     one = Device.objects.get(device_id="IMP-1")
     assert one.grid_code == sensors.world.grids["haiyu2"].code and one.building_code == room[:19]
-    assert one.contacts == [{"name": "张三", "phone": "13800138001"}, {"name": "李四", "phone": "13800138002"}]
+    assert one.contacts == [
+        {"name": "张三", "phone": "13800138001"},
+        {"name": "李四", "phone": "13800138002"},
+    ]
     assert Device.objects.get(device_id="IMP-2").grid_code == grid.code
 
 
@@ -40,10 +43,7 @@ def test_one_bad_row_imports_nothing_and_says_which_row_and_why(sensors, tmp_pat
     room = sensors.world.rooms["haiyu2"].code
     path = write(
         tmp_path,
-        f"IMP-1,breaker,{room},,,,\n"
-        "IMP-2,toaster,,,,,\n"
-        f"IMP-3,smoke,{room},,,,张三:123\n"
-        "IMP-4,gas,,,,,\n",
+        f"IMP-1,breaker,{room},,,,\nIMP-2,toaster,,,,,\nIMP-3,smoke,{room},,,,张三:123\nIMP-4,gas,,,,,\n",
     )
     err = StringIO()
     with pytest.raises(CommandError):

@@ -34,7 +34,15 @@ def test_the_device_list_shows_the_communitys_devices_and_its_online_rate(sensor
 def test_a_device_page_charts_its_telemetry_and_lists_its_alarms(sensors):
     ingest(
         [
-            Raw("BRK-001", "telemetry", {"msg_id": f"m{i}", "ts": (NOW + dt.timedelta(seconds=5 * i)).isoformat(), "values": {"leakage_ma": 40.0, "current_a": 10.0}})
+            Raw(
+                "BRK-001",
+                "telemetry",
+                {
+                    "msg_id": f"m{i}",
+                    "ts": (NOW + dt.timedelta(seconds=5 * i)).isoformat(),
+                    "values": {"leakage_ma": 40.0, "current_a": 10.0},
+                },
+            )
             for i in range(4)
         ]
     )
@@ -67,7 +75,11 @@ def test_the_alarm_desk_acknowledges_and_clears_with_a_note_and_the_case_hears_o
     assert "解除告警请填写说明" in refused.content.decode()
     staff.post(f"/sensing/alarms/{alarm.pk}/clear/", {"note": "已上门，老人安全"})
     alarm.refresh_from_db()
-    assert alarm.acknowledged and alarm.status == AlarmStatus.CLEARED and alarm.cleared_by == sensors.world.people["community_staff"]
+    assert (
+        alarm.acknowledged
+        and alarm.status == AlarmStatus.CLEARED
+        and alarm.cleared_by == sensors.world.people["community_staff"]
+    )
     event = CaseEvent.objects.get(case=alarm.case, action="alarm_cleared")
     assert "已上门，老人安全" in event.reason
 
@@ -75,6 +87,8 @@ def test_the_alarm_desk_acknowledges_and_clears_with_a_note_and_the_case_hears_o
 def test_an_outsider_cannot_clear_another_communitys_alarm(sensors):
     ingest([Raw("WR-001", "events", {"msg_id": "s", "ts": NOW.isoformat(), "event": "sos", "data": {}})])
     alarm = Alarm.objects.get()
-    response = login(sensors.world.people["outsider"]).post(f"/sensing/alarms/{alarm.pk}/clear/", {"note": "x"})
+    response = login(sensors.world.people["outsider"]).post(
+        f"/sensing/alarms/{alarm.pk}/clear/", {"note": "x"}
+    )
     assert response.status_code == 404
     assert Alarm.objects.get().status == AlarmStatus.ACTIVE

@@ -39,13 +39,28 @@ def test_a_silent_breaker_goes_offline_with_one_alarm_and_comes_back_with_its_ne
 
 def test_an_elder_living_alone_with_no_movement_for_a_day_raises_one_alarm_and_a_case(sensors):
     Device.objects.filter(device_id="WR-001").update(created_at=NOW - dt.timedelta(days=3))
-    ingest([Raw("WR-001", "events", {"msg_id": "mv", "ts": (NOW - dt.timedelta(hours=30)).isoformat(), "event": "movement", "data": {}})])
+    ingest(
+        [
+            Raw(
+                "WR-001",
+                "events",
+                {
+                    "msg_id": "mv",
+                    "ts": (NOW - dt.timedelta(hours=30)).isoformat(),
+                    "event": "movement",
+                    "data": {},
+                },
+            )
+        ]
+    )
     rules.sweep(NOW)
     rules.sweep(NOW)
     alarm = Alarm.objects.get(type="no_movement", device__device_id="WR-001")
     assert alarm.severity == "major" and alarm.case.event_type.code == "GZ10"
     # a movement clears it
-    ingest([Raw("WR-001", "events", {"msg_id": "mv2", "ts": NOW.isoformat(), "event": "movement", "data": {}})])
+    ingest(
+        [Raw("WR-001", "events", {"msg_id": "mv2", "ts": NOW.isoformat(), "event": "movement", "data": {}})]
+    )
     assert Alarm.objects.get(type="no_movement").status == AlarmStatus.CLEARED
 
 

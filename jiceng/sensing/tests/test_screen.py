@@ -22,8 +22,18 @@ def test_the_screen_counts_maps_and_lists_active_alarms_and_forgets_cleared_ones
     ingest(
         [
             sos("WR-001", "s1"),
-            Raw("BRK-001", "telemetry", {"msg_id": "c1", "ts": NOW.isoformat(), "values": {"current_a": 70.0}}),
-            Raw("BRK-001", "telemetry", {"msg_id": "c2", "ts": (NOW + dt.timedelta(seconds=61)).isoformat(), "values": {"current_a": 70.0}}),
+            Raw(
+                "BRK-001", "telemetry", {"msg_id": "c1", "ts": NOW.isoformat(), "values": {"current_a": 70.0}}
+            ),
+            Raw(
+                "BRK-001",
+                "telemetry",
+                {
+                    "msg_id": "c2",
+                    "ts": (NOW + dt.timedelta(seconds=61)).isoformat(),
+                    "values": {"current_a": 70.0},
+                },
+            ),
         ]
     )
     assert Alarm.objects.filter(status="active").count() == 2
