@@ -58,29 +58,23 @@ def prepare(n_devices: int, n_wearables: int) -> dict[str, Any]:
     wearable = DeviceKind.objects.get(code="wearable")
     started = time.perf_counter()
     rows = []
-    for n in range(n_devices):
-        room = rooms[n % len(rooms)]
-        rows.append(
-            Device(
-                device_id=f"B{n:06d}",
-                kind=breaker,
-                location_code=room.code,
-                grid_code=room.code[:14],
-                building_code=room.code[:19],
+    plan = [
+        ("B", breaker, n_devices, []),
+        ("W", wearable, n_wearables, [{"name": "家属", "phone": "13800138000"}]),
+    ]
+    for prefix, kind, count, contacts in plan:
+        for n in range(count):
+            room = rooms[n % len(rooms)]
+            rows.append(
+                Device(
+                    device_id=f"{prefix}{n:06d}",
+                    kind=kind,
+                    location_code=room.code,
+                    grid_code=room.code[:14],
+                    building_code=room.code[:19],
+                    contacts=contacts,
+                )
             )
-        )
-    for n in range(n_wearables):
-        room = rooms[n % len(rooms)]
-        rows.append(
-            Device(
-                device_id=f"W{n:06d}",
-                kind=wearable,
-                location_code=room.code,
-                grid_code=room.code[:14],
-                building_code=room.code[:19],
-                contacts=[{"name": "家属", "phone": "13800138000"}],
-            )
-        )
     Device.objects.bulk_create(rows, batch_size=5000)
     return {"devices": len(rows), "seconds": round(time.perf_counter() - started, 1)}
 

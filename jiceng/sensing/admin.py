@@ -13,6 +13,7 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
+from jiceng.org.admin import ReadOnlyAdmin
 from jiceng.sensing.models import (
     Alarm,
     AlarmEvent,
@@ -106,18 +107,9 @@ class DeviceKindAdmin(AuditedAdmin):
 
 
 @admin.register(RuleChange)
-class RuleChangeAdmin(admin.ModelAdmin):
+class RuleChangeAdmin(ReadOnlyAdmin):
     list_display = ("at", "user", "object_type", "object_id", "action")
     list_filter = ("object_type", "action")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Device)
@@ -126,14 +118,6 @@ class DeviceAdmin(admin.ModelAdmin):
     list_filter = ("kind", "status")
     search_fields = ("device_id", "name", "location_code", "grid_code")
     raw_id_fields = ("person", "care_worker")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class AlarmEventInline(admin.TabularInline):
