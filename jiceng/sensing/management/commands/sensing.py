@@ -37,9 +37,13 @@ class Command(BaseCommand):
             raise CommandError(exc.message)
 
     def _ingest(self, options: dict[str, Any]) -> None:
-        from jiceng.sensing.mqtt import IngestWorker
+        from jiceng.sensing.mqtt import IngestWorker, broker_address
 
         url = options["mqtt"] or settings.JICENG_MQTT_URL
+        try:
+            broker_address(url)
+        except ValueError as exc:
+            raise CommandError(str(exc))
         worker = IngestWorker(
             url=url,
             client_id=options["client_id"],
