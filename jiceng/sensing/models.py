@@ -237,7 +237,11 @@ class Rule(models.Model):
         return f"{self.kind.code}:{self.alarm_type} {self.name}"
 
     def event_set(self) -> set[str]:
-        return {e.strip() for e in self.events.split(",") if e.strip()}
+        cached = self.__dict__.get("_event_set")
+        if cached is None or cached[0] != self.events:
+            cached = (self.events, {e.strip() for e in self.events.split(",") if e.strip()})
+            self.__dict__["_event_set"] = cached
+        return cached[1]
 
     def clear_event_set(self) -> set[str]:
         return {e.strip() for e in self.clear_events.split(",") if e.strip()}
