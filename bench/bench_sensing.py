@@ -342,7 +342,7 @@ def run(ctx: Context) -> None:
         for n in range(n_latency):
             sos = {"msg_id": f"sos{n}", "ts": datetime.now(UTC).isoformat(), "event": "sos", "data": {}}
             publisher.publish(f"W{n:06d}", "events", json.dumps(sos).encode())
-            time.sleep(0.05)
+            time.sleep(0.3)  # one alarm at a time: latency, not queueing behind a burst
         publisher.close()
         _wait(
             db,
