@@ -177,7 +177,7 @@ def _open_case(alarm: Alarm, device: Device, rule: Rule, at: datetime) -> Any:
                 idempotency_key=f"alarm:{alarm.pk}",
                 is_public=False,
             )
-    except CaseError as exc:
+    except JicengError as exc:
         # The alarm stands and the desk sees it; a case that cannot be located is noted, not lost.
         logger.warning("alarm %s: no case opened: %s", alarm.pk, exc)
         alarm.details = {**alarm.details, "case_error": str(exc)}
