@@ -1,4 +1,4 @@
-"""The shipped device kinds, rules and sensor catalogue items (``data/kinds.yaml``).
+"""The shipped device kinds and their rules (``data/kinds.yaml``).
 
 Loaded by the data migration (on historical models) and by :func:`ensure_defaults` for tests that
 flush tables; afterwards the admin owns them. Existing rows are never overwritten.
@@ -33,26 +33,8 @@ def document() -> dict[str, Any]:
     return yaml.safe_load(DATA_FILE.read_text(encoding="utf-8"))
 
 
-def catalogue_rows() -> list[dict[str, Any]]:
-    from jiceng.cases.catalogue import parse_yaml, validate_row
-
-    rows = []
-    for row in parse_yaml(yaml.safe_dump(document()["catalogue"], allow_unicode=True)):
-        clean, problems = validate_row(row, None)
-        if problems:
-            raise ValueError(f"sensing kinds.yaml {row.get('code')}: {problems}")
-        rows.append(clean)
-    return rows
-
-
-def load(kind_model: Any, rule_model: Any, category_model: Any, type_model: Any, change_model: Any) -> int:
-    """Create the missing kinds (with their rules) and sensor catalogue items; return kinds created."""
-    from jiceng.cases.catalogue import apply_rows
-
-    existing_types = set(type_model.objects.values_list("code", flat=True))
-    missing = [r for r in catalogue_rows() if r["code"] not in existing_types]
-    if missing:
-        apply_rows(missing, category_model, type_model, change_model, source="migration")
+def load(kind_model: Any, rule_model: Any) -> int:
+    """Create the missing kinds with their rules; return the number of kinds created."""
     created = 0
     for spec in document()["kinds"]:
         if kind_model.objects.filter(code=spec["code"]).exists():
@@ -79,7 +61,6 @@ def load(kind_model: Any, rule_model: Any, category_model: Any, type_model: Any,
 
 
 def ensure_defaults() -> int:
-    from jiceng.cases.models import CatalogueChange, Category, EventType
     from jiceng.sensing.models import DeviceKind, Rule
 
-    return load(DeviceKind, Rule, Category, EventType, CatalogueChange)
+    return load(DeviceKind, Rule)

@@ -1,4 +1,4 @@
-"""Load the shipped device kinds, their rules and the sensor catalogue items (data/kinds.yaml)."""
+"""Load the shipped device kinds and their rules (data/kinds.yaml)."""
 
 from django.db import migrations
 
@@ -6,13 +6,7 @@ from django.db import migrations
 def load(apps, schema_editor):
     from jiceng.sensing.defaults import load as load_defaults
 
-    load_defaults(
-        apps.get_model("sensing", "DeviceKind"),
-        apps.get_model("sensing", "Rule"),
-        apps.get_model("cases", "Category"),
-        apps.get_model("cases", "EventType"),
-        apps.get_model("cases", "CatalogueChange"),
-    )
+    load_defaults(apps.get_model("sensing", "DeviceKind"), apps.get_model("sensing", "Rule"))
 
 
 class Migration(migrations.Migration):

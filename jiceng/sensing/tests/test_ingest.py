@@ -75,7 +75,7 @@ def test_leakage_held_past_its_duration_raises_one_alarm_and_one_case_that_repea
         46.0,
     )
     case = Case.objects.get()
-    assert case.channel == Channel.SENSOR and case.event_type.code == "GZ01"
+    assert case.channel == Channel.SENSOR and case.event_type.code == "XF15"
     assert alarm.case_id == case.pk and case.alarm == alarm
     assert case.grid_code == sensors.devices["breaker"].grid_code
     sms = Notification.objects.get(kind="sensor_alarm")
@@ -121,7 +121,7 @@ def test_a_late_sos_from_before_a_clearing_does_not_reopen_it_but_a_new_one_does
 def test_an_sos_is_critical_opens_a_case_and_texts_the_family_urgently(sensors):
     ingest([event("WR-001", "s1", 0, "sos")])
     alarm = Alarm.objects.get()
-    assert alarm.severity == "critical" and alarm.case.event_type.code == "GZ07"
+    assert alarm.severity == "critical" and alarm.case.event_type.code == "MZ04"
     note = Notification.objects.get(kind="sensor_alarm")
     assert note.data["urgent"] is True and note.data["phones"] == ["13600136000"]
     assert note.data["users"] == [sensors.world.people["grid_worker"].pk]
