@@ -120,6 +120,7 @@ def _decode(raw: Raw) -> dict[str, Any]:
 def _timestamp(value: Any, now: dt.datetime) -> dt.datetime:
     if not isinstance(value, str) or not value.strip():
         raise Bad("bad_ts", _("缺少时间戳 ts（ISO 8601）"))
+    ts: dt.datetime | None
     try:
         ts = dt.datetime.fromisoformat(value.strip())  # fast path (Python 3.11 reads ISO 8601)
     except ValueError:
