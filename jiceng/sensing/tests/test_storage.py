@@ -28,9 +28,10 @@ def test_telemetry_is_partitioned_by_month_and_old_months_are_dropped(db):
         pytest.skip("PostgreSQL only")
     created = storage.ensure_partitions(today=dt.date(2031, 5, 17))
     assert set(created) == {f"sensing_telemetry_2031{m:02d}" for m in (4, 5, 6, 7)}
+    # 13 months kept on 2032-06-01: May 2031 onwards; April 2031 and older go.
     dropped = storage.drop_old_partitions(months=13, today=dt.date(2032, 6, 1))
-    assert "sensing_telemetry_203104" in dropped and "sensing_telemetry_203105" in dropped
-    assert "sensing_telemetry_203106" in partitions()
+    assert "sensing_telemetry_203104" in dropped and "sensing_telemetry_203105" not in dropped
+    assert {"sensing_telemetry_203105", "sensing_telemetry_203106"} <= partitions()
 
 
 def test_on_sqlite_partition_upkeep_does_nothing(db):
