@@ -266,6 +266,13 @@ JICENG_MQTT_CONFIGURED = "MQTT_URL" in os.environ
 JICENG_WORKER_STALE_SECONDS = env_int("JICENG_WORKER_STALE_SECONDS", 120)
 # The contact in Open311 discovery (an e-mail or a phone); empty: the site name.
 JICENG_OPEN311_CONTACT = env_str("JICENG_OPEN311_CONTACT", "")
+# Sensing: telemetry partitions kept (months, 0 = keep all), how long message ids are remembered for
+# dedupe, how far in the future a device clock may be, and the ingest worker's batch and client id.
+JICENG_SENSING_RETENTION_MONTHS = env_int("JICENG_SENSING_RETENTION_MONTHS", 13)
+JICENG_SENSING_DEDUPE_DAYS = env_int("JICENG_SENSING_DEDUPE_DAYS", 7)
+JICENG_SENSING_MAX_FUTURE_S = env_int("JICENG_SENSING_MAX_FUTURE_S", 300)
+JICENG_SENSING_BATCH = env_int("JICENG_SENSING_BATCH", 500)
+JICENG_SENSING_CLIENT_ID = env_str("JICENG_SENSING_CLIENT_ID", "jiceng-ingest")
 JICENG_DEFAULT_DESK_LEVEL = env_str("JICENG_DEFAULT_DESK_LEVEL", "street")
 JICENG_SUPERVISION_DAYS = env_int("JICENG_SUPERVISION_DAYS", 3)
 JICENG_CASE_MAX_PHOTOS = env_int("JICENG_CASE_MAX_PHOTOS", 9)

@@ -747,6 +747,28 @@ def do_progress(
         return _save(case, at=at)
 
 
+def do_alarm_cleared(
+    case: Case | int,
+    *,
+    note: str,
+    actor: Any = None,
+    at: datetime | None = None,
+    data: dict[str, Any] | None = None,
+) -> Case:
+    """The sensor alarm that opened this case was cleared: one event on the trail, status unchanged.
+
+    Called by ``sensing`` only; a case already closed, merged or invalid is left as it is (None of
+    the transition table's sources), so a late clearing never touches a finished case.
+    """
+    at = _now(at)
+    with transaction.atomic():
+        case = _lock(case)
+        if case.status not in lifecycle.TRANSITIONS["alarm_cleared"].sources:
+            return case
+        _move(case, "alarm_cleared", at=at, actor=actor, reason=(note or "").strip()[:500], data=data or {})
+        return _save(case, at=at)
+
+
 def missing_conditions(case: Case, checklist: Iterable[str] | dict[str, Any] | None) -> list[str]:
     required = list(case.event_type.closing_conditions) if case.event_type else []
     done = {k for k, v in checklist.items() if v} if isinstance(checklist, dict) else set(checklist or [])

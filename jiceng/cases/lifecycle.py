@@ -68,6 +68,12 @@ TRANSITIONS: dict[str, Transition] = {
     "sla_warning": _t(ACTIVE | {S.REGISTERED}, {SAME}, gettext_lazy("临期预警")),
     "sla_overdue": _t(ACTIVE | {S.REGISTERED, S.COMPLETED}, {SAME}, gettext_lazy("超期")),
     "supervision_overdue": _t(ACTIVE | {S.COMPLETED}, {SAME}, gettext_lazy("督办超期")),
+    # The sensor alarm behind a case was cleared (by the device or a person): a note on the trail.
+    "alarm_cleared": _t(
+        ACTIVE | {S.REGISTERED, S.COMPLETED, S.VERIFIED, S.AWAITING_RATING},
+        {SAME},
+        gettext_lazy("设备告警解除"),
+    ),
 }
 
 # The actions a person can ask for through the API / pages (the rest are internal or system-only).

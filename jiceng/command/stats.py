@@ -312,7 +312,7 @@ def kpis(f: Filters) -> dict[str, Any]:
         "filters": f.as_dict(),
         "today": _figures(_area_rows(f, today, today)),
         "period": _figures(_area_rows(f)),
-        "now": _live_now(f),
+        "now": _with_active_alarms(_live_now(f), f),
     }
 
 
@@ -331,6 +331,14 @@ def _live_now(f: Filters) -> dict[str, int]:
         alarms=Count("pk", filter=Q(channel=Channel.SENSOR)),
         escalated=Count("pk", filter=Q(escalated=True)),
     )
+
+
+def _with_active_alarms(now: dict[str, int], f: Filters) -> dict[str, int]:
+    """The "alarms" figure is the sensing alarms active now, not the cases they opened."""
+    from jiceng.sensing.screen import active_alarms_by_grid
+
+    now["alarms"] = sum(active_alarms_by_grid(f.codes("grid_code"), f.category_id).values())
+    return now
 
 
 def _category_names() -> dict[int, str]:
@@ -385,7 +393,7 @@ def _live(f: Filters) -> Any:
 METRICS = {
     "open": (gettext_lazy("在办工单"), Q()),
     "overdue": (gettext_lazy("超期工单"), Q(overdue=True)),
-    "alarms": (gettext_lazy("物联告警"), Q(channel=Channel.SENSOR)),
+    "alarms": (gettext_lazy("物联告警"), Q(channel=Channel.SENSOR)),  # read from sensing (_alarm_map)
     "sensitive": (gettext_lazy("敏感诉求"), Q(sensitive=True)),
 }
 
@@ -411,7 +419,11 @@ def map_values(f: Filters, metric: str = "open") -> dict[str, Any]:
         for code, name, kind in children(f.division)
         if any(code.startswith(p) or p.startswith(code) for p in f.prefixes)
     ]
-    values = _map_counts(f, metric, [code for code, _n, _k in visible])
+    values = (
+        _alarm_map(f, [code for code, _n, _k in visible])
+        if metric == "alarms"
+        else _map_counts(f, metric, [code for code, _n, _k in visible])
+    )
     if values is None:
         counts = dict(
             _live(f)
@@ -428,6 +440,14 @@ def map_values(f: Filters, metric: str = "open") -> dict[str, Any]:
         for code, name, kind in visible
     ]
     return {"filters": f.as_dict(), "metric": metric, "label": str(label), "items": items}
+
+
+def _alarm_map(f: Filters, codes: list[str]) -> dict[str, int]:
+    """The map's alarm layer: sensing alarms active now in each child area."""
+    from jiceng.sensing.screen import active_alarms_by_grid
+
+    counts = active_alarms_by_grid(f.codes("grid_code"), f.category_id)
+    return {code: sum(n for grid, n in counts.items() if grid.startswith(code)) for code in codes}
 
 
 def _map_counts(f: Filters, metric: str, codes: list[str]) -> dict[str, int] | None:
@@ -602,7 +622,14 @@ def feed(f: Filters, since: int = 0, limit: int = 30) -> dict[str, Any]:
         }
         for item in found
     ]
-    return {"filters": f.as_dict(), "items": items, "last": items[0]["id"] if items else since}
+    from jiceng.sensing.screen import recent_alarms
+
+    return {
+        "filters": f.as_dict(),
+        "items": items,
+        "last": items[0]["id"] if items else since,
+        "alarms": recent_alarms(f.codes("grid_code"), f.category_id),
+    }
 
 
 def hot_topics(f: Filters, days: int = 7, limit: int = 10) -> dict[str, Any]:

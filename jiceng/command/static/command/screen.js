@@ -192,6 +192,10 @@
       } else {
         el.innerHTML = rows || '<li><span class="main">' + gettext("暂无新动态") + "</span></li>";
       }
+      document.getElementById("alarm-feed").innerHTML = (d.alarms || []).map(function (a) {
+        return '<li><span class="main"><span class="tag sensitive">' + gettext("告警") + "</span>" + esc(a.title) +
+          (a.count > 1 ? " ×" + a.count : "") + '</span><span class="side">' + esc(a.at.slice(5, 16).replace("T", " ")) + "</span></li>";
+      }).join("");
       lastFeed = Math.max(lastFeed, d.last || 0);
       loaded("panel-feed");
     });

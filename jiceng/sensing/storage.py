@@ -1,0 +1,101 @@
+"""Telemetry storage on PostgreSQL: monthly partitions created ahead, old ones dropped.
+
+``sensing_telemetry`` is partitioned by range on ``ts`` (migration 0002). The ingest worker calls
+:func:`maintain` about once an hour: it creates this month's and the next months' partitions and drops
+those older than ``JICENG_SENSING_RETENTION_MONTHS`` — dropping a partition is instant where deleting
+millions of rows is not. On SQLite (the demo) both are no-ops; :func:`prune_receipts` runs everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.db import connection as default_connection
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+
+def _month(day: dt.date, offset: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + offset
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _name(month: dt.date) -> str:
+    return f"sensing_telemetry_{month:%Y%m}"
+
+
+def ensure_partitions(*, connection: Any = None, ahead: int = 2, today: dt.date | None = None) -> list[str]:
+    """Create the monthly partitions from last month to ``ahead`` months on; return the new ones."""
+    connection = connection or default_connection
+    if connection.vendor != "postgresql":
+        return []
+    today = today or timezone.now().date()
+    created = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'sensing_telemetry'"
+        )
+        existing = {row[0] for row in cursor.fetchall()}
+        for offset in range(-1, ahead + 1):
+            start = _month(today, offset)
+            name = _name(start)
+            if name in existing:
+                continue
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF sensing_telemetry "  # noqa: S608 - our names
+                f"FOR VALUES FROM ('{start.isoformat()}') TO ('{_month(start, 1).isoformat()}')"
+            )
+            created.append(name)
+    return created
+
+
+def drop_old_partitions(
+    *, connection: Any = None, months: int | None = None, today: dt.date | None = None
+) -> list[str]:
+    """Drop the monthly partitions wholly older than the retention; return their names."""
+    connection = connection or default_connection
+    if connection.vendor != "postgresql":
+        return []
+    months = months if months is not None else settings.JICENG_SENSING_RETENTION_MONTHS
+    if months <= 0:
+        return []
+    cutoff = _month(today or timezone.now().date(), -months)
+    dropped = []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'sensing_telemetry' "
+            "AND c.relname ~ '^sensing_telemetry_[0-9]{6}$'"
+        )
+        for (name,) in cursor.fetchall():
+            month = dt.date(int(name[-6:-2]), int(name[-2:]), 1)
+            if month < cutoff:
+                cursor.execute(f"DROP TABLE {name}")  # noqa: S608 - names read from the catalogue
+                dropped.append(name)
+    return dropped
+
+
+def prune_receipts(days: int | None = None) -> int:
+    """Forget message ids older than the dedupe window (a redelivery never comes that late)."""
+    from jiceng.sensing.models import Receipt
+
+    days = days if days is not None else settings.JICENG_SENSING_DEDUPE_DAYS
+    cutoff = timezone.now() - dt.timedelta(days=days)
+    deleted, _ = Receipt.objects.filter(received_at__lt=cutoff).delete()
+    return deleted
+
+
+def maintain() -> dict[str, Any]:
+    report = {
+        "created": ensure_partitions(),
+        "dropped": drop_old_partitions(),
+        "receipts_pruned": prune_receipts(),
+    }
+    if report["created"] or report["dropped"]:
+        logger.info("telemetry partitions: %s", report)
+    return report
