@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[3]
 # The production environment documented in docs/production.md (deploy/jiceng.env.example).
 PRODUCTION = {
     "SECRET_KEY": secrets.token_urlsafe(50),
+    "JICENG_TRAIL_KEY": secrets.token_urlsafe(32),
     "DEBUG": "false",
     "JICENG_HTTPS": "true",
     "ALLOWED_HOSTS": "jiceng.example.gov.cn",

@@ -6,3 +6,10 @@ document.addEventListener("change", function (event) {
     el.form.submit();
   }
 });
+// <button data-print> prints the page.
+document.addEventListener("click", function (event) {
+  var el = event.target;
+  if (el && el.closest && el.closest("[data-print]")) {
+    window.print();
+  }
+});
