@@ -203,9 +203,9 @@ def learned_flag(text: str, lexicon: Lexicon | None = None) -> Flag | None:
     model = shipped()
     if model is None or not (text or "").strip():
         return None
-    kind, p, grams = model.explain(text)
-    if p < model.threshold:
+    if 1.0 - model.proba_one(text)[0] < model.threshold:
         return None
+    kind, p, grams = model.explain(text)  # the n-gram walk only for the few texts that flag
     label = (lexicon or _default_cached()).label(kind)
     words = "”“".join(grams)
     why = f"，依据“{words}”" if grams else ""
