@@ -53,7 +53,7 @@ def _datasets() -> Path:
 
 def grams(text: str) -> list[str]:
     text = normalise(text)[:MAX_CHARS]
-    out = []
+    out: list[str] = []
     for n in NGRAMS:
         out.extend(text[i : i + n] for i in range(len(text) - n + 1))
     return out
