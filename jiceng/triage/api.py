@@ -38,10 +38,72 @@ class ReplyIn(serializers.Serializer):
     limit_days = serializers.FloatField(required=False, default=15.0, min_value=0.5)
 
 
+class ScoredCode(serializers.Serializer):
+    code = serializers.CharField()
+    confidence = serializers.FloatField()
+
+
+class FlagOut(serializers.Serializer):
+    kind = serializers.CharField(help_text="life / violence / group / safety / media / minor")
+    reason = serializers.CharField(help_text="为何标记：命中的短语与规则，或模型依据的字串")
+    phrase = serializers.CharField(allow_blank=True)
+    rule = serializers.CharField(allow_blank=True, help_text="规则名；learned = 学习模型")
+    score = serializers.FloatField()
+
+
+class DuplicateOut(serializers.Serializer):
+    case_id = serializers.IntegerField()
+    similarity = serializers.FloatField()
+
+
+class SuggestOut(serializers.Serializer):
+    types = ScoredCode(many=True, help_text="事项类型，按置信度排序")
+    units = ScoredCode(many=True, help_text="承办单位，按置信度排序")
+    flags = FlagOut(many=True)
+    sensitive = serializers.BooleanField()
+    duplicates = DuplicateOut(many=True)
+    auto_dispatch = serializers.BooleanField(help_text="置信度达到阈值且非敏感诉求时为真")
+    threshold = serializers.FloatField(allow_null=True)
+    model = serializers.CharField(allow_blank=True)
+
+
+class FlagsOut(serializers.Serializer):
+    sensitive = serializers.BooleanField()
+    flags = FlagOut(many=True)
+
+
+class ReplyQualityOut(serializers.Serializer):
+    relevance = serializers.FloatField()
+    completeness = serializers.FloatField()
+    timeliness = serializers.FloatField(allow_null=True)
+    interpretability = serializers.FloatField()
+    overall = serializers.FloatField()
+    reply_days = serializers.FloatField(allow_null=True)
+
+
+class HotTopicOut(serializers.Serializer):
+    heat = serializers.FloatField()
+    count = serializers.IntegerField()
+    votes = serializers.IntegerField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    place = serializers.CharField(allow_blank=True)
+    description = serializers.CharField(allow_blank=True)
+    message_ids = serializers.ListField(child=serializers.JSONField(), help_text="诉求编号，按时间排序")
+
+
+class HotTopicsOut(serializers.Serializer):
+    results = HotTopicOut(many=True)
+
+
 class SuggestView(APIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(summary="分拨建议：事项类型、承办单位、置信度、敏感标记、疑似重复", request=SuggestIn)
+    @extend_schema(
+        summary="分拨建议：事项类型、承办单位、置信度、敏感标记、疑似重复",
+        request=SuggestIn,
+        responses=SuggestOut,
+    )
     def post(self, request: Request) -> Response:
         data = SuggestIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -53,7 +115,7 @@ class SuggestView(APIView):
 class FlagsView(APIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(summary="敏感诉求标记及原因", request=FlagsIn)
+    @extend_schema(summary="敏感诉求标记及原因", request=FlagsIn, responses=FlagsOut)
     def post(self, request: Request) -> Response:
         data = FlagsIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -64,7 +126,9 @@ class FlagsView(APIView):
 class ReplyQualityView(APIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(summary="答复质量：相关性、完整性、及时性、可解释性", request=ReplyIn)
+    @extend_schema(
+        summary="答复质量：相关性、完整性、及时性、可解释性", request=ReplyIn, responses=ReplyQualityOut
+    )
     def post(self, request: Request) -> Response:
         data = ReplyIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -85,6 +149,7 @@ class HotTopicsView(APIView):
             OpenApiParameter("days", int, description="同一时期的最长间隔（天），默认 60"),
             OpenApiParameter("since", str, description="只看此时间以后的诉求（ISO 8601）"),
         ],
+        responses=HotTopicsOut,
     )
     def get(self, request: Request) -> Response:
         try:

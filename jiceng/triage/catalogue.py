@@ -8,11 +8,13 @@ workers write, and trains the same classifier on those. Users retrain on their o
 
 from __future__ import annotations
 
+import csv
 import random
 import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -141,12 +143,32 @@ def phrasings(entry: Entry, n: int = 80, seed: int = 0) -> list[str]:
     return sorted(out)
 
 
+WRITTEN_FILE = Path(__file__).with_name("data") / "type_corpus.csv"
+# Each written message counts this many times against the synthetic phrasings of its type: residents'
+# wording (places, feelings, misleading words) should move the centroid, not just nudge it.
+WRITTEN_WEIGHT = 6
+
+
+def written_phrasings(split: str = "train") -> dict[str, list[str]]:
+    """The written corpus of realistic messages (``data/type_corpus.csv``), by event type code."""
+    out: dict[str, list[str]] = {}
+    if not WRITTEN_FILE.exists():
+        return out
+    with WRITTEN_FILE.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            if row["split"] == split:
+                code = row["codes"].split(";")[0].strip()
+                out.setdefault(code, []).append(row["text"])
+    return out
+
+
 def training_set(entries: Iterable[Any], per_type: int = 80) -> tuple[list[str], list[str]]:
     texts: list[str] = []
     labels: list[str] = []
+    written = written_phrasings()
     for raw in entries:
         entry = as_entry(raw)
-        for text in phrasings(entry, per_type):
+        for text in phrasings(entry, per_type) + written.get(entry.code, []) * WRITTEN_WEIGHT:
             texts.append(text)
             labels.append(entry.code)
     return texts, labels

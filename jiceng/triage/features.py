@@ -152,7 +152,9 @@ class Block:
         rows, cols = uniq // max(n_vocab, 1), uniq % max(n_vocab, 1)
         data = (1.0 + np.log(tf)) * self.idf[cols]
         indptr = np.searchsorted(rows, np.arange(n_docs + 1))
-        sq = np.add.reduceat(data * data, indptr[:-1]) if len(data) else np.zeros(n_docs, np.float32)
+        # Per-document sums of squares (bincount, not reduceat: a trailing document with no known
+        # n-gram would put reduceat's last index past the end).
+        sq = np.bincount(rows, weights=data * data, minlength=n_docs).astype(np.float32)
         lengths = np.diff(indptr)
         sq[lengths == 0] = 1.0
         data = data * np.repeat((self.weight / np.sqrt(sq)).astype(np.float32), lengths)

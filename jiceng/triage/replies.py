@@ -2,8 +2,9 @@
 
 Four scores in [0, 1], each explainable:
 
-- relevance: character-bigram cosine between message and reply, plus whether the reply quotes the
-  message's title or places (does it answer *this* message?);
+- relevance: character-bigram cosine between message and reply, and how much of the message's title
+  (or opening) the reply names — quoted, or the share of its bigrams (a short reply to a long message
+  is still about it);
 - completeness: facts (numbers, dates, rules cited), action taken (经调查, 已责令, 已整改…), and a contact
   (phone number, office, 联系人);
 - timeliness: days from message to reply against the time limit (full marks within ``limit_days``,
@@ -50,6 +51,16 @@ class ReplyScore:
         return asdict(self)
 
 
+TOPIC_CHARS = 30
+COVERAGE_FULL = 0.3
+_FILLER = re.compile(r"[，。！？、；：“”‘’（）()!?,.;:\s]|您好|你好|请问|反映|问题")
+
+
+def _bigrams(text: str) -> set[str]:
+    text = _FILLER.sub("|", text)
+    return {text[i : i + 2] for i in range(len(text) - 1) if "|" not in text[i : i + 2]}
+
+
 def _hits(pattern: re.Pattern[str], text: str, full: int) -> float:
     return min(1.0, len(pattern.findall(text)) / full)
 
@@ -65,10 +76,15 @@ def score_reply(
     msg, rep = normalise(message), normalise(reply)
     title = normalise(title)
     sim = text_similarity(msg, rep)
-    quotes = 1.0 if title and (title[:12] in rep or text_similarity(title, rep[:200]) > 0.3) else 0.0
-    relevance = min(1.0, 0.6 * min(1.0, sim / 0.35) + 0.4 * quotes) if rep else 0.0
+    # A short reply shares few bigrams with a long message, yet answers it when it names what the
+    # message is about: the share of the title's (or the opening's) bigrams found in the reply.
+    topic = _bigrams(title or msg[:TOPIC_CHARS])
+    coverage = len(topic & _bigrams(rep)) / len(topic) if topic else 0.0
+    quoted = title and (title[:12] in rep or text_similarity(title, rep[:200]) > 0.3)
+    about = max(1.0 if quoted else 0.0, min(1.0, coverage / COVERAGE_FULL))
+    relevance = min(1.0, 0.6 * min(1.0, max(sim / 0.35, about)) + 0.4 * about) if rep else 0.0
     completeness = (
-        0.4 * _hits(FACT, rep, 4) + 0.4 * _hits(ACTION, rep, 3) + 0.2 * (1.0 if CONTACT.search(rep) else 0.0)
+        0.4 * _hits(FACT, rep, 2) + 0.4 * _hits(ACTION, rep, 2) + 0.2 * (1.0 if CONTACT.search(rep) else 0.0)
     )
     days = None
     timeliness = None

@@ -181,8 +181,40 @@ def _reported(text: str, start: int) -> bool:
     return bool(_REPORTED.search(text[clause_start:start]))
 
 
-def detect(text: str, lexicon: Lexicon | None = None) -> list[Flag]:
-    """Flags of ``text``: at most one per kind, each naming the phrase, the rule and why."""
+def detect(text: str, lexicon: Lexicon | None = None, *, learned: bool = True) -> list[Flag]:
+    """Flags of ``text``: at most one per kind, each naming the phrase, the rule and why.
+
+    The rules speak first (their reasons are the explainable part). When no rule fires, the learned
+    detector (``sensitive_model``) may flag the text; its reason names the n-grams that weighed most.
+    ``learned=False`` asks the rules alone.
+    """
+    lexicon = lexicon or current_lexicon()
+    flags = detect_rules(text, lexicon)
+    if flags or not learned:
+        return flags
+    hit = learned_flag(text, lexicon)
+    return [hit] if hit is not None else []
+
+
+def learned_flag(text: str, lexicon: Lexicon | None = None) -> Flag | None:
+    """The learned detector's flag for ``text``, or None below its threshold or without a model."""
+    from jiceng.triage.sensitive_model import shipped
+
+    model = shipped()
+    if model is None or not (text or "").strip():
+        return None
+    if 1.0 - model.proba_one(text)[0] < model.threshold:
+        return None
+    kind, p, grams = model.explain(text)  # the n-gram walk only for the few texts that flag
+    label = (lexicon or _default_cached()).label(kind)
+    words = "”“".join(grams)
+    why = f"，依据“{words}”" if grams else ""
+    reason = f"{label}：模型判断（概率 {p:.2f}）{why}"
+    return Flag(kind, reason, grams[0] if grams else "", "learned", round(p, 3))
+
+
+def detect_rules(text: str, lexicon: Lexicon | None = None) -> list[Flag]:
+    """The rules' flags of ``text``."""
     lexicon = lexicon or current_lexicon()
     text = re.sub(r"\s+", "", text or "")
     flags: dict[str, Flag] = {}

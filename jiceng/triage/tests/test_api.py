@@ -74,3 +74,15 @@ def test_hot_topics_come_from_the_registered_provider_scoped_to_the_user(
     response = client_for(world.people["outsider"]).get("/api/v1/triage/hot/?top=3")
     assert seen == ["outsider"]
     assert response.json()["results"][0]["count"] == 3
+
+
+def test_the_schema_documents_every_triage_endpoint_with_its_response(world: World) -> None:
+    schema = client_for(world.people["dispatcher"]).get("/api/schema/", {"format": "json"}).json()
+    for path, name in [
+        ("/api/v1/triage/suggest/", "SuggestOut"),
+        ("/api/v1/triage/flags/", "FlagsOut"),
+        ("/api/v1/triage/reply-quality/", "ReplyQualityOut"),
+        ("/api/v1/triage/hot/", "HotTopicsOut"),
+    ]:
+        operation = next(iter(schema["paths"][path].values()))
+        assert operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(name)

@@ -118,3 +118,27 @@ def test_replies_with_labels_report_auc_and_f1(tmp_path: Path) -> None:
         csv.writer(fh).writerows(rows)
     result = json.loads(run("replies", "--data", str(path), "--json"))
     assert result["interpretability_auc"] == 1.0 and result["interpretability_f1"] == 1.0
+
+
+@pytest.mark.django_db
+def test_types_proposes_road_damage_for_a_pothole_and_the_street_light_type_for_a_dark_lamp(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "messages.csv"
+    path.write_text(
+        "text\n海裕社区宝安大道路边有一个大坑，积水很深，电动车经过很危险\n楼下小区门口的路灯坏了两周了\n",
+        encoding="utf-8",
+    )
+    rows = json.loads(run("types", "--data", str(path), "--json"))
+    pothole, lamp = ([t["code"] for t in r["types"]] for r in rows)
+    assert pothole[0] == "SZ01" and "XF03" not in pothole
+    assert lamp[0] == "SZ04"
+    assert all(len(r["types"]) == 3 for r in rows)
+
+
+@pytest.mark.django_db
+def test_types_with_a_codes_column_reports_top1_and_top3_on_the_written_test_split() -> None:
+    from jiceng.triage.catalogue import WRITTEN_FILE
+
+    summary = json.loads(run("types", "--data", str(WRITTEN_FILE), "--json"))
+    assert set(summary) == {"n", "top1", "top3"} and summary["n"] > 150

@@ -58,3 +58,18 @@ def test_a_late_reply_loses_timeliness() -> None:
     on_time = score_reply("问题", "答复", T0, T0 + timedelta(days=5))
     late = score_reply("问题", "答复", T0, T0 + timedelta(days=40))
     assert on_time.timeliness == 1.0 and late.timeliness < 0.5
+
+
+def test_complete_relevant_handler_replies_score_well_and_brush_offs_poorly() -> None:
+    import csv
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "data" / "reply_quality_labelled.csv"
+    with path.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    scores = {
+        r["reply"]: score_reply(r["message"], r["reply"], title=r["message"][:12]).overall for r in rows
+    }
+    good = [scores[r["reply"]] for r in rows if r["good"] == "1"]
+    bad = [scores[r["reply"]] for r in rows if r["good"] == "0"]
+    assert min(good) >= 0.5 and max(bad) <= 0.2

@@ -1,4 +1,4 @@
-"""``jiceng triage train|evaluate|flags|hot|replies|build`` — the dispatch classifier and its companions."""
+"""``jiceng triage train|evaluate|flags|types|hot|replies|build`` — the dispatch classifier and its companions."""
 
 from __future__ import annotations
 
@@ -75,6 +75,15 @@ class Command(BaseCommand):
         p.add_argument(
             "--out", type=Path, default=None, help="默认写到 JICENG_TRIAGE_MODEL 或 VAR_DIR/triage/model.npz"
         )
+
+        p = sub.add_parser(
+            "types",
+            help="逐行给出前三个事项类型及置信度；有 codes 列（可接受的类型代码，分号分隔，NONE 表示"
+            "非政务事项）时报告 top-1/top-3 准确率",
+        )
+        p.add_argument("--data", type=Path, required=True)
+        p.add_argument("--text-col", default="text")
+        p.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
         getattr(self, "do_" + options["action"])(options)
@@ -167,6 +176,29 @@ class Command(BaseCommand):
         w("\t" + "\t".join(r.labels))
         for label, row in zip(r.labels, r.confusion, strict=True):
             w(label + "\t" + "\t".join(str(v) for v in row))
+
+    # types -----------------------------------------------------------------------------------------
+    def do_types(self, o: dict[str, Any]) -> None:
+        from jiceng.triage.typing_eval import score_types, top_types
+
+        rows = _rows(o["data"], [o["text_col"]])
+        ranked = top_types([r[o["text_col"]] for r in rows])
+        if rows and "codes" in rows[0]:
+            summary = score_types(ranked, [r.get("codes", "") for r in rows])
+            if o["json"]:
+                self.stdout.write(json.dumps(summary))
+                return
+            self.stdout.write(f"{summary['n']} 条：top-1 {summary['top1']:.3f}，top-3 {summary['top3']:.3f}")
+            return
+        if o["json"]:
+            out = [
+                {"row": i, "types": [{"code": c, "confidence": round(p, 4)} for c, p in top]}
+                for i, top in enumerate(ranked, start=1)
+            ]
+            self.stdout.write(json.dumps(out, ensure_ascii=False))
+            return
+        for i, top in enumerate(ranked, start=1):
+            self.stdout.write(f"第 {i} 行：" + "，".join(f"{c} {p:.2f}" for c, p in top))
 
     # flags -----------------------------------------------------------------------------------------
     def do_flags(self, o: dict[str, Any]) -> None:
