@@ -308,7 +308,7 @@ def my_requests(request: HttpRequest) -> HttpResponse:
         casebridge.refresh(item)
     public = casebridge.public_states(items)
     for item in items:
-        item.public = public.get(item.pk)
+        item.public = public.get(item.pk)  # type: ignore[attr-defined]  # shown by the template
     return render(request, "community/requests.html", _ctx(request, items=items))
 
 
