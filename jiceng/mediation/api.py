@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
@@ -393,10 +394,17 @@ class SignedCopyView(APIView):
 
 
 class FiguresView(APIView):
-    @extend_schema(responses=figures.FiguresSerializer, summary="纠纷数据（指挥中心，按查看人权限范围）")
+    @extend_schema(
+        responses=figures.FiguresSerializer,
+        summary="纠纷数据（指挥中心，按查看人权限范围）",
+        parameters=[OpenApiParameter("division", str, description="区划或网格编码（只缩小范围）")],
+    )
     def get(self, request: Request) -> Response:
         _staff_only(request)
-        return Response(figures.figures(request.user))
+        division = str(request.query_params.get("division", "")).strip()
+        if division and not (division.isascii() and division.isdigit() and len(division) <= 14):
+            raise ValidationError({"division": _("区划编码应为数字。")})
+        return Response(figures.figures(request.user, division))
 
 
 class GradeView(APIView):

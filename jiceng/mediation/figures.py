@@ -11,6 +11,7 @@ from rest_framework import serializers
 
 from jiceng.mediation.models import FollowUp, JointTask, Outcome, TaskStatus
 from jiceng.mediation.permissions import visible_disputes
+from jiceng.org.scopes import prefix_q
 
 
 class FiguresSerializer(serializers.Serializer):
@@ -31,8 +32,11 @@ def _count(queryset: Any, field: str) -> dict[str, int]:
     }
 
 
-def figures(user: Any) -> dict[str, Any]:
+def figures(user: Any, division: str = "") -> dict[str, Any]:
+    """``division`` (a code) narrows the figures to it; it never widens the viewer's scope."""
     disputes = visible_disputes(user)
+    if division:
+        disputes = disputes.filter(prefix_q("grid_code", division))
     by_outcome = _count(disputes.exclude(outcome=""), "outcome")
     decided = sum(by_outcome.values())
     agreed = by_outcome.get(Outcome.AGREED, 0) + by_outcome.get(Outcome.PARTIAL, 0)

@@ -65,7 +65,7 @@ def test_open311_reports_the_same_states_and_a_merged_case_stays_open_with_its_m
     cw: World, client: Client
 ) -> None:
     master = in_progress(cw)
-    duplicate = submit(cw, type_code="SR01", description="门口垃圾好几天没人收")
+    duplicate = submit(cw, type_code="SR01", description="门口垃圾桶满了没人清理")
     actions.check_merge(cw.people["dispatcher"], duplicate.pk, into=master.pk)
     url = reverse("open311:request", kwargs={"request_id": duplicate.number, "fmt": "json"})
     [body] = client.get(url).json()

@@ -25,7 +25,18 @@ from jiceng.testing import PASSWORD, World
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CHARTS = ["chart-gauges", "chart-trend", "chart-map", "chart-rank", "chart-care"]
-PANELS = ["panel-kpis", "panel-trend", "panel-hot", "panel-map", "panel-feed", "panel-rank", "panel-care"]
+PANELS = [
+    "panel-kpis",
+    "panel-trend",
+    "panel-hot",
+    "panel-map",
+    "panel-feed",
+    "panel-rank",
+    "panel-care",
+    # figure panels fed by other apps (command/figures.js)
+    "party-figures",
+    "mediation-figures",
+]
 
 
 @pytest.fixture

@@ -127,15 +127,15 @@ def _up(base: str) -> bool:
 
 
 def token_request(site: Site) -> tuple[int, Any]:
-    status, body, _headers = get(
-        site.base + "/api/v1/auth/token/", {"username": "nobody", "password": "wrong-pass"}
-    )
+    """A public API read that needs the database (the Open311 service list): 200 while it is up.
+    (Not a failed sign-in: those are counted, and the lockout would answer 429 after a few.)"""
+    status, body, _headers = get(site.base + "/open311/v2/services.json")
     return status, json.loads(body)
 
 
 def test_the_site_answers_503_while_postgresql_is_down_and_recovers_by_itself(site: Site) -> None:
     # given a running site
-    assert token_request(site)[0] == 400  # a database read: wrong password
+    assert token_request(site)[0] == 200  # a database read
     for name in site.workers:
         wait_for(lambda name=name: beat_of(site, name), 30, f"the first heartbeat of {name}")
 
@@ -166,8 +166,8 @@ def test_the_site_answers_503_while_postgresql_is_down_and_recovers_by_itself(si
     back_at = time.time()
 
     # and once it is back, the site answers without a restart, and the workers beat again
-    wait_for(lambda: token_request(site)[0] == 400, 30, "the API to answer again")
-    assert all(token_request(site)[0] == 400 for _ in range(10))
+    wait_for(lambda: token_request(site)[0] == 200, 30, "the API to answer again")
+    assert all(token_request(site)[0] == 200 for _ in range(10))
     for name in site.workers:
         wait_for(
             lambda name=name: (b := beat_of(site, name)) is not None and b[1] > back_at,
@@ -194,7 +194,7 @@ def test_a_page_gets_the_styled_503_page_while_postgresql_is_down(site: Site) ->
         assert headers["Content-Type"].startswith("text/html")
     finally:
         site.pg.start()
-    wait_for(lambda: token_request(site)[0] == 400, 30, "the API to answer again")
+    wait_for(lambda: token_request(site)[0] == 200, 30, "the API to answer again")
 
 
 def test_workers_stop_cleanly_on_sigterm(site: Site) -> None:

@@ -47,7 +47,7 @@ def test_a_grid_worker_patrols_on_the_phone_and_a_finding_becomes_a_case(
     page.wait_for_selector(".reported-case:has-text('工单')")
     page.click("#finish-building")
     page.click("#stop-patrol")
-    page.wait_for_function("document.getElementById('pending').textContent === '0'")
+    page.wait_for_selector("#pending:text-is('0')")
     case = Finding.objects.get().case
     assert case.channel == Channel.PATROL and case.event_type.code == "XF01"
     assert case.photos.count() == 1 and case.number in page.inner_text("#cases")
@@ -61,7 +61,7 @@ def test_a_patrol_entered_offline_is_kept_and_sent_once_when_back_online(
 ) -> None:
     page = phone_page
     open_patrol(page, live_server)
-    page.wait_for_function("document.getElementById('pending').textContent === '0'")
+    page.wait_for_selector("#pending:text-is('0')")
     # when the connection drops in the middle of the patrol
     page.context.set_offline(True)
     report_fire_exit(page)
@@ -72,7 +72,7 @@ def test_a_patrol_entered_offline_is_kept_and_sent_once_when_back_online(
     # then nothing reaches the server, and everything does once it is back
     page.context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    page.wait_for_function("document.getElementById('pending').textContent === '0'", timeout=20000)
+    page.wait_for_selector("#pending:text-is('0')", timeout=20000)
     assert Finding.objects.count() == 1 and BuildingCheck.objects.count() == 1
     # and a copy of the same entries sent again (an answer lost on the way) stores nothing twice
     again = page.evaluate(
@@ -102,7 +102,7 @@ def test_a_collection_refused_for_a_bad_id_number_keeps_every_input(
     page.fill("#f-phone", "13912345678")
     page.select_option("#f-sex", "男")
     page.click("h1")  # leave the field: its change is saved to the draft
-    page.wait_for_function("document.getElementById('save-state').textContent.includes('草稿已自动保存')")
+    page.wait_for_selector("#save-state:has-text('草稿已自动保存')")
     # the draft is on the server before any submit: a reload shows it again
     page.reload()
     assert page.input_value("#f-name") == "陈采集"

@@ -281,8 +281,8 @@ def test_the_command_centre_figure_sums_a_divisions_coverage_within_the_scope(gw
         == 404
     )
     client = Client()
-    from jiceng.testing import PASSWORD
-
-    client.login(username="supervisor", password=PASSWORD)
-    screen = client.get("/command/screen/?division=440306").content.decode()
+    client.force_login(gw.people["supervisor"])
+    response = client.get("/command/screen/?division=440306")
+    screen = response.content.decode()
+    assert response.status_code == 200, screen[:500]
     assert "patrol-coverage" in screen and "16.7%（1 / 6）" in screen

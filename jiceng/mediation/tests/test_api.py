@@ -154,6 +154,19 @@ def test_the_figures_count_disputes_in_the_viewers_scope(town: World) -> None:
     assert client_for(town.people["resident"]).get("/api/v1/mediation/figures/").status_code == 404
 
 
+def test_the_figures_narrow_to_the_division_on_screen_and_never_widen(town: World) -> None:
+    referral(town)
+    referral(town, LOW, kind="custody", source="grid", grid="gushu1")
+    leader = client_for(town.people["leader"])
+    haiyu = town.communities["haiyu"].code
+    assert leader.get(f"/api/v1/mediation/figures/?division={haiyu}").json()["total"] == 1
+    shangchuan = town.communities["shangchuan"].code
+    assert leader.get(f"/api/v1/mediation/figures/?division={shangchuan}").json()["total"] == 0
+    gushu = town.communities["gushu"].code  # outside the leader's scope: still nothing
+    assert leader.get(f"/api/v1/mediation/figures/?division={gushu}").json()["total"] == 0
+    assert leader.get("/api/v1/mediation/figures/?division=abc").status_code == 400
+
+
 def test_the_schema_documents_the_mediation_endpoints(town: World) -> None:
     response = client_for(town.people["admin"]).get("/api/schema/")
     assert response.status_code == 200

@@ -78,7 +78,7 @@ def test_a_wish_of_another_community_is_a_404_for_a_member(party, resident_of):
 
 def test_the_command_screen_carries_the_party_panel(party):
     page = client_for(party.world.people["leader"]).get("/command/screen/", follow=True).content.decode()
-    assert 'id="panel-party"' in page and "party/panel.js" in page
+    assert 'id="panel-party"' in page and "command/figures.js" in page
 
 
 def test_the_home_menu_offers_party_pages_to_members_and_staff(party):
