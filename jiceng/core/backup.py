@@ -5,7 +5,7 @@ The archive is a plain tar (its parts are compressed already):
 - ``jiceng-backup.json`` — what is inside: format, time, database vendor, the newest migration of
   each app, the number of media files;
 - ``database.pgdump`` — PostgreSQL: ``pg_dump --format=custom`` (consistent snapshot, taken while the
-  site runs), restored with ``pg_restore --clean --if-exists --single-transaction``;
+  site runs), restored with ``pg_restore --single-transaction`` into a schema emptied first;
 - ``database.sqlite3`` — SQLite: a consistent copy through SQLite's online backup API;
 - ``media/…`` — everything under ``MEDIA_ROOT`` (photos, evidence, import files).
 
@@ -155,6 +155,24 @@ def read_manifest(source: str | Path) -> dict[str, Any]:
     return manifest
 
 
+def _empty_pg(conn: Any) -> None:
+    """Drop every table, view and sequence of the schema before the restore. (``pg_restore --clean``
+    cannot: it drops a partition's inherited key before its parent — monthly telemetry partitions.)"""
+    conn.ensure_connection()
+    with conn.cursor() as cursor:
+        for kind, query in (
+            ("VIEW", "SELECT viewname FROM pg_views WHERE schemaname = current_schema()"),
+            ("TABLE", "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"),
+            ("SEQUENCE", "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()"),
+        ):
+            cursor.execute(query)
+            names = [conn.ops.quote_name(row[0]) for row in cursor.fetchall()]
+            if names:
+                cursor.execute(f"DROP {kind} IF EXISTS {', '.join(names)} CASCADE")
+    if not conn.get_autocommit():
+        conn.commit()
+
+
 def restore(source: str | Path, alias: str = DEFAULT_DB_ALIAS) -> dict[str, Any]:
     """Replace the database's contents and the media folder with the archive's."""
     manifest = read_manifest(source)
@@ -167,13 +185,12 @@ def restore(source: str | Path, alias: str = DEFAULT_DB_ALIAS) -> dict[str, Any]
             tar.extractall(work, filter="data")
         if conn.vendor == "postgresql":
             # pg_restore is a separate session: ours must not hold a lock it waits for.
+            _empty_pg(conn)
             conn.close()
             args, env = _pg_args(conn.settings_dict)
             _run(
                 [
                     pg_tool("pg_restore"),
-                    "--clean",
-                    "--if-exists",
                     "--no-owner",
                     "--no-privileges",
                     "--single-transaction",

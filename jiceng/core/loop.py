@@ -39,8 +39,8 @@ def close_connections() -> None:
             conn.connection = None
 
 
-def beat(name: str, *, state: str = "running", note: str = "") -> None:
-    """Record that worker ``name`` is alive; failures are logged, never raised."""
+def beat(name: str, *, state: str = "running", note: str = "") -> bool:
+    """Record that worker ``name`` is alive; failures are logged, never raised (False)."""
     from jiceng.core.models import WorkerBeat
 
     try:
@@ -56,6 +56,8 @@ def beat(name: str, *, state: str = "running", note: str = "") -> None:
         )
     except DatabaseError as exc:
         logger.warning("heartbeat of %s not written: %s", name, exc)
+        return False
+    return True
 
 
 class Loop:
