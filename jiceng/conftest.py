@@ -18,6 +18,15 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Throttle counters (the token endpoint's 10 a minute) and cached figures live in the process's
+    cache: each test starts with an empty one, whatever ran before it in the same worker."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_sensitive_rules() -> None:
     """A test's rolled-back rule edits send no signal: every test reads the rules table afresh."""
     from jiceng.triage.sensitive import forget_lexicon
