@@ -17,12 +17,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jiceng.community.actions import profile_of, staff_communities
 from jiceng.core.exceptions import JicengError
+from jiceng.core.redirects import safe_target
 from jiceng.org.access import people_in_scope
 from jiceng.org.models import User
 from jiceng.org.privacy import reveal_many
@@ -44,9 +44,9 @@ from jiceng.party.models import (
 
 
 def back(request: HttpRequest, fallback: str = "party:home") -> HttpResponseRedirect:
-    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or reverse(fallback)
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = reverse(fallback)
+    target = safe_target(
+        request, request.POST.get("next"), request.META.get("HTTP_REFERER"), fallback=reverse(fallback)
+    )
     return HttpResponseRedirect(target)
 
 
