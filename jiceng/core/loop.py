@@ -108,7 +108,16 @@ class Loop:
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
-            beat(self.name, state="stopped")
+            self._final_beat()
+
+    def _final_beat(self) -> None:
+        """Say "stopped"; a connection left broken by an outage is replaced (a few tries, ~3 s)."""
+        for attempt in range(4):
+            if beat(self.name, state="stopped"):
+                return
+            close_connections()
+            if attempt:
+                time.sleep(attempt)
 
     def _run(self, once: bool) -> None:
         started = False
