@@ -60,7 +60,7 @@ from jiceng.core.exceptions import JicengError
 from jiceng.core.params import parse_day, parse_moment
 from jiceng.core.redirects import safe_target
 from jiceng.org.auth import client_ip
-from jiceng.org.privacy import mask, may_see_personal_data, reveal_many
+from jiceng.org.privacy import PageReveal, reveal_many
 from jiceng.places.models import Division, Grid, Level
 
 ASSIST_KEY = "community_assisting"
@@ -694,11 +694,12 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 
 
 def _sctx(request: HttpRequest, **extra: Any) -> dict[str, Any]:
-    # ``masked``: residents' names are shown masked to leaders and administrators (resident_name filter).
+    # ``masked``: residents' names are shown masked to leaders and administrators, and logged when
+    # shown to staff (the resident_name filter).
     return {
         "c": request.staff_community,  # type: ignore[attr-defined]
         "communities": request.staff_communities,  # type: ignore[attr-defined]
-        "masked": not may_see_personal_data(request.user),
+        "masked": PageReveal(request, "user", purpose="community_staff"),
         **extra,
     }
 
@@ -754,9 +755,11 @@ def staff_residents(request: HttpRequest, community: Division) -> HttpResponse:
     for profile, values in zip([*pending, *confirmed], shown, strict=True):
         profile.shown_name, profile.shown_phone = values["name"], values["phone"]  # type: ignore[attr-defined]
     acts = list(AssistedAct.objects.filter(resident__resident_profile__community=community)[:30])
-    if not may_see_personal_data(request.user):
-        for act in acts:
-            act.resident_name = mask({"name": act.resident_name})["name"]  # shown only, never saved
+    names = reveal_many(
+        request, "user", [(a.resident_id, {"name": a.resident_name}) for a in acts], purpose="assisted_acts"
+    )
+    for act, values in zip(acts, names, strict=True):
+        act.resident_name = values["name"]  # shown only, never saved
     return render(
         request,
         "community/staff/residents.html",

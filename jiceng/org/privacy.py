@@ -138,3 +138,33 @@ def shown_username(user: Any, masked: bool) -> str:
     if masked and len(name) == 11 and name.isdigit():
         return mask_phone(name)
     return name
+
+
+class PageReveal:
+    """Names shown one by one as a template renders (``{{ person|resident_name:masked }}``).
+
+    A page's context carries one of these as ``masked``: it is truthy when the viewer's role sees
+    personal data masked, and otherwise logs each subject it shows unmasked — one ``AccessLog`` row per
+    subject and page, written as the name is rendered.
+    """
+
+    def __init__(self, request: HttpRequest, subject_type: str = "user", purpose: str = "") -> None:
+        self.request = request
+        self.subject_type = subject_type
+        self.purpose = purpose
+        self.masked = not may_see_personal_data(request.user)
+        self._logged: set[str] = set()
+
+    def __bool__(self) -> bool:
+        return self.masked
+
+    def name(self, subject_id: Any, name: str) -> str:
+        if not name:
+            return ""
+        if self.masked:
+            return mask_name(name)
+        key = str(subject_id)
+        if key not in self._logged:
+            self._logged.add(key)
+            _log_row(self.request.user, self.request, self.subject_type, key, ["name"], self.purpose).save()
+        return name

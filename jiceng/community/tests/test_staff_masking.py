@@ -1,5 +1,5 @@
 """The portal's staff pages show residents' names masked to leaders and administrators, in full to the
-community's own staff."""
+community's own staff — and every name shown in full is in the access log."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from jiceng.community import actions
+from jiceng.org.models import AccessLog
 
 pytestmark = pytest.mark.django_db
 
@@ -28,3 +29,26 @@ def test_community_staff_see_the_requesting_residents_name(world, resident_of) -
     resident = resident_of("haiyu", name="欧阳小明")
     actions.check_submit_request(actions.Actor(resident), "楼道灯坏了很久了，晚上看不见", use_my_room=True)
     assert "欧阳小明" in requests_page(world, "community_staff")
+
+
+def test_a_leader_reading_masked_names_leaves_no_access_log_row(world, resident_of) -> None:  # type: ignore[no-untyped-def]
+    resident = resident_of("haiyu", name="欧阳小明")
+    actions.check_submit_request(actions.Actor(resident), "楼道灯坏了很久了，晚上看不见", use_my_room=True)
+    requests_page(world, "leader")
+    assert not AccessLog.objects.filter(user=world.people["leader"]).exists()
+
+
+def test_each_name_community_staff_read_in_full_is_logged_once_per_page(world, resident_of) -> None:  # type: ignore[no-untyped-def]
+    # given one resident with two requests on the page
+    resident = resident_of("haiyu", name="欧阳小明")
+    actions.check_submit_request(actions.Actor(resident), "楼道灯坏了很久了，晚上看不见", use_my_room=True)
+    actions.check_submit_request(actions.Actor(resident), "电梯异响，请尽快检修一下", use_my_room=True)
+    staff = world.people["community_staff"]
+
+    # when the community's staff open the requests page
+    page = requests_page(world, "community_staff")
+
+    # then the name shows in full and the read is logged for that resident, once
+    assert page.count("欧阳小明") >= 2
+    rows = list(AccessLog.objects.filter(user=staff, subject_type="user").values_list("subject_id", "fields"))
+    assert rows == [(str(resident.pk), "name")]
