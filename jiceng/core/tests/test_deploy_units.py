@@ -179,6 +179,7 @@ SYSTEMD_WORKERS = {
     "jiceng-rollup.service": "stats-rollup",
     "jiceng-notify.service": "notify",
     "jiceng-ingest.service": "sensing-ingest",
+    "jiceng-gridwork.service": "gridwork-sweep",
     "jiceng-web.service": None,
 }
 
@@ -258,7 +259,7 @@ def compose_services() -> dict[str, Any]:
     return yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))["services"]
 
 
-APP_SERVICES = ["web", "sla", "rollup", "notify", "ingest"]
+APP_SERVICES = ["web", "sla", "rollup", "notify", "ingest", "gridwork"]
 
 
 def test_compose_runs_every_worker_the_systemd_units_run() -> None:

@@ -218,3 +218,33 @@ def test_the_api_inspects_with_multipart_photos_and_the_plate_carries_a_qr(gw: W
     plate = client.get(f"/gridwork/venues/{shop.pk}/plate/").content.decode()
     assert "<svg" in plate and shop.name in plate
     assert client.get(f"/gridwork/venues/q/{shop.qr_token}/")["Location"] == f"/gridwork/venues/{shop.pk}/"
+
+
+def test_the_sweep_command_raises_the_case_once_and_leaves_a_stopped_heartbeat(gw: World, shop: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from jiceng.core.models import WorkerBeat
+    from jiceng.gridwork.models import Hazard
+
+    first = inspections.check_inspect_venue(
+        gw.people["grid_worker"],
+        shop.pk,
+        results=answers(V02="hazard"),
+        photos=photos(),
+        signature=signature(),
+        signer_name="黄老板",
+    )
+    hazard = first.hazards.get()
+    Hazard.objects.filter(pk=hazard.pk).update(deadline=timezone.localdate() - dt.timedelta(days=1))
+
+    out = StringIO()
+    call_command("gridwork_sweep", stdout=out)
+    assert "逾期隐患转事件 1 件" in out.getvalue()
+    call_command("gridwork_sweep", stdout=(again := StringIO()))
+    assert "逾期隐患转事件 0 件" in again.getvalue()
+
+    hazard.refresh_from_db()
+    assert Case.objects.filter(pk=hazard.case_id).count() == 1
+    assert WorkerBeat.objects.get(name="gridwork-sweep").state == "stopped"
