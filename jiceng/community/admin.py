@@ -16,12 +16,24 @@ def masked_resident_name(obj):  # type: ignore[no-untyped-def]
     return mask_name(obj.resident_name)
 
 
+@admin.display(description="登记人口")
+def masked_person(obj):  # type: ignore[no-untyped-def]
+    person = getattr(obj, "person", None)
+    return f"#{person.pk} {mask_name(person.name)}" if person is not None else ""
+
+
 @admin.register(m.ResidentProfile)
 class ResidentProfileAdmin(admin.ModelAdmin):
+    """The account and the registry person show masked (the raw-id widgets would print their names);
+    the full values are on the user's own admin page behind its logged "show in full" link, and the
+    person is linked on the community staff's confirmation page."""
+
     list_display = [masked_resident, "community", "status", "is_volunteer", "is_elderly", "created_at"]
     list_filter = ["status", "community"]
     search_fields = ["user__display_name", "user__phone"]
-    raw_id_fields = ["user", "room", "person", "confirmed_by"]
+    exclude = ["user", "person"]
+    readonly_fields = [masked_resident, masked_person]
+    raw_id_fields = ["room", "confirmed_by"]
 
 
 @admin.register(m.ServiceResource)

@@ -71,7 +71,8 @@ class ResidentProfile(models.Model):
         indexes = [models.Index(fields=["community", "status"])]
 
     def __str__(self) -> str:
-        return f"{self.user} · {self.community.name}"
+        # No name: the admin prints this in titles and breadcrumbs, where names must not show.
+        return f"#{self.pk} · {self.community.name}"
 
     @property
     def is_confirmed(self) -> bool:

@@ -52,3 +52,12 @@ def test_each_name_community_staff_read_in_full_is_logged_once_per_page(world, r
     assert page.count("欧阳小明") >= 2
     rows = list(AccessLog.objects.filter(user=staff, subject_type="user").values_list("subject_id", "fields"))
     assert rows == [(str(resident.pk), "name")]
+
+
+def test_the_resident_profile_page_in_the_admin_shows_the_name_masked(world, resident_of, client) -> None:  # type: ignore[no-untyped-def]
+    resident = resident_of("haiyu", name="欧阳小明")
+    client.force_login(world.people["admin"])
+    page = client.get(f"/admin/community/residentprofile/{resident.resident_profile.pk}/change/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "欧阳小明" not in text and "欧**明" in text
