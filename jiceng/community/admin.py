@@ -16,7 +16,6 @@ def masked_resident_name(obj):  # type: ignore[no-untyped-def]
     return mask_name(obj.resident_name)
 
 
-@admin.display(description="登记人口")
 def masked_person(obj):  # type: ignore[no-untyped-def]
     person = getattr(obj, "person", None)
     return f"#{person.pk} {mask_name(person.name)}" if person is not None else ""
@@ -32,8 +31,16 @@ class ResidentProfileAdmin(admin.ModelAdmin):
     list_filter = ["status", "community"]
     search_fields = ["user__display_name", "user__phone"]
     exclude = ["user", "person"]
-    readonly_fields = [masked_resident, masked_person]
+    readonly_fields = ["shown_resident", "shown_person"]
     raw_id_fields = ["room", "confirmed_by"]
+
+    @admin.display(description="居民")
+    def shown_resident(self, obj):  # type: ignore[no-untyped-def]
+        return masked_resident(obj)
+
+    @admin.display(description="登记人口")
+    def shown_person(self, obj):  # type: ignore[no-untyped-def]
+        return masked_person(obj)
 
 
 @admin.register(m.ServiceResource)
