@@ -537,8 +537,18 @@ def trim_feed(days: int = FEED_DAYS) -> int:
     return deleted + old_topics
 
 
-def rebuild(batch: int = BATCH, progress: Any = None) -> Progress:
-    """Empty every rollup and apply the whole trail again."""
+def rebuild(progress: Any = None) -> Progress:
+    """Empty every rollup and recompute it from the whole trail with set-based SQL
+    (``jiceng.command.rebuild``); ``progress(stage, seconds)`` after each stage."""
+    from jiceng.command import rebuild as set_based
+
+    timing = set_based.rebuild(progress=progress)
+    return Progress(events=timing.events, batches=timing.months, watermark=timing.watermark, gaps=timing.gaps)
+
+
+def replay(batch: int = BATCH, progress: Any = None) -> Progress:
+    """Empty every rollup and apply the whole trail again event by event, as the follower does
+    (slow: kept to check the set-based rebuild against, and for ``--replay``)."""
     with transaction.atomic():
         _claim()
         for model in (
