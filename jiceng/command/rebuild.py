@@ -245,19 +245,19 @@ def _live_sql(sql: _Sql) -> str:
         f"((e.to_status IN {open_} AND e.from_status NOT IN {open_}) OR "
         f"(e.to_status IN {final} AND e.from_status NOT IN {final}))"
     )
-    later = (
-        f"EXISTS (SELECT 1 FROM {t['ev']} x WHERE x.case_id = m.case_id AND x.id > m.id AND x.id <= %s "
-        "AND x.action = '{action}')"
-    )
+    flag = "MAX(CASE WHEN x.action = '{action}' THEN 1 ELSE 0 END) = 1"
     return (
         f"INSERT INTO {LiveCase._meta.db_table} (case_id, grid_code, category_id, channel, sensitive, "
         "overdue, escalated, opened_at) "
         f"SELECT c.id, c.grid_code, COALESCE(et.category_id, 0), c.channel, c.sensitive, "
-        f"{later.format(action='sla_overdue')}, {later.format(action='escalate')}, o.at "
+        f"{flag.format(action='sla_overdue')}, {flag.format(action='escalate')}, o.at "
         f"FROM (SELECT e.case_id, MAX(e.id) AS id FROM {t['ev']} e WHERE e.id <= %s AND {moves} "
         "GROUP BY e.case_id) m "
         f"JOIN {t['ev']} o ON o.id = m.id AND o.to_status IN {open_} "
-        f"JOIN {t['case']} c ON c.id = m.case_id LEFT JOIN {t['type']} et ON et.id = c.event_type_id"
+        f"JOIN {t['case']} c ON c.id = m.case_id LEFT JOIN {t['type']} et ON et.id = c.event_type_id "
+        f"LEFT JOIN {t['ev']} x ON x.case_id = m.case_id AND x.id > m.id AND x.id <= %s "
+        "AND x.action IN ('sla_overdue', 'escalate') "
+        "GROUP BY c.id, c.grid_code, et.category_id, c.channel, c.sensitive, o.at"
     )
 
 
@@ -319,7 +319,9 @@ def _months(first: dt.datetime, last: dt.datetime) -> list[tuple[dt.datetime, dt
 
 
 def workers() -> int:
-    if not _pg():
+    """Month workers: 1 on SQLite, and inside a caller's transaction (other connections would not
+    see its rows, and would wait on its locks); else ``COMMAND_REBUILD_WORKERS`` or the CPU count."""
+    if not _pg() or connection.in_atomic_block:
         return 1
     configured = int(getattr(settings, "COMMAND_REBUILD_WORKERS", 0) or 0)
     return max(1, configured or (os.cpu_count() or 1))
@@ -359,6 +361,11 @@ def rebuild(progress: Callable[[str, float], None] | None = None, parallel: int 
             progress(name, timing.seconds[name])
 
     started = time.perf_counter()
+    if pg:
+        # Fresh statistics: a trail just loaded in bulk (or a test's few rows) otherwise gets
+        # nested-loop plans that scan the events once per case.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {CaseEvent._meta.db_table}, {Case._meta.db_table}")
     with transaction.atomic():
         rollup._claim()
         for model in (
@@ -398,7 +405,7 @@ def rebuild(progress: Callable[[str, float], None] | None = None, parallel: int 
 
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(_live_sql(sql), [top, top, top])
+        cursor.execute(_live_sql(sql), [top, top])
         cursor.execute(_feed_sql(sql), [top, timezone.now() - dt.timedelta(days=rollup.FEED_DAYS)])
         cursor.execute(_positions_sql(sql), [top])
     lap("live", started)
