@@ -51,12 +51,21 @@ def prepare(cases: int) -> dict[str, Any]:
             make_unit(f"s{s}-{k}"[:32], f"第{s}街道{k}", unit_kind(k, k), Level.STREET, street)
         for c in range(1, 13 + (1 if s <= 4 else 0)):
             community = Division.objects.create(
-                code=f"{street.code}{c:03d}", name=f"{street.name}{c}社区", level=Level.COMMUNITY, parent=street
+                code=f"{street.code}{c:03d}",
+                name=f"{street.name}{c}社区",
+                level=Level.COMMUNITY,
+                parent=street,
             )
             make_unit(f"c{s}-{c}", f"{community.name}工作站", station, Level.COMMUNITY, community)
             for g in range(1, 5 + (s % 3)):
                 lng, lat = 113.75 + s * 0.02 + g * 0.004, 22.55 + c * 0.01
-                ring = [[lng, lat], [lng + 0.004, lat], [lng + 0.004, lat + 0.004], [lng, lat + 0.004], [lng, lat]]
+                ring = [
+                    [lng, lat],
+                    [lng + 0.004, lat],
+                    [lng + 0.004, lat + 0.004],
+                    [lng, lat + 0.004],
+                    [lng, lat],
+                ]
                 grids.append(
                     Grid(
                         code=f"{community.code}{g:02d}", name=f"{community.name}第{g}网格", community=community,
@@ -79,7 +88,12 @@ def rebuild() -> dict[str, Any]:
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     timing = set_based.rebuild()
-    return {"events": timing.events, "seconds": timing.total, "stages": timing.seconds, "workers": set_based.workers()}
+    return {
+        "events": timing.events,
+        "seconds": timing.total,
+        "stages": timing.seconds,
+        "workers": set_based.workers(),
+    }
 
 
 def verify() -> dict[str, Any]:
@@ -102,7 +116,12 @@ def run(ctx: Context) -> None:
     rate = made["events"] / made["seconds"]
     note = f"{made['cases']:,} cases, {made['events']:,} events, {made['grids']} grids"
     ctx.row(AREA, "generate history (COPY, hash chains)", rate, "events/s", note=note)
-    ctx.row(AREA, "generate 33 M cases (extrapolated)", made["events"] / made["cases"] * BAOAN_CASES / rate / 3600, "h")
+    ctx.row(
+        AREA,
+        "generate 33 M cases (extrapolated)",
+        made["events"] / made["cases"] * BAOAN_CASES / rate / 3600,
+        "h",
+    )
     built = ctx.in_django(url, "bench.bench_history:rebuild", timeout=48 * 3600)
     speed = built["events"] / built["seconds"]
     stages = ", ".join(f"{k} {v:.1f}s" for k, v in built["stages"].items())

@@ -168,11 +168,11 @@ class World:
 
 
 def load_world() -> World:
-    grids = list(
-        Grid.objects.order_by("code").values_list("pk", "code", "center_lat", "center_lng")
-    )
+    grids = list(Grid.objects.order_by("code").values_list("pk", "code", "center_lat", "center_lng"))
     if not grids:
-        raise HistoryError("没有网格数据：请先导入地点（jiceng generate --out DIR 后 jiceng import）或运行 make demo。")
+        raise HistoryError(
+            "没有网格数据：请先导入地点（jiceng generate --out DIR 后 jiceng import）或运行 make demo。"
+        )
     types = [
         _Type(
             t.pk,
@@ -196,9 +196,9 @@ def load_world() -> World:
     rest = max(1.0, 100.0 - known) / len(unknown) if unknown else 0.0
     weights = [CATEGORY_SHARES.get(t.category_code, rest) / per_category[t.category_code] for t in types]
     world = World(grids=grids, types=types, type_weights=weights)
-    for pk, kind, level, covering in Unit.objects.filter(is_active=True, jurisdiction__isnull=False).values_list(
-        "pk", "kind__code", "level", "jurisdiction__code"
-    ):
+    for pk, kind, level, covering in Unit.objects.filter(
+        is_active=True, jurisdiction__isnull=False
+    ).values_list("pk", "kind__code", "level", "jurisdiction__code"):
         world.by_kind.setdefault(kind, []).append((pk, str(level), covering))
         world.units[pk] = str(level)
     if not world.units:
@@ -302,7 +302,9 @@ class Walker:
             street_code=grid_code[:9],
             lat=(lat + rng.uniform(-0.002, 0.002)) if lat is not None else None,
             lng=(lng + rng.uniform(-0.002, 0.002)) if lng is not None else None,
-            reporter_phone=f"1380000{rng.randrange(10000):04d}" if channel in RATED and rng.random() < 0.9 else "",
+            reporter_phone=f"1380000{rng.randrange(10000):04d}"
+            if channel in RATED and rng.random() < 0.9
+            else "",
             registered_at=at,
             updated_at=at,
         )
@@ -415,7 +417,7 @@ class Walker:
             return
         case.accepted_at = t
         started = t
-        for reopen in range(self.max_reopens + 1):
+        for _round in range(self.max_reopens + 1):
             t = self._work(w, t, lead)
             if w.cut:
                 return
@@ -492,7 +494,9 @@ class Walker:
                 return t
         if rng.random() < 0.04:
             t += self.hours(2, 24)
-            if not w.move("suspend", t, S.SUSPENDED, unit=lead, reason="等待第三方", data={"resume_to": "in_progress"}):
+            if not w.move(
+                "suspend", t, S.SUSPENDED, unit=lead, reason="等待第三方", data={"resume_to": "in_progress"}
+            ):
                 return t
             case.resume_status = S.IN_PROGRESS
             t += self.hours(24, 240)
@@ -523,7 +527,7 @@ class Walker:
 
 
 def _columns(model: type[models.Model]) -> list[models.Field]:
-    return [f for f in model._meta.concrete_fields]
+    return list(model._meta.concrete_fields)
 
 
 def _defaults(model: type[models.Model], **given: Any) -> dict[str, Any]:

@@ -119,7 +119,9 @@ class _Sql:
         return f"COALESCE(CAST({self.number('score')} AS INTEGER), 0)"
 
     def satisfied(self) -> str:
-        return f"(CASE WHEN {self.has('satisfied')} THEN {self.true('satisfied')} ELSE {self.score()} >= 3 END)"
+        return (
+            f"(CASE WHEN {self.has('satisfied')} THEN {self.true('satisfied')} ELSE {self.score()} >= 3 END)"
+        )
 
     def unit_clock(self) -> str:
         return f"COALESCE({self.text('clock')}, 'unit') = 'unit'"

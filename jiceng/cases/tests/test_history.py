@@ -24,7 +24,9 @@ def test_a_generated_history_verifies_and_every_move_is_one_the_lifecycle_allows
     for action, from_status, to_status in CaseEvent.objects.values_list("action", "from_status", "to_status"):
         allowed = lifecycle.TRANSITIONS[action]
         assert from_status in allowed.sources
-        assert to_status in allowed.targets or (lifecycle.SAME in allowed.targets and to_status == from_status)
+        assert to_status in allowed.targets or (
+            lifecycle.SAME in allowed.targets and to_status == from_status
+        )
 
 
 def test_the_history_walks_every_lifecycle_path(cw: World) -> None:
@@ -48,7 +50,9 @@ def test_each_case_row_matches_the_end_of_its_trail(cw: World) -> None:
         assert case.registered_at <= NOW
 
 
-def test_a_second_run_over_the_same_window_is_refused_and_resume_adds_only_the_missing_days(cw: World) -> None:
+def test_a_second_run_over_the_same_window_is_refused_and_resume_adds_only_the_missing_days(
+    cw: World,
+) -> None:
     history.generate(years=0.1, cases=200, now=NOW - dt.timedelta(days=10))
     before = Case.objects.count()
     with pytest.raises(history.HistoryError, match="历史数据已存在"):

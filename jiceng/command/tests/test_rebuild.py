@@ -30,7 +30,17 @@ from jiceng.command.models import (
 from jiceng.command.tests.helpers import handled, submit
 from jiceng.testing import World
 
-TABLES = (AreaFigure, AreaTotal, UnitFigure, UnitTotal, TopicDay, LiveCase, LiveCount, FeedItem, WorkerPosition)
+TABLES = (
+    AreaFigure,
+    AreaTotal,
+    UnitFigure,
+    UnitTotal,
+    TopicDay,
+    LiveCase,
+    LiveCount,
+    FeedItem,
+    WorkerPosition,
+)
 
 
 def snapshot() -> dict[str, set[tuple[Any, ...]]]:
