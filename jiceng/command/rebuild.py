@@ -370,17 +370,7 @@ def rebuild(progress: Callable[[str, float], None] | None = None, parallel: int 
             cursor.execute(f"ANALYZE {CaseEvent._meta.db_table}, {Case._meta.db_table}")
     with transaction.atomic():
         rollup._claim()
-        for model in (
-            AreaFigure,
-            AreaTotal,
-            UnitFigure,
-            UnitTotal,
-            TopicDay,
-            LiveCase,
-            LiveCount,
-            FeedItem,
-            WorkerPosition,
-        ):
+        for model in rollup.TRAIL_ROLLUPS:
             with connection.cursor() as cursor:
                 cursor.execute(f"DELETE FROM {model._meta.db_table}")
         top = CaseEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0

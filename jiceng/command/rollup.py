@@ -99,6 +99,20 @@ class Progress:
     gaps: int = 0
 
 
+# Every table computed from the trail (what a rebuild empties and fills again).
+TRAIL_ROLLUPS = (
+    AreaFigure,
+    AreaTotal,
+    UnitFigure,
+    UnitTotal,
+    TopicDay,
+    LiveCase,
+    LiveCount,
+    FeedItem,
+    WorkerPosition,
+)
+
+
 def _state() -> RollupState:
     state = RollupState.objects.filter(pk=1).first()
     if state is None:
@@ -551,17 +565,7 @@ def replay(batch: int = BATCH, progress: Any = None) -> Progress:
     (slow: kept to check the set-based rebuild against, and for ``--replay``)."""
     with transaction.atomic():
         _claim()
-        for model in (
-            AreaFigure,
-            AreaTotal,
-            UnitFigure,
-            UnitTotal,
-            TopicDay,
-            LiveCase,
-            LiveCount,
-            FeedItem,
-            WorkerPosition,
-        ):
+        for model in TRAIL_ROLLUPS:
             model.objects.all().delete()
         RollupState.objects.filter(pk=1).update(
             watermark=0, gaps=[], events_applied=0, rebuilt_at=timezone.now()
