@@ -49,14 +49,11 @@ from jiceng.command.models import (
     MONTH,
     UNIT_COUNTS,
     AreaFigure,
-    AreaTotal,
     FeedItem,
     LiveCase,
-    LiveCount,
     RollupState,
     TopicDay,
     UnitFigure,
-    UnitTotal,
     WorkerPosition,
 )
 
