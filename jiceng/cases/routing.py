@@ -9,6 +9,8 @@ level (after a one-way escalation) is never chosen.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db.models import F
 
@@ -52,14 +54,20 @@ def find_unit(kind: str, grid_code: str, level: str, floor_level: str = Level.CO
     if not kind:
         return None
     candidates = _covering.raw(kind, *prefixes(grid_code))
+    return pick([(unit, unit.level, unit.covering) for unit in candidates], level, floor_level)  # type: ignore[attr-defined]
+
+
+def pick(candidates: list[tuple[Any, str, str]], level: str, floor_level: str = Level.COMMUNITY) -> Any:
+    """Of ``(unit, unit level, covering division code)`` candidates, the one ``find_unit`` routes to:
+    at ``level`` if one exists, else the nearest level up, the most local jurisdiction first."""
     wanted = max(rank(level), rank(floor_level))
-    best: tuple[tuple[int, int, int], Unit] | None = None  # ((level distance, -len(code), id), unit)
-    for unit in candidates:
-        r = rank(unit.level)
+    best: tuple[tuple[int, int, int], Any] | None = None  # ((level distance, -len(code), id), unit)
+    for unit, unit_level, covering in candidates:
+        r = rank(unit_level)
         if r < rank(floor_level):
             continue
         distance = r - wanted if r >= wanted else 10 + wanted - r
-        key = (distance, -len(unit.covering), unit.pk)  # type: ignore[attr-defined]
+        key = (distance, -len(covering), unit if isinstance(unit, int) else unit.pk)
         if best is None or key < best[0]:
             best = (key, unit)
     return best[1] if best is not None else None

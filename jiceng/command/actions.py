@@ -66,11 +66,13 @@ def do_set_index_weights(actor: Any, values: dict[str, float]) -> dict[str, floa
     return after
 
 
-def do_rebuild_rollups(actor: Any = None, progress: Any = None) -> rollup.Progress:
-    done = rollup.rebuild(progress=progress)
+def do_rebuild_rollups(actor: Any = None, progress: Any = None, replay: bool = False) -> rollup.Progress:
+    """Rebuild the rollups from the trail: set-based SQL (``progress(stage, seconds)``), or with
+    ``replay`` event by event like the follower (``progress(done)``)."""
+    done = rollup.replay(progress=progress) if replay else rollup.rebuild(progress=progress)
     CommandEvent.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         verb="rebuild_rollups",
-        data={"events": done.events, "watermark": done.watermark},
+        data={"events": done.events, "watermark": done.watermark, "replay": replay},
     )
     return done

@@ -99,6 +99,20 @@ class Progress:
     gaps: int = 0
 
 
+# Every table computed from the trail (what a rebuild empties and fills again).
+TRAIL_ROLLUPS = (
+    AreaFigure,
+    AreaTotal,
+    UnitFigure,
+    UnitTotal,
+    TopicDay,
+    LiveCase,
+    LiveCount,
+    FeedItem,
+    WorkerPosition,
+)
+
+
 def _state() -> RollupState:
     state = RollupState.objects.filter(pk=1).first()
     if state is None:
@@ -537,21 +551,21 @@ def trim_feed(days: int = FEED_DAYS) -> int:
     return deleted + old_topics
 
 
-def rebuild(batch: int = BATCH, progress: Any = None) -> Progress:
-    """Empty every rollup and apply the whole trail again."""
+def rebuild(progress: Any = None) -> Progress:
+    """Empty every rollup and recompute it from the whole trail with set-based SQL
+    (``jiceng.command.rebuild``); ``progress(stage, seconds)`` after each stage."""
+    from jiceng.command import rebuild as set_based
+
+    timing = set_based.rebuild(progress=progress)
+    return Progress(events=timing.events, batches=timing.months, watermark=timing.watermark, gaps=timing.gaps)
+
+
+def replay(batch: int = BATCH, progress: Any = None) -> Progress:
+    """Empty every rollup and apply the whole trail again event by event, as the follower does
+    (slow: kept to check the set-based rebuild against, and for ``--replay``)."""
     with transaction.atomic():
         _claim()
-        for model in (
-            AreaFigure,
-            AreaTotal,
-            UnitFigure,
-            UnitTotal,
-            TopicDay,
-            LiveCase,
-            LiveCount,
-            FeedItem,
-            WorkerPosition,
-        ):
+        for model in TRAIL_ROLLUPS:
             model.objects.all().delete()
         RollupState.objects.filter(pk=1).update(
             watermark=0, gaps=[], events_applied=0, rebuilt_at=timezone.now()

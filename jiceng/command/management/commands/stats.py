@@ -2,7 +2,8 @@
 
 jiceng stats rollup             apply new case events once (cron-friendly)
 jiceng stats rollup --follow    keep applying them every --interval seconds until stopped
-jiceng stats rollup --rebuild   empty the rollups and apply the whole trail again
+jiceng stats rollup --rebuild   empty the rollups and recompute them from the whole trail (set-based SQL)
+jiceng stats rollup --rebuild --replay   the same, event by event as the follower applies them
 jiceng stats care               recount care-group residents per building
 jiceng stats status             where the rollups are
 """
@@ -55,6 +56,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("what", choices=["rollup", "care", "status"], help="rollup | care | status")
         parser.add_argument("--rebuild", action="store_true", help="清空汇总表并从全部工单事件重建")
+        parser.add_argument(
+            "--replay", action="store_true", help="与 --rebuild 一起：逐条重放事件（慢，用于核对）"
+        )
         parser.add_argument("--follow", action="store_true", help="持续运行，每隔 --interval 秒汇总新事件")
         parser.add_argument("--interval", type=float, default=5.0, help="--follow 的间隔秒数（默认 5）")
         parser.add_argument("--batch", type=int, default=rollup.BATCH, help="每个事务处理的事件数")
@@ -69,10 +73,13 @@ class Command(BaseCommand):
         elif options["rebuild"]:
             started = time.perf_counter()
 
-            def progress(done: rollup.Progress) -> None:
-                self.stdout.write(f"  … {done.events} events")
+            def progress(*args: Any) -> None:
+                if len(args) == 2:
+                    self.stdout.write(f"  … {args[0]}: {args[1]:.1f}s")
+                else:
+                    self.stdout.write(f"  … {args[0].events} events")
 
-            done = actions.do_rebuild_rollups(progress=progress)
+            done = actions.do_rebuild_rollups(progress=progress, replay=options["replay"])
             self.stdout.write(
                 f"rebuilt: {done.events} events in {time.perf_counter() - started:.1f}s, watermark {done.watermark}"
             )

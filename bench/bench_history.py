@@ -1,0 +1,144 @@
+"""A generated case history at scale (PostgreSQL): how fast it is written, rebuilt into the rollups,
+verified, and how fast the command-centre panels read the rollups rebuilt from it.
+
+Sizes: ``--quick`` 20 K cases over two years; otherwise ``BENCH_HISTORY_CASES`` (default 1 M).
+The full Bao'an history (33 M cases, about 250 M events; hours on two cores and ~100 GB of disk) is
+opt-in: ``BENCH_HISTORY_33M=1``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from bench.common import Context
+
+AREA = "history"
+BAOAN_CASES = 33_000_000
+BAOAN_EVENTS = 200_000_000  # the issue's estimate (about 6 events a case); the generator writes more
+
+
+def prepare(cases: int) -> dict[str, Any]:
+    import json
+
+    from django.core.management import call_command
+
+    from jiceng.cases import history
+    from jiceng.org.models import User
+    from jiceng.places.models import Division, Grid, Level
+    from jiceng.testing import make_unit, unit_kind
+
+    call_command("migrate", interactive=False, verbosity=0)
+    district = Division.objects.create(code="440306", name="宝安区", level=Level.DISTRICT)
+    gov = unit_kind("district_office", "区政府")
+    office = unit_kind("street_office", "街道办事处")
+    station = unit_kind("community_workstation", "社区工作站")
+    make_unit("qu", "宝安区人民政府", gov, Level.DISTRICT, district)
+    from jiceng.cases.models import EventType
+
+    kinds = sorted(
+        {k for pair in EventType.objects.values_list("lead_kind", "first_responder_kind") for k in pair if k}
+        - {"district_office", "street_office", "community_workstation"}
+    )
+    grids = []
+    for s in range(1, 11):
+        street = Division.objects.create(
+            code=f"440306{s:03d}", name=f"第{s}街道", level=Level.STREET, parent=district
+        )
+        make_unit(f"s{s}", f"第{s}街道办事处", office, Level.STREET, street)
+        for k in kinds:
+            make_unit(f"s{s}-{k}"[:32], f"第{s}街道{k}", unit_kind(k, k), Level.STREET, street)
+        for c in range(1, 13 + (1 if s <= 4 else 0)):
+            community = Division.objects.create(
+                code=f"{street.code}{c:03d}",
+                name=f"{street.name}{c}社区",
+                level=Level.COMMUNITY,
+                parent=street,
+            )
+            make_unit(f"c{s}-{c}", f"{community.name}工作站", station, Level.COMMUNITY, community)
+            for g in range(1, 5 + (s % 3)):
+                lng, lat = 113.75 + s * 0.02 + g * 0.004, 22.55 + c * 0.01
+                ring = [
+                    [lng, lat],
+                    [lng + 0.004, lat],
+                    [lng + 0.004, lat + 0.004],
+                    [lng, lat + 0.004],
+                    [lng, lat],
+                ]
+                grids.append(
+                    Grid(
+                        code=f"{community.code}{g:02d}", name=f"{community.name}第{g}网格", community=community,
+                        polygon=json.dumps({"type": "Polygon", "coordinates": [ring]}),
+                        min_lng=lng, max_lng=lng + 0.004, min_lat=lat, max_lat=lat + 0.004,
+                        center_lng=lng + 0.002, center_lat=lat + 0.002,
+                    )
+                )  # fmt: skip
+    Grid.objects.bulk_create(grids)
+    User.objects.create_superuser("bench-admin", password="bench-pass")  # noqa: S106
+    report = history.generate(years=2, cases=cases, scale="baoan")
+    return {"cases": report.cases, "events": report.events, "seconds": report.seconds, "grids": len(grids)}
+
+
+def rebuild() -> dict[str, Any]:
+    from django.db import connection
+
+    from jiceng.command import rebuild as set_based
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    timing = set_based.rebuild()
+    return {
+        "events": timing.events,
+        "seconds": timing.total,
+        "stages": timing.seconds,
+        "workers": set_based.workers(),
+    }
+
+
+def verify() -> dict[str, Any]:
+    from jiceng.cases import trail
+    from jiceng.cases.models import CaseEvent
+
+    started = time.perf_counter()
+    breaks = sum(1 for _ in trail.verify(chunk=2000))
+    seconds = time.perf_counter() - started
+    return {"events": CaseEvent.objects.count(), "seconds": seconds, "breaks": breaks}
+
+
+def run(ctx: Context) -> None:
+    if os.environ.get("BENCH_HISTORY_33M") == "1":
+        cases = BAOAN_CASES
+    else:
+        cases = int(os.environ.get("BENCH_HISTORY_CASES", "20000" if ctx.quick else "1000000"))
+    url = ctx.pg_url
+    made = ctx.in_django(url, "bench.bench_history:prepare", cases, timeout=48 * 3600)
+    rate = made["events"] / made["seconds"]
+    note = f"{made['cases']:,} cases, {made['events']:,} events, {made['grids']} grids"
+    ctx.row(AREA, "generate history (COPY, hash chains)", rate, "events/s", note=note)
+    ctx.row(
+        AREA,
+        "generate 33 M cases (extrapolated)",
+        made["events"] / made["cases"] * BAOAN_CASES / rate / 3600,
+        "h",
+    )
+    built = ctx.in_django(url, "bench.bench_history:rebuild", timeout=48 * 3600)
+    speed = built["events"] / built["seconds"]
+    stages = ", ".join(f"{k} {v:.1f}s" for k, v in built["stages"].items())
+    ctx.row(AREA, "set-based rebuild", built["seconds"], "s", note=f"{built['workers']} workers; {stages}")
+    ctx.row(AREA, "set-based rebuild rate", speed, "events/s", note="event-by-event replay: ~2,000/s")
+    total = made["events"] / made["cases"] * BAOAN_CASES
+    ctx.row(AREA, "rebuild 33 M cases (extrapolated, linear)", total / speed / 60, "min", "< 30 min")
+    checked = ctx.in_django(url, "bench.bench_history:verify", timeout=48 * 3600)
+    ctx.row(
+        AREA,
+        "jiceng cases verify",
+        checked["events"] / checked["seconds"],
+        "events/s",
+        note=f"{checked['breaks']} breaks; per million events {1e6 / (checked['events'] / checked['seconds']):.0f}s",
+    )
+    timings = ctx.in_django(url, "bench.bench_command:time_panels", 5 if ctx.quick else 15)
+    worst = max(timings, key=lambda t: t["p99"])
+    for t in timings:
+        if t["level"] == "区·近30天" or t is worst:
+            ctx.row(AREA, f"panel {t['panel']} ({t['level']}) p99", t["p99"], "ms", "< 300 ms")

@@ -1,0 +1,722 @@
+"""A generated case history written straight into the trail: ``jiceng generate --history YEARS``.
+
+Each case walks one of the lifecycle paths the actions write (submit → route/dispatch → accept →
+progress/urge/supervise/suspend/SLA marks → complete → verify → request_rating → rate/close, with
+returns, escalations, first-responder hand-overs, failed checks, dissatisfied ratings that reopen,
+merges and invalidations), with the same action names, status moves, unit ids and ``data`` keys as
+``jiceng.cases.actions``, and its hash chain computed by ``trail.new_event`` itself, so ``jiceng cases
+verify`` passes and the rollups, the evaluation and the SLA runner read it like any other trail.
+
+What is not simulated: notifications, photos, assignees and the SLA clocks of open cases (their
+``next_check_at`` is the generation time, so the SLA runner recomputes them from the trail on its
+first pass — the trail is the truth, the clock columns are its cache).
+
+Volumes: ``cases`` cases over ``years`` years ending now, spread by day with a season (a Spring
+Festival dip, a wet-season peak), a week (quieter weekends) and office hours; by street and
+community in proportion to their grids (the places generator sizes grids by population); by category
+with Bao'an's 12345 shares (``CATEGORY_SHARES``). Written one day at a time (bounded memory), each
+day in one transaction, with PostgreSQL ``COPY`` (SQLite: ``executemany``); a run refuses when the
+window already holds cases, and ``resume`` continues after the last complete day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from jiceng.cases import routing, trail
+from jiceng.cases.models import Case, CaseEvent, CaseUnit, CaseUnitRole, Channel, EventType, Status
+from jiceng.core.exceptions import JicengError
+from jiceng.org.models import Unit
+from jiceng.places.models import Grid, Level
+
+S = Status
+# Bao'an's cases a year (about 16.5 M: 33 M over two years) — the default size at --scale baoan.
+BAOAN_CASES_PER_YEAR = 16_500_000
+SCALE_CASES_PER_YEAR = {"small": 20_000, "district": 500_000, "baoan": BAOAN_CASES_PER_YEAR}
+
+# Share of cases by category code (the 12345 hotline's and the grid patrols' mix in a Shenzhen
+# district: city appearance, illegal building, property and housing, public order lead). Codes not
+# listed share what is left equally.
+CATEGORY_SHARES = {
+    "SR": 17.0,
+    "WJ": 8.0,
+    "SZ": 8.0,
+    "YL": 3.0,
+    "SW": 4.0,
+    "NY": 3.0,
+    "JT": 7.0,
+    "HB": 6.0,
+    "SC": 6.0,
+    "AQ": 5.0,
+    "XF": 4.0,
+    "ZA": 6.0,
+    "MD": 5.0,
+    "WY": 8.0,
+    "LD": 4.0,
+    "MZ": 1.5,
+    "WS": 1.5,
+    "JY": 1.0,
+    "RK": 1.0,
+    "GX": 0.5,
+    "ZW": 1.5,
+}
+# Season: Spring Festival empties the city in February; the wet and typhoon season fills the summer.
+MONTH_WEIGHT = {1: 0.95, 2: 0.70, 3: 1.00, 4: 1.02, 5: 1.08, 6: 1.15, 7: 1.18, 8: 1.15, 9: 1.05, 10: 0.92}
+WEEKDAY_WEIGHT = (1.0, 1.0, 1.0, 1.0, 0.97, 0.72, 0.62)
+HOUR_WEIGHT = (
+    *(0.15,) * 6,
+    0.4,
+    0.9,
+    1.6,
+    2.0,
+    2.0,
+    1.7,
+    1.0,
+    1.2,
+    1.8,
+    1.9,
+    1.8,
+    1.4,
+    1.0,
+    0.9,
+    0.8,
+    0.6,
+    0.4,
+    0.25,
+)
+CHANNELS = (
+    (Channel.HOTLINE, 38),
+    (Channel.PATROL, 30),
+    (Channel.PORTAL, 20),
+    (Channel.SENSOR, 5),
+    (Channel.MEDIATION, 3),
+    (Channel.OPEN311, 2),
+    (Channel.API, 2),
+)
+RATED = (Channel.HOTLINE, Channel.PORTAL, Channel.OPEN311, Channel.API)
+NOTES = ("已到现场核实", "已联系当事人", "已安排人员处理", "已协调相关单位", "正在整改")
+RESULTS = ("已清理完毕", "已整改到位", "已修复", "已依法处置", "已调解达成一致", "已答复诉求人")
+HOUR = dt.timedelta(hours=1)
+
+
+class HistoryError(JicengError):
+    pass
+
+
+@dataclass
+class Report:
+    cases: int = 0
+    events: int = 0
+    days: int = 0
+    seconds: float = 0.0
+
+    @property
+    def events_per_s(self) -> float:
+        return self.events / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class _Type:
+    pk: int
+    code: str
+    name: str
+    category_code: str
+    closing: list[Any]
+    lead_kind: str
+    level: str
+    first_responder_kind: str
+
+
+@dataclass
+class World:
+    """What the history runs against: grids, the catalogue and the units that handle it (held in
+    memory and routed with ``routing.pick``, the same choice ``routing.find_unit`` makes)."""
+
+    grids: list[tuple[int, str, float | None, float | None]]
+    types: list[_Type]
+    type_weights: list[float]
+    by_kind: dict[str, list[tuple[int, str, str]]] = field(default_factory=dict)
+    units: dict[int, str] = field(default_factory=dict)  # unit id -> level
+    _found: dict[tuple[str, str, str, str], int | None] = field(default_factory=dict)
+
+    def find(self, kind: str, grid_code: str, level: str, floor: str = Level.COMMUNITY) -> int | None:
+        key = (kind, grid_code[:12], str(level), str(floor))
+        if key not in self._found:
+            codes = routing.prefixes(grid_code)
+            candidates = [c for c in self.by_kind.get(kind, []) if c[2] in codes]
+            self._found[key] = routing.pick(candidates, level, floor) if kind else None
+        return self._found[key]
+
+    def desk(self, grid_code: str, level: str) -> int | None:
+        return self.find(routing.DESK_KIND[Level(level)], grid_code, level, level)
+
+    def lead(self, grid_code: str, kind: _Type, floor: str) -> int | None:
+        return self.find(kind.lead_kind, grid_code, kind.level, floor)
+
+    def responder(self, grid_code: str, kind: _Type) -> int | None:
+        return self.find(kind.first_responder_kind, grid_code, Level.COMMUNITY)
+
+
+def load_world() -> World:
+    grids = list(Grid.objects.order_by("code").values_list("pk", "code", "center_lat", "center_lng"))
+    if not grids:
+        raise HistoryError(
+            "没有网格数据：请先导入地点（jiceng generate --out DIR 后 jiceng import）或运行 make demo。"
+        )
+    types = [
+        _Type(
+            t.pk,
+            t.code,
+            t.name,
+            t.category.code,
+            list(t.closing_conditions or []),
+            t.lead_kind,
+            str(t.level),
+            t.first_responder_kind,
+        )
+        for t in EventType.objects.filter(is_active=True).select_related("category").order_by("code")
+    ]
+    if not types:
+        raise HistoryError("没有事件目录：请先运行 jiceng catalogue load（或 make demo）。")
+    per_category: dict[str, int] = {}
+    for t in types:
+        per_category[t.category_code] = per_category.get(t.category_code, 0) + 1
+    known = sum(CATEGORY_SHARES.get(c, 0) for c in per_category)
+    unknown = [c for c in per_category if c not in CATEGORY_SHARES]
+    rest = max(1.0, 100.0 - known) / len(unknown) if unknown else 0.0
+    weights = [CATEGORY_SHARES.get(t.category_code, rest) / per_category[t.category_code] for t in types]
+    world = World(grids=grids, types=types, type_weights=weights)
+    for pk, kind, level, covering in Unit.objects.filter(
+        is_active=True, jurisdiction__isnull=False
+    ).values_list("pk", "kind__code", "level", "jurisdiction__code"):
+        world.by_kind.setdefault(kind, []).append((pk, str(level), covering))
+        world.units[pk] = str(level)
+    if not world.units:
+        raise HistoryError("没有处置单位：请先导入组织架构（jiceng import units）或运行 make demo。")
+    return world
+
+
+def day_weight(day: dt.date) -> float:
+    return MONTH_WEIGHT.get(day.month, 1.0) * WEEKDAY_WEIGHT[day.weekday()]
+
+
+# -- one case's path ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Walk:
+    """A case being walked through the lifecycle: its row values and its events so far."""
+
+    case: Any  # a SimpleNamespace of Case's columns (attnames)
+    end: dt.datetime
+    events: list[Any] = field(default_factory=list)
+    cut: bool = False
+
+    def move(
+        self,
+        action: str,
+        at: dt.datetime,
+        to: str | None = None,
+        *,
+        unit: int | None = None,
+        actor: int | None = None,
+        reason: str = "",
+        data: dict[str, Any] | None = None,
+    ) -> bool:
+        """Append the event (``to=None``: the status stays); False once the horizon is passed."""
+        if self.cut or at > self.end:
+            self.cut = True
+            return False
+        case = self.case
+        from_status = case.status if case.trail_length else ""
+        target = from_status if to is None else to
+        seq = case.trail_length + 1
+        event = _ns(
+            EVENT_DEFAULTS,
+            case_id=case.id,
+            seq=seq,
+            at=at,
+            action=action,
+            from_status=from_status,
+            to_status=target,
+            actor_id=actor,
+            unit_id=unit,
+            reason=reason,
+            data=data or {},
+            prev_hash=case.trail_head,
+            keyed=True,
+        )
+        # The engine's own hash (``trail.new_event`` computes it the same way).
+        event.hash = trail.event_hash(
+            case_id=case.id, seq=seq, at=at, action=action, from_status=from_status, to_status=target,
+            actor_id=actor, unit_id=unit, reason=reason, data=event.data, prev_hash=case.trail_head,
+        )  # fmt: skip
+        case.trail_head, case.trail_length = event.hash, seq
+        self.events.append(event)
+        case.status = target
+        case.version += 1
+        return True
+
+
+class Walker:
+    def __init__(self, world: World, rng: random.Random, end: dt.datetime, max_reopens: int = 2) -> None:
+        self.world = world
+        self.rng = rng
+        self.end = end
+        self.max_reopens = max_reopens
+        self.channels, self.channel_weights = zip(*CHANNELS, strict=True)
+        self.recent: list[int] = []  # earlier cases of the day: what a duplicate is merged into
+
+    def hours(self, low: float, high: float) -> dt.timedelta:
+        """A lognormal-ish delay between ``low`` and ``high`` hours."""
+        r = self.rng.random() ** 2.2
+        return dt.timedelta(hours=low + (high - low) * r)
+
+    def walk(self, pk: int, at: dt.datetime) -> _Walk:
+        rng, world = self.rng, self.world
+        grid_id, grid_code, lat, lng = rng.choice(world.grids)
+        kind = rng.choices(world.types, weights=world.type_weights)[0]
+        channel = rng.choices(self.channels, weights=self.channel_weights)[0]
+        case = _ns(
+            CASE_DEFAULTS,
+            id=pk,
+            title=f"{kind.name}问题",
+            description=f"{kind.name}：请尽快处理。",
+            channel=channel,
+            event_type_id=kind.pk,
+            priority=0 if rng.random() < 0.9 else 1,
+            sensitive=rng.random() < 0.01,
+            grid_id=grid_id,
+            grid_code=grid_code,
+            community_code=grid_code[:12],
+            street_code=grid_code[:9],
+            lat=(lat + rng.uniform(-0.002, 0.002)) if lat is not None else None,
+            lng=(lng + rng.uniform(-0.002, 0.002)) if lng is not None else None,
+            reporter_phone=f"1380000{rng.randrange(10000):04d}"
+            if channel in RATED and rng.random() < 0.9
+            else "",
+            registered_at=at,
+            updated_at=at,
+        )
+        w = _Walk(case, self.end)
+        if len(self.recent) < 200:
+            self.recent.append(pk)
+        confidence = round(rng.uniform(0.55, 0.99), 3)
+        data: dict[str, Any] = {"channel": str(channel), "type": kind.code, "confidence": confidence}
+        if rng.random() < 0.15:
+            data["photos"] = rng.randint(1, 3)
+        w.move("submit", at, S.REGISTERED, data=data)
+        lead = world.lead(grid_code, kind, Level.COMMUNITY) or world.desk(grid_code, Level.COMMUNITY)
+        desk = world.desk(grid_code, Level.COMMUNITY) or world.desk(grid_code, Level.STREET) or lead
+        case.desk_unit_id = desk
+        roll = rng.random()
+        if lead is not None and roll < 0.55:
+            case.lead_unit_id = lead
+            w.move(
+                "dispatch",
+                at,
+                S.DISPATCHED,
+                unit=lead,
+                data={"auto": True, "confidence": confidence, "level": world.units.get(lead, "community")},
+            )
+        else:
+            why = "not_confident" if lead is not None else "no_unit"
+            w.move("route", at, S.PENDING_DISPATCH, unit=desk, data={"why": why, "confidence": confidence})
+            t = at + self.hours(0.2, 10)
+            if roll > 0.985:
+                self._end_early(w, t, "merge" if roll > 0.993 else "invalidate", pk)
+                return w
+            responder = world.responder(grid_code, kind)
+            if roll > 0.95 and responder is not None:
+                self._dispatch(w, t, responder, "first_responder")
+            elif lead is not None:
+                self._dispatch(w, t, lead, "dispatch")
+            else:
+                return w  # nobody can take it: it waits at the desk
+        self._handle(w, kind)
+        return w
+
+    def _end_early(self, w: _Walk, t: dt.datetime, action: str, pk: int) -> None:
+        case = w.case
+        earlier = [p for p in self.recent if p != pk]
+        if action == "merge" and earlier:
+            into = self.rng.choice(earlier)
+            if w.move("merge", t, S.MERGED, unit=case.desk_unit_id, data={"into": into}):
+                case.merged_into_id = into
+        else:
+            w.move("invalidate", t, S.INVALID, unit=case.desk_unit_id, reason="重复或无效诉求")
+        if not w.cut:
+            case.closed_at = t
+            case.lead_unit_id = None
+
+    def _dispatch(self, w: _Walk, t: dt.datetime, unit: int, action: str) -> None:
+        w.case.lead_unit_id = unit
+        w.case.first_responder = action == "first_responder"
+        w.move(action, t, S.DISPATCHED, unit=unit, data={"level": self.world.units.get(unit, "community")})
+
+    def _handle(self, w: _Walk, kind: _Type) -> None:
+        rng, case, world = self.rng, w.case, self.world
+        t = w.events[-1].at
+        # A wrong unit returns it, or it goes up a level (at most twice).
+        for _round in range(2):
+            roll = rng.random()
+            if roll < 0.05 and not case.first_responder:
+                t += self.hours(0.5, 12)
+                unit = case.lead_unit_id
+                if not w.move(
+                    "return",
+                    t,
+                    S.PENDING_DISPATCH,
+                    unit=unit,
+                    reason="不属于本单位职责",
+                    data={"desk": case.desk_unit_id, "level": case.level},
+                ):
+                    return
+                case.lead_unit_id = None
+                t += self.hours(0.3, 8)
+                self._dispatch(w, t, unit or case.desk_unit_id, "dispatch")
+            elif roll < 0.09 and case.level != Level.DISTRICT:
+                up = routing.LEVEL_UP[Level(case.level)]
+                desk = world.desk(case.grid_code, up)
+                if desk is None:
+                    break
+                t += self.hours(1, 48)
+                if not w.move(
+                    "escalate",
+                    t,
+                    S.PENDING_DISPATCH,
+                    unit=case.lead_unit_id or desk,
+                    reason="需上级协调处置",
+                    data={"from_level": str(case.level), "to_level": str(up), "desk": desk},
+                ):
+                    return
+                case.level = case.floor_level = up
+                case.desk_unit_id, case.escalated, case.first_responder = desk, True, False
+                case.lead_unit_id = None
+                lead = world.lead(case.grid_code, kind, up) or desk
+                t += self.hours(0.5, 24)
+                self._dispatch(w, t, lead, "dispatch")
+            else:
+                break
+        if w.cut:
+            return
+        lead = case.lead_unit_id
+        t += self.hours(0.1, 8)
+        on_time = rng.random() < 0.93
+        if not w.move("accept", t, S.IN_PROGRESS, unit=lead, data={"on_time": on_time}):
+            return
+        case.accepted_at = t
+        started = t
+        for _round in range(self.max_reopens + 1):
+            t = self._work(w, t, lead)
+            if w.cut:
+                return
+            late = rng.random() < 0.11
+            t += self.hours(1, 160 if late else 90)
+            hours = round((t - started).total_seconds() / 3600 * 0.4, 2)
+            data: dict[str, Any] = {"on_time": not late, "checklist": kind.closing, "work_hours": hours}
+            if not w.move("complete", t, S.COMPLETED, unit=lead, reason=rng.choice(RESULTS), data=data):
+                return
+            case.completed_at = t
+            t += self.hours(1, 30)
+            if rng.random() < 0.03:
+                if not w.move(
+                    "verify", t, S.IN_PROGRESS, unit=lead, reason="现场核查未整改到位", data={"passed": False}
+                ):
+                    return
+                case.completed_at = None
+                started = t
+                continue
+            if not w.move("verify", t, S.VERIFIED, unit=lead, data={"passed": True}):
+                return
+            if not case.reporter_phone:  # nobody to call back: the desk closes it
+                t += self.hours(2, 72)
+                if w.move("close", t, S.CLOSED, unit=case.desk_unit_id):
+                    case.closed_at = t
+                return
+            w.move("request_rating", t, S.AWAITING_RATING, unit=lead)
+            t += self.hours(1, 96)
+            if rng.random() < 0.12:
+                if w.move("close", t, S.CLOSED, unit=case.desk_unit_id, reason="回访未接通"):
+                    case.closed_at = t
+                return
+            score = rng.choices((5, 4, 3, 2, 1), weights=(58, 24, 9, 5, 4))[0]
+            satisfied = score >= 3
+            can_reopen = case.reopen_count < self.max_reopens
+            closes = satisfied or not can_reopen
+            rating = {"score": score, "callback": bool(case.reporter_phone), "satisfied": satisfied}
+            rating["round"] = case.reopen_count
+            if not w.move("rate", t, S.CLOSED if closes else None, unit=lead, data=rating):
+                return
+            case.rating, case.rated_round = score, case.reopen_count
+            if closes:
+                case.closed_at = t
+                return
+            case.reopen_count += 1
+            w.move(
+                "reopen",
+                t,
+                S.IN_PROGRESS,
+                unit=lead,
+                reason=f"群众评价不满意（{score} 分），重新办理",
+                data={"round": case.reopen_count},
+            )
+            case.closed_at = case.completed_at = None
+            case.accepted_at = started = t
+
+    def _work(self, w: _Walk, t: dt.datetime, lead: int | None) -> dt.datetime:
+        """Progress notes, urging, supervision, a suspension and the SLA marks while in progress."""
+        rng, case = self.rng, w.case
+        for _ in range(rng.choices((0, 1, 2), weights=(60, 30, 10))[0]):
+            t += self.hours(0.5, 24)
+            if not w.move("progress", t, unit=lead, reason=rng.choice(NOTES)):
+                return t
+        if rng.random() < 0.05:
+            t += self.hours(4, 48)
+            case.urge_count += 1
+            if not w.move("urge", t, unit=lead, reason="请加快办理", data={"n": case.urge_count}):
+                return t
+        if rng.random() < 0.03:
+            t += self.hours(4, 48)
+            due = t + dt.timedelta(days=3)
+            case.supervised = True
+            if not w.move("supervise", t, unit=lead, reason="督办", data={"due": due.isoformat()}):
+                return t
+        if rng.random() < 0.04:
+            t += self.hours(2, 24)
+            if not w.move(
+                "suspend", t, S.SUSPENDED, unit=lead, reason="等待第三方", data={"resume_to": "in_progress"}
+            ):
+                return t
+            case.resume_status = S.IN_PROGRESS
+            t += self.hours(24, 240)
+            if not w.move("resume", t, S.IN_PROGRESS, unit=lead):
+                return t
+            case.resume_status = ""
+        roll = rng.random()
+        if roll < 0.10:
+            t += self.hours(8, 40)
+            due = t + dt.timedelta(hours=8)
+            mark = {"clock": "unit", "phase": "handle", "due": due.isoformat()}
+            if not w.move("sla_warning", t, unit=lead, data=mark):
+                return t
+            case.warned = True
+            if roll < 0.06:
+                t = due
+                if not w.move("sla_overdue", t, unit=lead, data=mark):
+                    return t
+                case.overdue = True
+                if roll < 0.015:
+                    due = t + dt.timedelta(hours=2)
+                    w.move("sla_overdue", t, unit=lead, data={"clock": "resident", "due": due.isoformat()})
+                    case.resident_overdue = True
+        return t
+
+
+# -- writing -----------------------------------------------------------------------------------------
+
+
+def _columns(model: type[models.Model]) -> list[models.Field]:
+    return list(model._meta.concrete_fields)
+
+
+def _defaults(model: type[models.Model], **given: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in _columns(model):
+        default = f.get_default() if f.has_default() else None
+        if default is None and not f.null and isinstance(f, models.CharField | models.TextField):
+            default = ""
+        out[f.attname] = default
+    out.update(given)
+    return out
+
+
+CASE_DEFAULTS = _defaults(
+    Case,
+    id=None,
+    status="",
+    level=Level.COMMUNITY,
+    floor_level=Level.COMMUNITY,
+    version=0,
+    trail_head="",
+    trail_length=0,
+)
+EVENT_DEFAULTS = {
+    k: v
+    for k, v in _defaults(CaseEvent).items()
+    if k not in {"case_id", "seq", "at", "action", "from_status", "to_status", "actor_id", "unit_id",
+                 "reason", "data", "prev_hash", "keyed"}
+}  # fmt: skip
+
+
+def _ns(defaults: dict[str, Any], **given: Any) -> SimpleNamespace:
+    return SimpleNamespace(**{**defaults, **given})
+
+
+def _row(obj: Any, fields: list[models.Field], sqlite: bool) -> tuple[Any, ...]:
+    out = []
+    for f in fields:
+        value = getattr(obj, f.attname)
+        if isinstance(f, models.JSONField):
+            value = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        elif sqlite and isinstance(value, dt.datetime):
+            value = connection.ops.adapt_datetimefield_value(value)
+        out.append(value)
+    return tuple(out)
+
+
+def _reserve(model: type[models.Model], n: int) -> list[int]:
+    """``n`` new primary keys for ``model`` (PostgreSQL: from its sequence, safe next to other
+    writers; SQLite: above the highest, inside the write transaction)."""
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, n]
+            )
+            return sorted(row[0] for row in cursor.fetchall())
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")
+        top = int(cursor.fetchone()[0])
+        return list(range(top + 1, top + n + 1))
+
+
+def _write(model: type[models.Model], objs: list[Any]) -> None:
+    if not objs:
+        return
+    fields = _columns(model)
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    names = ", ".join(qn(f.column) for f in fields)
+    sqlite = connection.vendor != "postgresql"
+    with connection.cursor() as cursor:
+        if not sqlite:
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for obj in objs:
+                    copy.write_row(_row(obj, fields, False))
+            return
+        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(fields))})"
+        cursor.executemany(sql, [_row(obj, fields, True) for obj in objs])
+
+
+def _day_times(rng: random.Random, day: dt.date, n: int) -> list[dt.datetime]:
+    tz = timezone.get_current_timezone()
+    hours = rng.choices(range(24), weights=HOUR_WEIGHT, k=n)
+    out = [
+        dt.datetime(day.year, day.month, day.day, h, rng.randrange(60), rng.randrange(60), tzinfo=tz)
+        for h in hours
+    ]
+    out.sort()
+    return out
+
+
+def existing(start: dt.datetime, end: dt.datetime) -> tuple[int, dt.datetime | None]:
+    qs = Case.objects.filter(registered_at__gte=start, registered_at__lt=end)
+    last = qs.aggregate(m=models.Max("registered_at"))["m"]
+    return (qs.count() if last is not None else 0), last
+
+
+def generate(
+    *,
+    years: float,
+    cases: int | None = None,
+    scale: str = "baoan",
+    seed: int = 20,
+    now: dt.datetime | None = None,
+    resume: bool = False,
+    progress: Callable[[Report, dt.date, int], None] | None = None,
+) -> Report:
+    """Write ``cases`` cases (default: the scale's yearly volume × ``years``) registered over the
+    ``years`` before ``now``, with their whole trails. One transaction per day."""
+    if years <= 0:
+        raise HistoryError("--history 须为正数（年）。")
+    total = cases if cases is not None else int(SCALE_CASES_PER_YEAR[scale] * years)
+    if total <= 0:
+        raise HistoryError("--cases 须为正整数。")
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    first = today - dt.timedelta(days=max(1, round(365 * years)))
+    days = [first + dt.timedelta(days=i) for i in range((today - first).days + 1)]
+    weights = [day_weight(d) for d in days]
+    scale_f = total / sum(weights)
+    tz = timezone.get_current_timezone()
+    window = (dt.datetime.combine(first, dt.time(), tz), now)
+    found, last = existing(*window)
+    if found:
+        if not resume:
+            raise HistoryError(
+                f"{first} 至今已有 {found} 件工单：历史数据已存在。加 --resume 从最后一天之后接着生成，"
+                "或换一个空库。"
+            )
+        assert last is not None
+        skip_to = timezone.localtime(last).date() + dt.timedelta(days=1)
+    else:
+        skip_to = first
+    world = load_world()
+    report = Report()
+    started = time.perf_counter()
+    carry = 0.0
+    for day, weight in zip(days, weights, strict=True):
+        carry += weight * scale_f
+        n = int(carry)
+        carry -= n
+        if day < skip_to or n == 0:
+            continue
+        rng = random.Random(f"{seed}:{day.isoformat()}")
+        times = [t for t in _day_times(rng, day, n) if t <= now]
+        if not times:
+            continue
+        walker = Walker(world, rng, now)
+        with transaction.atomic():
+            ids = _reserve(Case, len(times))
+            walks = [walker.walk(pk, at) for pk, at in zip(ids, times, strict=True)]
+            events = [e for w in walks for e in w.events]
+            # Ids follow time as they would have when the actions wrote them (seq order kept).
+            events.sort(key=lambda e: (e.at, e.case_id, e.seq))
+            for event, pk in zip(events, _reserve(CaseEvent, len(events)), strict=True):
+                event.id = pk
+            links = []
+            for w in walks:
+                _finish(w.case, now)
+                if w.case.lead_unit_id is not None:
+                    links.append(
+                        CaseUnit(
+                            case_id=w.case.id,
+                            unit_id=w.case.lead_unit_id,
+                            role=CaseUnitRole.LEAD,
+                            is_active=True,
+                            added_at=w.case.registered_at,
+                        )
+                    )
+            _write(Case, [w.case for w in walks])
+            _write(CaseEvent, events)
+            if links:
+                for link, pk in zip(links, _reserve(CaseUnit, len(links)), strict=True):
+                    link.pk = pk
+                _write(CaseUnit, links)
+        report.cases += len(walks)
+        report.events += len(events)
+        report.days += 1
+        report.seconds = time.perf_counter() - started
+        if progress is not None:
+            progress(report, day, len(days))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _finish(case: Any, now: dt.datetime) -> None:
+    """The cached columns the actions keep next to the trail, for the case's last state."""
+    case.updated_at = now
+    if case.status in (S.CLOSED, S.MERGED, S.INVALID):
+        case.next_check_at = None
+    else:
+        case.next_check_at = now  # the SLA runner recomputes the clocks from the trail
