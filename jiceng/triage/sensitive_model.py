@@ -193,6 +193,7 @@ NOT_NEGATIVE = {
 }  # fmt: skip
 COMPOSED_PER_TYPE = 20
 
+
 def composed_ordinary(per_type: int = COMPOSED_PER_TYPE) -> list[str]:
     """Ordinary complaints composed by the event-type corpus (``corpus_types``) for the types that are
     never sensitive by themselves: short and long, with addresses, "好几天没人管", typos — the everyday
