@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from jiceng.triage.classifier import Params, TextModel, centroids, fit_blocks, fit_temperature
+from jiceng.triage.classifier import Params, TextModel, fit_blocks, fit_temperature, prune, softmax_regression
+from jiceng.triage.corpus_types import generate, not_a_matter
 from jiceng.triage.features import transform
 from jiceng.triage.text import normalise
 
@@ -144,9 +145,11 @@ def phrasings(entry: Entry, n: int = 80, seed: int = 0) -> list[str]:
 
 
 WRITTEN_FILE = Path(__file__).with_name("data") / "type_corpus.csv"
-# Each written message counts this many times against the synthetic phrasings of its type: residents'
-# wording (places, feelings, misleading words) should move the centroid, not just nudge it.
-WRITTEN_WEIGHT = 6
+# Each hand-written message weighs this many synthetic messages of its type: residents' wording
+# (places, feelings, misleading words) should move the model, not just nudge it.
+WRITTEN_WEIGHT = 3.0
+# Composed resident messages (``corpus_types``) per common type.
+GENERATED_PER_TYPE = 60
 
 
 def written_phrasings(split: str = "train") -> dict[str, list[str]]:
@@ -162,60 +165,132 @@ def written_phrasings(split: str = "train") -> dict[str, list[str]]:
     return out
 
 
-def training_set(entries: Iterable[Any], per_type: int = 80) -> tuple[list[str], list[str]]:
+def synthetic_set(
+    entries: Iterable[Any], per_type: int = 80, generated: int = GENERATED_PER_TYPE
+) -> tuple[list[str], list[str]]:
+    """The catalogue's phrasings of every type plus the composed resident messages of its common types."""
+
+    entries = [as_entry(e) for e in entries]
+    codes = {e.code for e in entries}
     texts: list[str] = []
     labels: list[str] = []
+    for entry in entries:
+        for text in phrasings(entry, per_type):
+            texts.append(text)
+            labels.append(entry.code)
+    if generated:
+        for text, code in zip(*generate(generated), strict=True):
+            if code in codes:
+                texts.append(text)
+                labels.append(code)
+    return texts, labels
+
+
+def training_set(entries: Iterable[Any], per_type: int = 80) -> tuple[list[str], list[str]]:
+    """Synthetic and written messages of the entries' types, (texts, codes); written ones once each."""
+    entries = [as_entry(e) for e in entries]
+    texts, labels = synthetic_set(entries, per_type)
     written = written_phrasings()
-    for raw in entries:
-        entry = as_entry(raw)
-        for text in phrasings(entry, per_type) + written.get(entry.code, []) * WRITTEN_WEIGHT:
+    for entry in entries:
+        for text in written.get(entry.code, []):
             texts.append(text)
             labels.append(entry.code)
     return texts, labels
 
 
-# Phrasings per type: 30 already hold every keyword several times over; more only slow the build.
+# Phrasings per type from the catalogue's own words: 30 already hold every keyword several times over.
 PER_TYPE = 30
-# Held-out phrasings per type (another seed) on which the temperature is fitted.
+# Held-out phrasings per type (another seed) on which the temperature is fitted when there are too
+# few written messages for the catalogue's types.
 CALIBRATION_PER_TYPE = 4
-# Held-out synthetic phrasings are easier than what residents write, so the fitted temperature is
-# halved: confidences stay modest, and the auto-dispatch threshold is left to the setting
-# JICENG_AUTO_DISPATCH_CONFIDENCE until the model is retrained on real history.
+# Held-out synthetic phrasings are easier than what residents write, so a temperature fitted on them
+# is halved.
 TEMPERATURE_SHRINK = 0.5
+# Written messages needed to fit the temperature on them instead.
+MIN_WRITTEN_FOR_CALIBRATION = 30
+EPOCHS = 5
+# Share of each type's absolute weight kept in the shipped file (see ``classifier.prune``).
+KEEP_MASS = 0.7
+WRITTEN_EPOCHS = 2
+
+
+def _balanced(y: np.ndarray, n_classes: int, extra: np.ndarray | None = None) -> np.ndarray:
+    """Per-sample weights giving every class the same total weight (times ``extra`` per sample)."""
+    extra = np.ones(len(y), np.float32) if extra is None else extra
+    totals = np.bincount(y, weights=extra, minlength=n_classes)
+    w = extra / totals[y]
+    return (w * len(y) / w.sum()).astype(np.float32)
 
 
 def build_model(entries: Iterable[Any], per_type: int = PER_TYPE) -> TextModel:
-    """The catalogue model: nearest-centroid over character and word n-grams of synthetic phrasings,
-    with a temperature fitted on phrasings of another seed. A few seconds for the 342-type catalogue
-    (a linear SVM over that many classes took minutes, for no better ranking of real messages)."""
+    """The catalogue model: a class-balanced softmax regression over character n-grams and jieba words.
+
+    It learns from the catalogue's phrasings of every type, the composed resident messages of the common
+    types (``corpus_types``) and, in its last epochs, the hand-written messages of ``type_corpus.csv``
+    (train split). The temperature is fitted on those written messages, scored by the model before it
+    has seen them: what residents write, not the easier synthetic phrasings.
+    """
     entries = [as_entry(e) for e in entries]
     if len({e.code for e in entries}) < 2:
         raise ValueError("事项目录至少需要两个事项才能生成分拨模型")
     started = time.perf_counter()
-    texts, labels = training_set(entries, per_type)
+    texts, labels = synthetic_set(entries, per_type)
+    written = written_phrasings()
+    w_texts = [t for e in entries for t in written.get(e.code, [])]
+    w_labels = [e.code for e in entries for _ in written.get(e.code, [])]
     texts = [normalise(t) for t in texts]
-    blocks = fit_blocks(texts, Params(min_df=1), head=False)
-    coef, intercept, classes = centroids(transform(blocks, texts), np.array(labels))
-    model = TextModel(blocks, classes, coef, intercept)
-    held_texts: list[str] = []
-    held_labels: list[int] = []
+    w_texts = [normalise(t) for t in w_texts]
+    blocks = fit_blocks(texts + w_texts + not_a_matter(), Params(min_df=2), head=False)
+    classes = sorted({e.code for e in entries})
     index = {c: i for i, c in enumerate(classes)}
-    seen = set(texts)
-    for entry in entries:
-        fresh = [t for t in phrasings(entry, CALIBRATION_PER_TYPE + 3, seed=1) if normalise(t) not in seen]
-        for text in fresh[:CALIBRATION_PER_TYPE]:
-            held_texts.append(text)
-            held_labels.append(index[entry.code])
-    model.temperature = TEMPERATURE_SHRINK * fit_temperature(
-        model.decision(held_texts), np.array(held_labels)
-    )
+    none_texts = [normalise(t) for t in not_a_matter()]
+    k = len(classes) + 1  # the last row is the background: no government matter / cannot tell
+    X = transform(blocks, texts + none_texts)
+    y = np.array([index[c] for c in labels] + [len(classes)] * len(none_texts))
+    coef, intercept = softmax_regression(X, y, k, epochs=EPOCHS, weights=_balanced(y, k))
+    if len(w_texts) >= MIN_WRITTEN_FOR_CALIBRATION:
+        scores = np.asarray(transform(blocks, w_texts) @ coef.T + intercept)
+        temperature = fit_temperature(scores, np.array([index[c] for c in w_labels]))
+        calibration = "written"
+    else:
+        held_texts: list[str] = []
+        held_labels: list[int] = []
+        seen = set(texts)
+        for entry in entries:
+            fresh = [
+                t for t in phrasings(entry, CALIBRATION_PER_TYPE + 3, seed=1) if normalise(t) not in seen
+            ]
+            for text in fresh[:CALIBRATION_PER_TYPE]:
+                held_texts.append(normalise(text))
+                held_labels.append(index[entry.code])
+        scores = np.asarray(transform(blocks, held_texts) @ coef.T + intercept)
+        temperature = TEMPERATURE_SHRINK * fit_temperature(scores, np.array(held_labels))
+        calibration = "synthetic"
+    if w_texts:
+        X_all = transform(blocks, texts + none_texts + w_texts)
+        y_all = np.concatenate([y, [index[c] for c in w_labels]]).astype(np.int64)
+        extra = np.concatenate([np.ones(len(y)), np.full(len(w_texts), WRITTEN_WEIGHT)]).astype(np.float32)
+        coef, intercept = softmax_regression(
+            X_all,
+            y_all,
+            k,
+            epochs=WRITTEN_EPOCHS,
+            weights=_balanced(y_all, k, extra),
+            init=(coef, intercept),
+            seed=1,
+        )
+    coef = prune(coef, KEEP_MASS)
+    model = TextModel(blocks, classes, coef[:-1], intercept[:-1], temperature=temperature)
+    model.background = np.append(coef[-1], intercept[-1]).astype(np.float32)
     model.threshold = None
     model.meta.update(
         {
             "source": "catalogue",
-            "method": "centroid",
-            "n": len(texts),
+            "method": "softmax",
+            "n": len(texts) + len(w_texts),
+            "written": len(w_texts),
             "per_type": per_type,
+            "calibration": calibration,
             "units": {e.code: e.unit for e in entries if e.unit},
             "names": {e.code: e.name for e in entries},
             "training_seconds": round(time.perf_counter() - started, 2),

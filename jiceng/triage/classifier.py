@@ -49,6 +49,9 @@ class TextModel:
     temperature: float = 1.0
     threshold: float | None = None  # confidence at which a suggestion dispatches itself
     meta: dict[str, Any] = field(default_factory=dict)
+    # The weights of "not a government matter / cannot tell" (features + 1 bias), when trained with
+    # one: it takes its share of the softmax, so the types' probabilities then sum to less than one.
+    background: np.ndarray | None = None
 
     def features(self, texts: Sequence[str]) -> sp.csr_matrix:
         # Whitespace only: the features fold full-width characters themselves, vectorised.
@@ -59,7 +62,17 @@ class TextModel:
         return np.asarray(scores)
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        return softmax(self.decision(texts), self.temperature)
+        if self.background is None:
+            return softmax(self.decision(texts), self.temperature)
+        return softmax(self.decision_with_background(texts), self.temperature)[:, :-1]
+
+    def decision_with_background(self, texts: Sequence[str]) -> np.ndarray:
+        """The types' scores with the background's as a last column."""
+        assert self.background is not None
+        X = self.features(texts)
+        scores = np.asarray(X @ self.coef.T + self.intercept)
+        bg = np.asarray(X @ self.background[:-1]).reshape(-1, 1) + self.background[-1]
+        return np.hstack([scores, bg])
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         scores = self.decision(texts)
@@ -86,6 +99,8 @@ class TextModel:
             "coef": self.coef.astype(np.float32),
             "intercept": self.intercept.astype(np.float32),
         }
+        if self.background is not None:
+            arrays["background"] = self.background.astype(np.float32)
         for i, b in enumerate(self.blocks):
             arrays[f"vocab{i}"] = b.vocab
             arrays[f"idf{i}"] = b.idf
@@ -113,6 +128,7 @@ class TextModel:
                 temperature=header["temperature"],
                 threshold=header["threshold"],
                 meta=header.get("meta", {}),
+                background=z["background"] if "background" in z.files else None,
             )
 
 
@@ -190,6 +206,73 @@ def centroids(X: sp.csr_matrix, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     norms = np.linalg.norm(coef, axis=1, keepdims=True)
     coef /= np.where(norms > 0, norms, 1.0)
     return coef, np.zeros(len(classes), dtype=np.float32), classes
+
+
+def softmax_regression(
+    X: sp.csr_matrix,
+    y_idx: np.ndarray,
+    n_classes: int,
+    *,
+    epochs: int = 5,
+    batch: int = 2048,
+    lr: float = 0.1,
+    l2: float = 1e-6,
+    weights: np.ndarray | None = None,
+    init: tuple[np.ndarray, np.ndarray] | None = None,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A multinomial logistic regression trained by mini-batch Adam: (coef, intercept).
+
+    One softmax over all classes (not one-vs-rest), so its scores are comparable across hundreds of
+    classes and its probabilities need only a temperature. ``weights`` are per-sample (class balance);
+    ``init`` continues from earlier weights. A few epochs of large batches: tens of seconds for the
+    342-type catalogue on ~20,000 messages, where a one-vs-rest SVM takes minutes.
+    """
+    rng = np.random.default_rng(seed)
+    n, f = X.shape
+    X = X.astype(np.float32)
+    W = np.zeros((n_classes, f), np.float32) if init is None else init[0].astype(np.float32).copy()
+    b = np.zeros(n_classes, np.float32) if init is None else init[1].astype(np.float32).copy()
+    w = np.ones(n, np.float32) if weights is None else np.asarray(weights, np.float32)
+    m, v, mb, vb = np.zeros_like(W), np.zeros_like(W), np.zeros_like(b), np.zeros_like(b)
+    beta1, beta2, eps, step = 0.9, 0.999, 1e-8, 0
+    for _ in range(epochs):
+        order = rng.permutation(n)
+        for start in range(0, n, batch):
+            idx = order[start : start + batch]
+            Xb = X[idx]
+            z = np.asarray(Xb @ W.T) + b
+            z -= z.max(axis=1, keepdims=True)
+            p = np.exp(z)
+            p /= p.sum(axis=1, keepdims=True)
+            p[np.arange(len(idx)), y_idx[idx]] -= 1.0
+            p *= (w[idx] / w[idx].sum())[:, None]
+            g = np.asarray((Xb.T @ p).T, dtype=np.float32) + l2 * W
+            gb = p.sum(axis=0)
+            step += 1
+            m = beta1 * m + (1 - beta1) * g
+            v = beta2 * v + (1 - beta2) * g * g
+            mb = beta1 * mb + (1 - beta1) * gb
+            vb = beta2 * vb + (1 - beta2) * gb * gb
+            a = lr * np.sqrt(1 - beta2**step) / (1 - beta1**step)
+            W -= (a * m / (np.sqrt(v) + eps)).astype(np.float32)
+            b -= (a * mb / (np.sqrt(vb) + eps)).astype(np.float32)
+    return W, b
+
+
+def prune(coef: np.ndarray, mass: float) -> np.ndarray:
+    """Each class's largest weights that carry ``mass`` of its absolute weight, the rest set to zero.
+
+    A softmax regression trained by Adam leaves small weights on every feature; the zeros compress to
+    nothing in the model file (0.7 of the mass keeps about a tenth of the weights and every top-1
+    decision on the written corpus).
+    """
+    a = np.abs(coef)
+    ordered = -np.sort(-a, axis=1)
+    cum = np.cumsum(ordered, axis=1)
+    k = np.minimum((cum < mass * cum[:, -1:]).sum(axis=1), a.shape[1] - 1)
+    cut = ordered[np.arange(len(a)), k]
+    return np.where(a >= cut[:, None], coef, 0).astype(np.float32)
 
 
 def fit_temperature(scores: np.ndarray, y_idx: np.ndarray) -> float:

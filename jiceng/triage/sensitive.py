@@ -13,6 +13,7 @@ import json
 import re
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -196,6 +197,36 @@ def detect(text: str, lexicon: Lexicon | None = None, *, learned: bool = True) -
     return [hit] if hit is not None else []
 
 
+def detect_many(texts: Sequence[str], lexicon: Lexicon | None = None) -> list[list[Flag]]:
+    """``detect`` of many texts: the rules text by text, the learned model over all the texts no rule
+    flagged in one vectorised batch (a batch import, ``jiceng triage flags``, the benchmark)."""
+    from jiceng.triage.sensitive_model import shipped
+
+    lexicon = lexicon or current_lexicon()
+    out = [detect_rules(t, lexicon) for t in texts]
+    model = shipped()
+    todo = [i for i, flags in enumerate(out) if not flags and (texts[i] or "").strip()]
+    if model is None or not todo:
+        return out
+    p = 1.0 - model.proba([texts[i] for i in todo])[:, 0]
+    for i, score in zip(todo, p, strict=True):
+        if score >= model.threshold:
+            hit = _learned(model, texts[i], lexicon)
+            out[i] = [hit] if hit is not None else []
+    return out
+
+
+def _learned(model: Any, text: str, lexicon: Lexicon | None) -> Flag | None:
+    kind, p, grams = model.explain(text)  # the n-gram walk only for the few texts that flag
+    if p < model.threshold:
+        return None
+    label = (lexicon or _default_cached()).label(kind)
+    words = "”“".join(grams)
+    why = f"，依据“{words}”" if grams else ""
+    reason = f"{label}：模型判断（概率 {p:.2f}）{why}"
+    return Flag(kind, reason, grams[0] if grams else "", "learned", round(p, 3))
+
+
 def learned_flag(text: str, lexicon: Lexicon | None = None) -> Flag | None:
     """The learned detector's flag for ``text``, or None below its threshold or without a model."""
     from jiceng.triage.sensitive_model import shipped
@@ -205,12 +236,7 @@ def learned_flag(text: str, lexicon: Lexicon | None = None) -> Flag | None:
         return None
     if 1.0 - model.proba_one(text)[0] < model.threshold:
         return None
-    kind, p, grams = model.explain(text)  # the n-gram walk only for the few texts that flag
-    label = (lexicon or _default_cached()).label(kind)
-    words = "”“".join(grams)
-    why = f"，依据“{words}”" if grams else ""
-    reason = f"{label}：模型判断（概率 {p:.2f}）{why}"
-    return Flag(kind, reason, grams[0] if grams else "", "learned", round(p, 3))
+    return _learned(model, text, lexicon)
 
 
 def detect_rules(text: str, lexicon: Lexicon | None = None) -> list[Flag]:

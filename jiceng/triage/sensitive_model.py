@@ -185,6 +185,25 @@ def real_ordinary() -> list[str]:
     return [r["text"] for r in _read(path)] if path.exists() else []
 
 
+# Event types whose ordinary messages may also be sensitive ones (gas, fire, fights, people trapped or
+# lost, collapses, wage arrears, bullying): their composed messages are not used as negatives.
+NOT_NEGATIVE = {
+    "NY04", "NY06", "NY08", "XF07", "ZA03", "ZA13", "ZA15", "SC12", "MD04", "MD09", "MD14", "MD17",
+    "MD20", "LD01", "MZ04", "MZ17", "JY05", "JY06", "SW10", "SZ18", "YL01",
+}  # fmt: skip
+COMPOSED_PER_TYPE = 20
+
+
+def composed_ordinary(per_type: int = COMPOSED_PER_TYPE) -> list[str]:
+    """Ordinary complaints composed by the event-type corpus (``corpus_types``) for the types that are
+    never sensitive by themselves: short and long, with addresses, "好几天没人管", typos — the everyday
+    messages the detector must leave alone (e.g. "门口垃圾好几天没人收")."""
+    from jiceng.triage.corpus_types import generate
+
+    texts, codes = generate(per_type, seed=3)
+    return [t for t, c in zip(texts, codes, strict=True) if c not in NOT_NEGATIVE and not c.startswith("AQ")]
+
+
 def training_set() -> tuple[list[str], list[str], list[float]]:
     texts, labels = labelled(TRAIN_FILE)
     if RULES_EXAMPLES.exists():
@@ -196,6 +215,10 @@ def training_set() -> tuple[list[str], list[str], list[float]]:
     texts += real
     labels += [""] * len(real)
     weights += [REAL_WEIGHT] * len(real)
+    composed = composed_ordinary()
+    texts += composed
+    labels += [""] * len(composed)
+    weights += [REAL_WEIGHT] * len(composed)
     return texts, labels, weights
 
 

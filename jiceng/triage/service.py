@@ -237,7 +237,8 @@ def suggest(
             allowed = {as_entry(c).code: as_entry(c) for c in candidates}
             units_of.update({code: e.unit for code, e in allowed.items() if e.unit})
             ranked = [(c, p) for c, p in ranked if c in allowed]
-            total = sum(p for _, p in ranked) or 1.0
+            # The background's share ("cannot tell") stays in the total: a vague message stays vague.
+            total = (sum(p for _, p in ranked) + max(0.0, 1.0 - float(proba.sum()))) or 1.0
             ranked = [(c, p / total) for c, p in ranked]
         result.types = ranked[:top]
         by_unit: dict[str, float] = {}

@@ -16,10 +16,12 @@ def test_the_catalogue_model_ranks_the_right_type_for_new_phrasings(catalogue_mo
     assert catalogue_model.predict(texts) == ["CS08", "CS07", "CS01"]
 
 
-def test_probabilities_of_a_message_sum_to_one(catalogue_model: TextModel) -> None:
+def test_the_types_and_the_background_share_one_probability(catalogue_model: TextModel) -> None:
     p = catalogue_model.predict_proba(["路灯坏了好几天"])
     assert p.shape == (1, 10)
-    assert abs(p.sum() - 1.0) < 1e-5
+    assert 0.5 < p.sum() <= 1.0 + 1e-5
+    full = np.exp(catalogue_model.decision_with_background(["路灯坏了好几天"]) * catalogue_model.temperature)
+    assert abs(p.sum() + full[0, -1] / full.sum() - 1.0) < 1e-5
 
 
 def test_a_saved_model_loads_with_the_same_probabilities(catalogue_model: TextModel, tmp_path: Path) -> None:

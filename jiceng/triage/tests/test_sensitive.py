@@ -132,3 +132,19 @@ def test_a_learned_hit_names_its_kind_and_the_ngrams_that_weighed_most() -> None
 )
 def test_loose_scary_words_in_an_ordinary_complaint_do_not_flag(text: str) -> None:
     assert not detect(text, default_lexicon())
+
+
+def test_uncollected_rubbish_at_the_gate_is_an_ordinary_complaint() -> None:
+    for text in ("门口垃圾好几天没人收", "小区门口垃圾好几天没人收了，堆得老高"):
+        assert detect(text, default_lexicon()) == []
+
+
+def test_detecting_many_messages_at_once_gives_each_the_flags_it_gets_alone() -> None:
+    from jiceng.triage.sensitive import detect_many
+
+    with TEST_FILE.open(encoding="utf-8") as fh:
+        texts = [r["text"] for r in csv.DictReader(fh)][:120] + ["", "门口垃圾好几天没人收"]
+    lexicon = default_lexicon()
+    alone = [[f.reason for f in detect(t, lexicon)] for t in texts]
+    together = [[f.reason for f in flags] for flags in detect_many(texts, lexicon)]
+    assert together == alone and sum(map(bool, alone)) >= 40

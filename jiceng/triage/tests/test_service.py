@@ -31,11 +31,17 @@ def test_a_sensitive_request_never_dispatches_itself(model_file: Path, settings)
     assert not result.auto_dispatch
 
 
-def test_candidates_restrict_the_ranking_and_renormalise(model_file: Path) -> None:
+def test_candidates_restrict_the_ranking_and_renormalise_keeping_the_share_of_cannot_tell(
+    model_file: Path,
+) -> None:
     allowed = [e for e in catalogue() if e.code in ("CS02", "CS05")]
     result = suggest("晚上路灯不亮", candidates=allowed)
     assert [code for code, _ in result.types] == ["CS05", "CS02"]
-    assert abs(sum(p for _, p in result.types) - 1.0) < 1e-6
+    full = dict(suggest("晚上路灯不亮", top=10).types)
+    background = 1.0 - sum(full.values())
+    kept = full["CS02"] + full["CS05"]
+    assert 0 < background < 0.5
+    assert abs(sum(p for _, p in result.types) - kept / (kept + background)) < 1e-6
 
 
 def test_without_a_model_suggest_still_flags(no_model: Path) -> None:

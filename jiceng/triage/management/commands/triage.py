@@ -202,15 +202,16 @@ class Command(BaseCommand):
 
     # flags -----------------------------------------------------------------------------------------
     def do_flags(self, o: dict[str, Any]) -> None:
-        from jiceng.triage.sensitive import current_lexicon, detect
+        from jiceng.triage.sensitive import current_lexicon, detect_many
 
         rows = _rows(o["data"], [o["text_col"]])
         lexicon = current_lexicon()
+        all_flags = detect_many([row[o["text_col"]] for row in rows], lexicon)
         out: list[dict[str, Any]] = []
         tp = fp = fn = tn = 0
         labelled = bool(rows) and "sensitive" in rows[0]
         for i, row in enumerate(rows, start=1):
-            flags = detect(row[o["text_col"]], lexicon)
+            flags = all_flags[i - 1]
             out.append({"row": i, "flags": [{"kind": f.kind, "reason": f.reason} for f in flags]})
             if labelled and str(row.get("sensitive", "")).strip() in ("0", "1"):
                 truth, said = row["sensitive"].strip() == "1", bool(flags)
