@@ -10,7 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jiceng.cases.models import EventType
+from jiceng.cases.picker import TypePickerSelect, type_options
 from jiceng.core.params import MAX_YEAR, MIN_YEAR
 
 
@@ -24,7 +24,7 @@ class HotlineForm(forms.Form):
     description = forms.CharField(
         label=_("诉求内容"), widget=forms.Textarea(attrs={"rows": 5}), max_length=5000
     )
-    type_code = forms.ChoiceField(label=_("事件类型"), required=False)
+    type_code = forms.ChoiceField(label=_("事件类型"), required=False, widget=TypePickerSelect)
     location_code = forms.CharField(
         label=_("房屋/楼栋编码"), max_length=25, required=False, help_text=_("19 位楼栋编码或 25 位房屋编码")
     )
@@ -34,10 +34,14 @@ class HotlineForm(forms.Form):
 
     def __init__(self, *args: Any, grids: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        types = EventType.objects.filter(is_active=True).order_by("code").values_list("code", "name")
+        _proposed, types = type_options()
         type_field = cast(forms.ChoiceField, self.fields["type_code"])
         grid_field = cast(forms.ChoiceField, self.fields["grid_code"])
-        type_field.choices = [("", _("由系统研判")), *[(c, f"{c} {n}") for c, n in types]]
+        type_field.choices = [("", _("由系统研判")), *[(t.code, t.label) for t in types]]
+        widget = cast(TypePickerSelect, type_field.widget)
+        widget.set_types(types)
+        widget.attrs["data-filter-label"] = _("输入代码、名称或关键词筛选")
+        widget.attrs["data-count-label"] = _("匹配 %s 项")
         grid_field.choices = [("", "—"), *(grids or [])]
         if not self.is_bound:
             self.initial.setdefault("token", uuid.uuid4().hex)

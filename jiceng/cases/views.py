@@ -166,6 +166,13 @@ def _submit_data(cases: list[Case]) -> dict[int, dict[str, Any]]:
     return {case_id: data or {} for case_id, data in rows}
 
 
+def _intake_proposal(case: Case) -> list[tuple[str, float | None]]:
+    """Triage's type at intake (the submit event's data) as the picker's proposal, when it gave one."""
+    data = _submit_data([case]).get(case.pk, {})
+    code = data.get("type") or ""
+    return [(code, data.get("confidence"))] if code else []
+
+
 def _safe_next(request: HttpRequest, fallback: str) -> str:
     return safe_target(request, request.POST.get("next"), request.GET.get("next"), fallback=fallback)
 
@@ -306,7 +313,6 @@ def desk_panel(request: HttpRequest, case_id: int) -> HttpResponse:
         "flags": triage.flags,
         "duplicates": duplicate_candidates(case, triage.duplicates),
         "units": list(candidate_units(case)),
-        "types": EventType.objects.filter(is_active=True).order_by("code").only("code", "name"),
         "next": reverse("cases:desk"),
     }
     return render(request, "cases/_desk_panel.html", context)
@@ -590,9 +596,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "units": list(candidate_units(case).exclude(pk=case.lead_unit_id or -1))
         if offered & {"dispatch", "add_cohandler"}
         else [],
-        "types": EventType.objects.filter(is_active=True).order_by("code").only("code", "name")
-        if "dispatch" in offered
-        else [],
+        "type_proposals": _intake_proposal(case) if "dispatch" in offered else [],
         "next": reverse("cases:case", args=[case.pk]),
         "reply_quality": reply_quality(case) if staff and case.completed_at else None,
     }
