@@ -58,7 +58,7 @@ def my_cases(request: HttpRequest) -> HttpResponse:
     """我的待办: open cases assigned to the viewer by name."""
     if not views.is_staff(request.user):
         raise NotFound(_("个人待办仅限工作人员使用。"))
-    rows = list(assignment.assigned_to(request.user)[: views.LIST_SIZE])
+    rows = views._decorate(list(assignment.assigned_to(request.user)[: views.LIST_SIZE]))
     return render(request, "cases/mine.html", {"rows": rows})
 
 

@@ -29,11 +29,17 @@ class TypeOption:
 
 def _option(event_type: EventType, proposed: bool = False, confidence: float | None = None) -> TypeOption:
     category = event_type.category.name if event_type.category_id else ""
-    words = " ".join(part for part in (event_type.code, event_type.name, category, event_type.keywords) if part)
-    return TypeOption(event_type.code, f"{event_type.code} {event_type.name}", words.lower(), proposed, confidence)
+    words = " ".join(
+        part for part in (event_type.code, event_type.name, category, event_type.keywords) if part
+    )
+    return TypeOption(
+        event_type.code, f"{event_type.code} {event_type.name}", words.lower(), proposed, confidence
+    )
 
 
-def type_options(proposals: Iterable[tuple[str, float | None]] = ()) -> tuple[list[TypeOption], list[TypeOption]]:
+def type_options(
+    proposals: Iterable[tuple[str, float | None]] = (),
+) -> tuple[list[TypeOption], list[TypeOption]]:
     """(proposed, all): triage's proposals in its order (codes with confidences), then the whole active
     catalogue by code. A proposal also stays in the full list, so a filter finds it either way."""
     types = list(

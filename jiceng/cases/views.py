@@ -29,7 +29,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
-from jiceng.cases import actions, evaluation, lifecycle, public, queries, routing, triage_port
+from jiceng.cases import (
+    actions,
+    countdown,
+    evaluation,
+    lifecycle,
+    public,
+    queries,
+    routing,
+    saved,
+    triage_port,
+)
 from jiceng.cases import permissions as perm
 from jiceng.cases.api import filter_cases
 from jiceng.cases.exceptions import CaseError, CaseNotFound, NoUnit, ReasonRequired
@@ -157,6 +167,7 @@ def _decorate(cases: list[Case], now: dt.datetime | None = None) -> list[Case]:
     now = now or timezone.now()
     for case in cases:
         case.sla_badge = sla_badge(case, now)  # type: ignore[attr-defined]
+    countdown.decorate(cases, now)
     return cases
 
 
@@ -252,17 +263,23 @@ def case_list(request: HttpRequest) -> HttpResponse:
     queryset = queryset.select_related("event_type", "lead_unit").order_by("-registered_at", "-id")
     page = Paginator(queryset, 50).get_page(params.get("page"))
     rows = _decorate(list(page.object_list))
-    return render(
-        request,
-        "cases/list.html",
-        {
-            "page": page,
-            "rows": rows,
-            "statuses": Status.choices,
-            "params": params,
-            "staff": is_staff(request.user),
-        },
-    )
+    staff = is_staff(request.user)
+    query = saved.filter_query(params)
+    context: dict[str, Any] = {
+        "page": page,
+        "rows": rows,
+        "statuses": Status.choices,
+        "params": params,
+        "staff": staff,
+        "query": query,
+        "here": f"{reverse('cases:list')}?{query}" if query else reverse("cases:list"),
+    }
+    if staff:
+        from jiceng.cases.bulk import bulk_choices
+
+        context["saved_filters"] = saved.saved_filters(request.user)
+        context.update(bulk_choices(request.user))
+    return render(request, "cases/list.html", context)
 
 
 @case_page
