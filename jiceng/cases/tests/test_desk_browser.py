@@ -12,9 +12,12 @@ from django.utils import timezone
 
 from jiceng.cases import actions, assignment
 from jiceng.cases.models import Case, SavedFilter, Status
-from jiceng.cases.tests.test_browser import expect_message, town  # noqa: F401 - the fixture
+from jiceng.cases.tests import test_browser
+from jiceng.cases.tests.test_browser import expect_message
 from jiceng.conftest import login
 from jiceng.testing import PASSWORD, World
+
+town = test_browser.town  # the live-server world fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,7 +46,7 @@ def waiting(world: World, text: str, room: str = "haiyu1") -> Case:
 def test_a_dispatcher_finds_a_type_by_keyword_with_the_keyboard_and_dispatches(
     desk_page: Any,
     live_server: Any,
-    town: World,  # noqa: F811
+    town: World,
 ) -> None:
     page = desk_page
     case = waiting(town, "路口有人摆摊卖水果")
@@ -71,7 +74,7 @@ def test_a_dispatcher_finds_a_type_by_keyword_with_the_keyboard_and_dispatches(
 def test_a_dispatcher_saves_a_filter_and_dispatches_the_queue_in_bulk(
     desk_page: Any,
     live_server: Any,
-    town: World,  # noqa: F811
+    town: World,
 ) -> None:
     page = desk_page
     first, second = waiting(town, "甲处垃圾堆放"), waiting(town, "乙处垃圾堆放")
@@ -116,7 +119,7 @@ def test_the_staff_lists_are_cards_on_a_phone(
     town: World,
     who: str,
     path: str,
-    row: str,  # noqa: F811
+    row: str,
 ) -> None:
     page = phone_page
     errors: list[str] = []
