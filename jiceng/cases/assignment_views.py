@@ -69,12 +69,18 @@ def people_evaluation(request: HttpRequest) -> HttpResponse:
         raise NotFound(_("考评页面仅限工作人员查看。"))
     form = PeriodForm(request.GET or None)
     start, end = form.period()
-    units = list(views.evaluable_units(request.user).values_list("pk", "name"))
-    names = dict(units)
+    rows = people_rows(views.evaluable_units(request.user), start, end)
+    return render(request, "cases/_people_evaluation.html", {"people": rows})
+
+
+def people_rows(units: Any, start: Any, end: Any) -> list[assignment.PersonEvaluation]:
+    """Each person's figures within ``units`` (a queryset), with their unit's name: the page's table
+    and the export's sheet."""
+    names = dict(units.values_list("pk", "name"))
     rows = assignment.evaluate_people(start, end, list(names))
     for row in rows:
         row.unit_name = names.get(row.unit_id, "")  # type: ignore[attr-defined]
-    return render(request, "cases/_people_evaluation.html", {"people": rows})
+    return rows
 
 
 # -- REST -------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jiceng.cases import evaluation
 from jiceng.cases.picker import TypePickerSelect, type_options
 from jiceng.core.params import MAX_YEAR, MIN_YEAR
 
@@ -95,6 +96,9 @@ def action_fields(post: Any, files: Any) -> dict[str, Any]:
 
 
 class PeriodForm(forms.Form):
+    """The evaluation period, defined as on /command/evaluation/: a named period (``evaluation.PERIODS``,
+    by default this month) or ``custom`` with start and end dates."""
+
     start = forms.DateField(
         label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -115,9 +119,29 @@ class PeriodForm(forms.Form):
     def clean_end(self) -> dt.date | None:
         return self._in_range("end")
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Added here, not declared: the name "period" is also the method below.
+        self.fields["period"] = forms.ChoiceField(
+            label=_("统计周期"),
+            required=False,
+            choices=[*evaluation.PERIODS.items(), (evaluation.CUSTOM_PERIOD, _("自定义"))],
+        )
+
+    def chosen(self) -> str:
+        """The period's name: as asked; "custom" when only dates were given; by default this month."""
+        data = self.cleaned_data if self.is_valid() else {}
+        named = data.get("period") or ""
+        if named:
+            return str(named)
+        return evaluation.CUSTOM_PERIOD if data.get("start") or data.get("end") else "month"
+
     def period(self) -> tuple[dt.date, dt.date]:
-        """The chosen period; by default the current month up to today."""
+        """The chosen period's first and last day."""
         today = timezone.localdate()
+        chosen = self.chosen()
+        if chosen in evaluation.PERIODS:
+            return evaluation.period_bounds(chosen, today)
         data = self.cleaned_data if self.is_valid() else {}
         start = data.get("start") or today.replace(day=1)
         end = data.get("end") or today

@@ -413,8 +413,11 @@ def evaluation_page(request: HttpRequest) -> HttpResponse:
         units = units.filter(code=code)
     rows = evaluation.evaluate(start, end, units=units)
     if request.GET.get("format") == "xlsx":
+        from jiceng.cases.assignment_views import people_rows
+
         buffer = io.BytesIO()
-        evaluation.write_xlsx(rows, buffer, title=_("工单办理考评"))
+        people = people_rows(units, start, end)
+        evaluation.write_xlsx(rows, buffer, title=_("工单办理考评"), people=people)
         response = HttpResponse(
             buffer.getvalue(),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -435,6 +438,8 @@ def evaluation_page(request: HttpRequest) -> HttpResponse:
             "start": start,
             "end": end,
             "unit": code,
+            "period": form.chosen(),
+            "periods": [*evaluation.PERIODS.items(), (evaluation.CUSTOM_PERIOD, _("自定义"))],
             "xlsx_query": query.urlencode(),
         },
     )
