@@ -49,7 +49,7 @@ def type_options(
         .order_by("code")
     )
     by_code = {t.code: t for t in types}
-    proposed = []
+    proposed: list[TypeOption] = []
     for code, confidence in proposals:
         found = by_code.get(code)
         if found is not None and all(p.code != code for p in proposed):

@@ -87,7 +87,7 @@ def check_delete_filter(user: Any, filter_id: Any) -> None:
         pk = int(str(filter_id))
     except ValueError:
         pk = -1
-    found = SavedFilter.objects.filter(pk=pk, user_id=getattr(user, "pk", None)).first()
+    found = SavedFilter.objects.filter(pk=pk, user_id=getattr(user, "pk", None) or -1).first()
     if found is None:
         raise NotFound(_("未找到该常用筛选。"))
     do_delete_filter(found)

@@ -140,7 +140,8 @@ def test_a_bulk_assignment_names_one_person_on_each_case(cw: World) -> None:
         user=cw.people["handler2"], unit=cw.units["xinan_chengguan"], role=Role.DISPATCHER
     )
     response = bulk(client_for(cw, "handler2"), [a, b], "assign", assignee=handler.pk)
-    a.refresh_from_db(), b.refresh_from_db()
+    a.refresh_from_db()
+    b.refresh_from_db()
     assert a.assignee == handler and b.assignee == handler, texts(response)
 
 
@@ -189,6 +190,7 @@ def test_the_case_list_shows_working_time_left_amber_after_the_warning_red_when_
 
 def test_the_countdown_counts_working_hours_not_the_night(cw: World) -> None:
     case = pending(cw)
+    assert case.event_type is not None
     case.event_type.dispatch_unit = "workhour"
     friday_5pm = dt.datetime(2025, 6, 6, 17, 0, tzinfo=dt.UTC) - dt.timedelta(hours=8)
     case.due_at = friday_5pm + dt.timedelta(days=3)  # Monday 17:00: one working day later
