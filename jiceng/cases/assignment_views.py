@@ -58,7 +58,7 @@ def my_cases(request: HttpRequest) -> HttpResponse:
     """我的待办: open cases assigned to the viewer by name."""
     if not views.is_staff(request.user):
         raise NotFound(_("个人待办仅限工作人员使用。"))
-    rows = list(assignment.assigned_to(request.user)[: views.LIST_SIZE])
+    rows = views._decorate(list(assignment.assigned_to(request.user)[: views.LIST_SIZE]))
     return render(request, "cases/mine.html", {"rows": rows})
 
 
@@ -69,12 +69,18 @@ def people_evaluation(request: HttpRequest) -> HttpResponse:
         raise NotFound(_("考评页面仅限工作人员查看。"))
     form = PeriodForm(request.GET or None)
     start, end = form.period()
-    units = list(views.evaluable_units(request.user).values_list("pk", "name"))
-    names = dict(units)
+    rows = people_rows(views.evaluable_units(request.user), start, end)
+    return render(request, "cases/_people_evaluation.html", {"people": rows})
+
+
+def people_rows(units: Any, start: Any, end: Any) -> list[assignment.PersonEvaluation]:
+    """Each person's figures within ``units`` (a queryset), with their unit's name: the page's table
+    and the export's sheet."""
+    names = dict(units.values_list("pk", "name"))
     rows = assignment.evaluate_people(start, end, list(names))
     for row in rows:
         row.unit_name = names.get(row.unit_id, "")  # type: ignore[attr-defined]
-    return render(request, "cases/_people_evaluation.html", {"people": rows})
+    return rows
 
 
 # -- REST -------------------------------------------------------------------------------------------

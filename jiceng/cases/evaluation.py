@@ -22,10 +22,42 @@ from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from jiceng.cases.models import CaseEvent
 from jiceng.lib.cells import safe_row
 from jiceng.org.models import Unit
+
+# The one definition of evaluation periods, used by /cases/evaluation/, /command/evaluation/ and
+# their exports (and the command centre's screen): a named period or "custom" with start and end.
+PERIODS = {
+    "today": gettext_lazy("今日"),
+    "7d": gettext_lazy("近7天"),
+    "30d": gettext_lazy("近30天"),
+    "month": gettext_lazy("本月"),
+    "quarter": gettext_lazy("本季度"),
+    "year": gettext_lazy("本年"),
+}
+CUSTOM_PERIOD = "custom"
+
+
+def period_bounds(period: str, today: date | None = None) -> tuple[date, date]:
+    """The first and last day (inclusive) of a named period ending today; ValueError for another name."""
+    today = today or timezone.localdate()
+    if period == "today":
+        return today, today
+    if period == "7d":
+        return today - timedelta(days=6), today
+    if period == "30d":
+        return today - timedelta(days=29), today
+    if period == "month":
+        return today.replace(day=1), today
+    if period == "quarter":
+        return date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), today
+    if period == "year":
+        return date(today.year, 1, 1), today
+    raise ValueError(period)
+
 
 RECEIVE = ("dispatch", "redispatch", "first_responder")
 COUNTED = (*RECEIVE, "accept", "complete", "return", "reopen", "rate", "sla_overdue")
@@ -78,6 +110,11 @@ class UnitEvaluation:
         return self._rate(self.satisfied, self.rated)
 
     @property
+    def score(self) -> float | None:
+        """综合得分; a unit that received nothing in the period is not scored (nor ranked)."""
+        return unit_score(self) if self.received else None
+
+    @property
     def mean_handling_hours(self) -> float | None:
         if not self.handling_hours_count:
             return None
@@ -93,9 +130,23 @@ class UnitEvaluation:
             "reopen_rate",
             "satisfaction_rate",
             "mean_handling_hours",
+            "score",
         ):
             out[name] = getattr(self, name)
         return out
+
+
+def unit_score(row: UnitEvaluation) -> float | None:
+    """The ranking score: on-time completion 40 %, satisfaction 30 %, not overdue 30 %."""
+    parts = [
+        (0.4, row.complete_on_time_rate),
+        (0.3, row.satisfaction_rate),
+        (0.3, None if row.overdue_rate is None else max(0.0, 1 - row.overdue_rate)),
+    ]
+    known = [(w, v) for w, v in parts if v is not None]
+    if not known:
+        return None
+    return round(100 * sum(w * v for w, v in known) / sum(w for w, _v in known), 1)
 
 
 def _bounds(
@@ -179,27 +230,65 @@ HEADERS = [
     ("reopen_rate", "重办率"),
     ("satisfaction_rate", "满意率"),
     ("mean_handling_hours", "平均办理时长（工作小时）"),
+    ("score", "综合得分"),
+]
+PEOPLE_HEADERS = [
+    ("unit_name", "单位"),
+    ("name", "责任人"),
+    ("assigned", "分派"),
+    ("handed_on", "改派他人"),
+    ("completed", "办结"),
+    ("complete_on_time_rate", "按时办结率"),
+    ("open_now", "在办"),
+    ("overdue_now", "在办超期"),
 ]
 
 
-def write_xlsx(rows: list[UnitEvaluation], path: Path | Any, title: str = "工单办理考评") -> None:
-    """The evaluation as an .xlsx workbook (``path`` may be a file name or a binary stream)."""
-    from openpyxl import Workbook
+def _sheet(
+    book: Any, title: str, headers: list[tuple[str, str]], rows: list[dict[str, Any]], first: bool
+) -> None:
     from openpyxl.styles import Font
 
-    book = Workbook()
-    sheet = book.active
+    sheet = book.active if first else book.create_sheet()
     sheet.title = title[:31]
-    sheet.append([label for _key, label in HEADERS])
+    sheet.append([label for _key, label in headers])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for row in rows:
-        values = row.as_dict()
-        sheet.append(safe_row(values[key] for key, _label in HEADERS))
-    for index, (key, _label) in enumerate(HEADERS, start=1):
+    for values in rows:
+        sheet.append(safe_row(values.get(key) for key, _label in headers))
+    for index, (key, _label) in enumerate(headers, start=1):
         letter = sheet.cell(row=1, column=index).column_letter
-        sheet.column_dimensions[letter].width = 28 if key == "unit_name" else 14
+        sheet.column_dimensions[letter].width = 28 if key in ("unit_name", "name") else 14
         if key.endswith("_rate"):
             for cell in sheet[letter][1:]:
                 cell.number_format = "0.0%"
+
+
+def write_xlsx(
+    rows: list[UnitEvaluation],
+    path: Path | Any,
+    title: str = "工单办理考评",
+    people: list[Any] | None = None,
+    index: dict[str, Any] | None = None,
+) -> None:
+    """The evaluation as an .xlsx workbook (``path`` may be a file name or a binary stream): the units
+    (the page's columns, the overall score last), then each named assignee's figures
+    (``assignment.PersonEvaluation`` rows with ``unit_name``) and the 平安建设考评指数 when given."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    _sheet(book, title, HEADERS, [row.as_dict() for row in rows], first=True)
+    if people is not None:
+        people_rows = [{**p.as_dict(), "unit_name": getattr(p, "unit_name", "")} for p in people]
+        _sheet(book, "个人考评", PEOPLE_HEADERS, people_rows, first=False)
+    if index is not None:
+        labels = index.get("labels", {})
+        headers = [("code", "区划代码"), ("name", "区划"), ("received", "受理数"), ("index", "考评指数")]
+        headers += [(f"c_{k}", str(label)) for k, label in labels.items()]
+        index_rows = [
+            {**item, **{f"c_{k}": v for k, v in (item.get("components") or {}).items()}}
+            for item in index.get("items", [])
+        ]
+        index_rows.append({"name": "合计", "index": index.get("overall")})
+        _sheet(book, "平安建设考评指数", headers, index_rows, first=False)
     book.save(path)

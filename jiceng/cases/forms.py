@@ -10,7 +10,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jiceng.cases.models import EventType
+from jiceng.cases import evaluation
+from jiceng.cases.picker import TypePickerSelect, type_options
 from jiceng.core.params import MAX_YEAR, MIN_YEAR
 
 
@@ -24,7 +25,7 @@ class HotlineForm(forms.Form):
     description = forms.CharField(
         label=_("诉求内容"), widget=forms.Textarea(attrs={"rows": 5}), max_length=5000
     )
-    type_code = forms.ChoiceField(label=_("事件类型"), required=False)
+    type_code = forms.ChoiceField(label=_("事件类型"), required=False, widget=TypePickerSelect)
     location_code = forms.CharField(
         label=_("房屋/楼栋编码"), max_length=25, required=False, help_text=_("19 位楼栋编码或 25 位房屋编码")
     )
@@ -34,10 +35,14 @@ class HotlineForm(forms.Form):
 
     def __init__(self, *args: Any, grids: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        types = EventType.objects.filter(is_active=True).order_by("code").values_list("code", "name")
+        _proposed, types = type_options()
         type_field = cast(forms.ChoiceField, self.fields["type_code"])
         grid_field = cast(forms.ChoiceField, self.fields["grid_code"])
-        type_field.choices = [("", _("由系统研判")), *[(c, f"{c} {n}") for c, n in types]]
+        type_field.choices = [("", _("由系统研判")), *[(t.code, t.label) for t in types]]
+        widget = cast(TypePickerSelect, type_field.widget)
+        widget.set_types(types)
+        widget.attrs["data-filter-label"] = _("输入代码、名称或关键词筛选")
+        widget.attrs["data-count-label"] = _("匹配 %s 项")
         grid_field.choices = [("", "—"), *(grids or [])]
         if not self.is_bound:
             self.initial.setdefault("token", uuid.uuid4().hex)
@@ -91,6 +96,9 @@ def action_fields(post: Any, files: Any) -> dict[str, Any]:
 
 
 class PeriodForm(forms.Form):
+    """The evaluation period, defined as on /command/evaluation/: a named period (``evaluation.PERIODS``,
+    by default this month) or ``custom`` with start and end dates."""
+
     start = forms.DateField(
         label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -111,9 +119,29 @@ class PeriodForm(forms.Form):
     def clean_end(self) -> dt.date | None:
         return self._in_range("end")
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Added here, not declared: the name "period" is also the method below.
+        self.fields["period"] = forms.ChoiceField(
+            label=_("统计周期"),
+            required=False,
+            choices=[*evaluation.PERIODS.items(), (evaluation.CUSTOM_PERIOD, _("自定义"))],
+        )
+
+    def chosen(self) -> str:
+        """The period's name: as asked; "custom" when only dates were given; by default this month."""
+        data = self.cleaned_data if self.is_valid() else {}
+        named = data.get("period") or ""
+        if named:
+            return str(named)
+        return evaluation.CUSTOM_PERIOD if data.get("start") or data.get("end") else "month"
+
     def period(self) -> tuple[dt.date, dt.date]:
-        """The chosen period; by default the current month up to today."""
+        """The chosen period's first and last day."""
         today = timezone.localdate()
+        chosen = self.chosen()
+        if chosen in evaluation.PERIODS:
+            return evaluation.period_bounds(chosen, today)
         data = self.cleaned_data if self.is_valid() else {}
         start = data.get("start") or today.replace(day=1)
         end = data.get("end") or today

@@ -492,3 +492,23 @@ class TrailSeal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
+
+
+class SavedFilter(models.Model):
+    """A person's named set of case-list filters (the list's query string), shown as chips."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_case_filters"
+    )
+    name = models.CharField(_("名称"), max_length=40)
+    query = models.CharField(_("筛选条件"), max_length=500)
+    created_at = models.DateTimeField(_("保存时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("常用筛选")
+        verbose_name_plural = _("常用筛选")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="saved_filter_user_name")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.name}"

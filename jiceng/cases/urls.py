@@ -1,12 +1,15 @@
 from django.urls import path, re_path
 
-from jiceng.cases import assignment_views, views
+from jiceng.cases import assignment_views, bulk, views
 
 app_name = "cases"
 _ACTIONS = "|".join(views.PAGE_ACTIONS)
 
 urlpatterns = [
     path("", views.case_list, name="list"),
+    path("bulk/", bulk.bulk, name="bulk"),
+    path("filters/", bulk.save_filter, name="save-filter"),
+    path("filters/<int:filter_id>/delete/", bulk.delete_filter, name="delete-filter"),
     path("desk/", views.desk, name="desk"),
     path("desk/<int:case_id>/panel/", views.desk_panel, name="desk-panel"),
     path("inbox/", views.inbox, name="inbox"),

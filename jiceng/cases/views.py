@@ -29,7 +29,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
-from jiceng.cases import actions, evaluation, lifecycle, public, queries, routing, triage_port
+from jiceng.cases import (
+    actions,
+    countdown,
+    evaluation,
+    lifecycle,
+    public,
+    queries,
+    routing,
+    saved,
+    triage_port,
+)
 from jiceng.cases import permissions as perm
 from jiceng.cases.api import filter_cases
 from jiceng.cases.exceptions import CaseError, CaseNotFound, NoUnit, ReasonRequired
@@ -157,6 +167,7 @@ def _decorate(cases: list[Case], now: dt.datetime | None = None) -> list[Case]:
     now = now or timezone.now()
     for case in cases:
         case.sla_badge = sla_badge(case, now)  # type: ignore[attr-defined]
+    countdown.decorate(cases, now)
     return cases
 
 
@@ -164,6 +175,13 @@ def _submit_data(cases: list[Case]) -> dict[int, dict[str, Any]]:
     """What triage said at intake (the submit event's data), for a page of cases in one query."""
     rows = CaseEvent.objects.filter(case__in=[c.pk for c in cases], seq=1).values_list("case_id", "data")
     return {case_id: data or {} for case_id, data in rows}
+
+
+def _intake_proposal(case: Case) -> list[tuple[str, float | None]]:
+    """Triage's type at intake (the submit event's data) as the picker's proposal, when it gave one."""
+    data = _submit_data([case]).get(case.pk, {})
+    code = data.get("type") or ""
+    return [(code, data.get("confidence"))] if code else []
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
@@ -245,17 +263,23 @@ def case_list(request: HttpRequest) -> HttpResponse:
     queryset = queryset.select_related("event_type", "lead_unit").order_by("-registered_at", "-id")
     page = Paginator(queryset, 50).get_page(params.get("page"))
     rows = _decorate(list(page.object_list))
-    return render(
-        request,
-        "cases/list.html",
-        {
-            "page": page,
-            "rows": rows,
-            "statuses": Status.choices,
-            "params": params,
-            "staff": is_staff(request.user),
-        },
-    )
+    staff = is_staff(request.user)
+    query = saved.filter_query(params)
+    context: dict[str, Any] = {
+        "page": page,
+        "rows": rows,
+        "statuses": Status.choices,
+        "params": params,
+        "staff": staff,
+        "query": query,
+        "here": f"{reverse('cases:list')}?{query}" if query else reverse("cases:list"),
+    }
+    if staff:
+        from jiceng.cases.bulk import bulk_choices
+
+        context["saved_filters"] = saved.saved_filters(request.user)
+        context.update(bulk_choices(request.user))
+    return render(request, "cases/list.html", context)
 
 
 @case_page
@@ -306,7 +330,6 @@ def desk_panel(request: HttpRequest, case_id: int) -> HttpResponse:
         "flags": triage.flags,
         "duplicates": duplicate_candidates(case, triage.duplicates),
         "units": list(candidate_units(case)),
-        "types": EventType.objects.filter(is_active=True).order_by("code").only("code", "name"),
         "next": reverse("cases:desk"),
     }
     return render(request, "cases/_desk_panel.html", context)
@@ -390,8 +413,11 @@ def evaluation_page(request: HttpRequest) -> HttpResponse:
         units = units.filter(code=code)
     rows = evaluation.evaluate(start, end, units=units)
     if request.GET.get("format") == "xlsx":
+        from jiceng.cases.assignment_views import people_rows
+
         buffer = io.BytesIO()
-        evaluation.write_xlsx(rows, buffer, title=_("工单办理考评"))
+        people = people_rows(units, start, end)
+        evaluation.write_xlsx(rows, buffer, title=_("工单办理考评"), people=people)
         response = HttpResponse(
             buffer.getvalue(),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -412,6 +438,8 @@ def evaluation_page(request: HttpRequest) -> HttpResponse:
             "start": start,
             "end": end,
             "unit": code,
+            "period": form.chosen(),
+            "periods": [*evaluation.PERIODS.items(), (evaluation.CUSTOM_PERIOD, _("自定义"))],
             "xlsx_query": query.urlencode(),
         },
     )
@@ -590,9 +618,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         "units": list(candidate_units(case).exclude(pk=case.lead_unit_id or -1))
         if offered & {"dispatch", "add_cohandler"}
         else [],
-        "types": EventType.objects.filter(is_active=True).order_by("code").only("code", "name")
-        if "dispatch" in offered
-        else [],
+        "type_proposals": _intake_proposal(case) if "dispatch" in offered else [],
         "next": reverse("cases:case", args=[case.pk]),
         "reply_quality": reply_quality(case) if staff and case.completed_at else None,
     }

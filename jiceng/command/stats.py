@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jiceng.cases import evaluation
 from jiceng.cases.evaluation import UnitEvaluation
 from jiceng.cases.models import OPEN_STATUSES, Case, Category, Channel, EventType, Status
 from jiceng.command.models import (
@@ -56,14 +57,7 @@ from jiceng.places.models import Building, Division, Grid, Level
 # Who may open the screen: leaders and the staff who run the centre. Grid workers and handlers work
 # from their own lists.
 SCREEN_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.DISPATCHER, Role.COMMUNITY_STAFF, Role.ADMIN)
-PERIODS = {
-    "today": gettext_lazy("今日"),
-    "7d": gettext_lazy("近7天"),
-    "30d": gettext_lazy("近30天"),
-    "month": gettext_lazy("本月"),
-    "quarter": gettext_lazy("本季度"),
-    "year": gettext_lazy("本年"),
-}
+PERIODS = evaluation.PERIODS  # one definition of periods, shared with /cases/evaluation/
 COMMUNITY_LENGTH = 12
 # Set to False to read only the fine tables (the tests compare both ways).
 USE_TOTALS = True
@@ -133,20 +127,10 @@ def home_division(user: Any) -> Division:
 
 
 def period_bounds(period: str, today: date | None = None) -> tuple[date, date]:
-    today = today or timezone.localdate()
-    if period == "today":
-        return today, today
-    if period == "7d":
-        return today - timedelta(days=6), today
-    if period == "30d":
-        return today - timedelta(days=29), today
-    if period == "month":
-        return today.replace(day=1), today
-    if period == "quarter":
-        return date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), today
-    if period == "year":
-        return date(today.year, 1, 1), today
-    raise BadFilter(_("未知的统计周期“%(period)s”。") % {"period": period})
+    try:
+        return evaluation.period_bounds(period, today)
+    except ValueError:
+        raise BadFilter(_("未知的统计周期“%(period)s”。") % {"period": period}) from None
 
 
 def _small_id(text: str) -> bool:
@@ -568,17 +552,7 @@ def _sum_units(rows: list[UnitEvaluation]) -> dict[str, Any]:
     return total.as_dict()
 
 
-def unit_score(row: UnitEvaluation) -> float | None:
-    """The ranking score: on-time completion 40 %, satisfaction 30 %, not overdue 30 %."""
-    parts = [
-        (0.4, row.complete_on_time_rate),
-        (0.3, row.satisfaction_rate),
-        (0.3, None if row.overdue_rate is None else max(0.0, 1 - row.overdue_rate)),
-    ]
-    known = [(w, v) for w, v in parts if v is not None]
-    if not known:
-        return None
-    return round(100 * sum(w * v for w, v in known) / sum(w for w, _v in known), 1)
+unit_score = evaluation.unit_score
 
 
 def rankings(f: Filters, limit: int = 15) -> dict[str, Any]:

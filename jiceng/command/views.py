@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from jiceng.cases import assignment
 from jiceng.cases.evaluation import write_xlsx
 from jiceng.command import actions, rollup, stats
 from jiceng.core.exceptions import JicengError, NotFound, PermissionDenied
@@ -115,9 +116,14 @@ def evaluation(request: HttpRequest) -> HttpResponse:
 def evaluation_xlsx(request: HttpRequest) -> HttpResponse:
     rollup.ensure_fresh()
     f = _filters(request)
-    rows = stats.ranking_rows(f)
+    # The page's ranking order, the page's period, and the people of the ranked units.
+    rows = sorted(stats.ranking_rows(f), key=lambda r: (r.score is None, -(r.score or 0), -r.received))
+    names = {r.unit_id: r.unit_name for r in rows}
+    people = assignment.evaluate_people(f.start, f.end, list(names))
+    for person in people:
+        person.unit_name = names.get(person.unit_id, "")  # type: ignore[attr-defined]
     stream = io.BytesIO()
-    write_xlsx(rows, stream, title=f"{f.division.name}考评")
+    write_xlsx(rows, stream, title=f"{f.division.name}考评", people=people, index=stats.safety_index(f))
     response = HttpResponse(
         stream.getvalue(),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
