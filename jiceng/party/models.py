@@ -111,6 +111,7 @@ class PartyMember(models.Model):
     )
     name = models.CharField(_("姓名"), max_length=64)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    id_number = models.CharField(_("身份证号"), max_length=18, blank=True)
     joined_on = models.DateField(_("入党日期"), null=True, blank=True)
     is_active = models.BooleanField(_("有效"), default=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -14,15 +13,13 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from jiceng.community.actions import profile_of, staff_communities
+from jiceng.core import posting
 from jiceng.core.exceptions import JicengError
-from jiceng.core.redirects import safe_target
 from jiceng.org.access import people_in_scope
 from jiceng.org.models import User
 from jiceng.org.privacy import reveal_many
@@ -44,29 +41,10 @@ from jiceng.party.models import (
 
 
 def back(request: HttpRequest, fallback: str = "party:home") -> HttpResponseRedirect:
-    target = safe_target(
-        request, request.POST.get("next"), request.META.get("HTTP_REFERER"), fallback=reverse(fallback)
-    )
-    return HttpResponseRedirect(target)
+    return posting.back(request, fallback)
 
 
-def posted(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A POST-only action view: refusals become an error message on the page the user came from;
-    "not found" stays a 404 so a probe learns nothing."""
-
-    @wraps(view)
-    @login_required
-    @require_POST
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except JicengError as exc:
-            if exc.status == 404:
-                raise Http404(exc.message) from exc
-            messages.error(request, exc.message)
-            return back(request)
-
-    return wrapper
+posted = posting.posted(fallback="party:home")
 
 
 def found(getter: Callable[[], Any]) -> Any:
