@@ -17,13 +17,22 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiceng.cases.outbox import notify
 from jiceng.community import ledger
 from jiceng.community.actions import community_unit, profile_of
-from jiceng.community.models import AccountKind, LedgerAccount, Measure, PostingKind, ResidentProfile
+from jiceng.community.models import (
+    AccountKind,
+    CouncilProposal,
+    LedgerAccount,
+    Measure,
+    PostingKind,
+    ProposalStatus,
+    ResidentProfile,
+)
 from jiceng.lib.identity import IdentityError, validate_phone, validate_resident_id
 from jiceng.org.models import Unit, User
 from jiceng.party import access
@@ -1073,6 +1082,66 @@ def check_add_agenda_item(
     if source not in AgendaSource.values:
         raise PartyError(_("未知的议题来源。"))
     return AgendaItem.objects.create(meeting=meeting, title=_text(title, _("议题"), 200), source=source)
+
+
+def _open_proposal(staff: Any, proposal_id: Any) -> CouncilProposal:
+    proposal = CouncilProposal.objects.select_related("community").filter(pk=access._pk(proposal_id)).first()
+    if proposal is None or not access.is_staff_for(staff, proposal.community):
+        raise Missing(_("未找到该提议。"))
+    return proposal
+
+
+def _decide_proposal(staff: Any, proposal: CouncilProposal, status: str, reason: str) -> None:
+    """Compare-and-set: of two staff answering at once, one wins and the other gets 409."""
+    updated = CouncilProposal.objects.filter(pk=proposal.pk, status=ProposalStatus.SUBMITTED).update(
+        status=status, reason=reason, decided_by=staff, decided_at=timezone.now()
+    )
+    if not updated:
+        raise WrongState(_("该提议已答复。"))
+    proposal.refresh_from_db()
+
+
+def check_accept_proposal(staff: Any, proposal_id: Any, meeting_id: Any) -> AgendaItem:
+    """Put a resident's proposal on a meeting's agenda (a meeting of the same community)."""
+    proposal = _open_proposal(staff, proposal_id)
+    meeting = access.access_meeting(staff, meeting_id, staff=True)
+    if meeting.community_id != proposal.community_id:
+        raise PartyError(_("只能列入本社区议事会的议程。"))
+    with transaction.atomic():
+        _decide_proposal(staff, proposal, ProposalStatus.ACCEPTED, "")
+        item = AgendaItem.objects.create(
+            meeting=meeting, title=proposal.title[:200], source=AgendaSource.PROPOSAL, proposal=proposal
+        )
+        audit(staff, "accept_proposal", proposal, proposal.community, f"meeting:{meeting.pk}")
+        notify(
+            "party_proposal_accepted",
+            _("您的提议“%(t)s”已列入%(m)s（%(d)s）的议程。")
+            % {
+                "t": proposal.title,
+                "m": meeting.title,
+                "d": timezone.localtime(meeting.held_at).strftime("%Y-%m-%d %H:%M"),
+            },
+            users=[proposal.resident_id],
+            resident=True,
+            link=reverse("community:proposals"),
+        )
+    return item
+
+
+def check_decline_proposal(staff: Any, proposal_id: Any, reason: Any) -> CouncilProposal:
+    proposal = _open_proposal(staff, proposal_id)
+    reason = _text(reason, _("不予列入的原因"), 300)
+    with transaction.atomic():
+        _decide_proposal(staff, proposal, ProposalStatus.DECLINED, reason)
+        audit(staff, "decline_proposal", proposal, proposal.community, reason)
+        notify(
+            "party_proposal_declined",
+            _("您的提议“%(t)s”未列入议程：%(r)s") % {"t": proposal.title, "r": reason},
+            users=[proposal.resident_id],
+            resident=True,
+            link=reverse("community:proposals"),
+        )
+    return proposal
 
 
 def check_record_attendance(

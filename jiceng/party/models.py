@@ -588,6 +588,14 @@ class AgendaItem(models.Model):
     source = models.CharField(
         _("来源"), max_length=16, choices=AgendaSource.choices, default=AgendaSource.PROPOSAL
     )
+    # the resident's proposal this item came from, when it did
+    proposal = models.OneToOneField(
+        "community.CouncilProposal",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="agenda_item",
+    )
 
     class Meta:
         ordering = ["meeting", "id"]

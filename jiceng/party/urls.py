@@ -33,6 +33,7 @@ urlpatterns = [
     path("staff/teams/<int:pk>/", sp.team_form, name="team_edit"),
     path("staff/rota/", sp.rota, name="rota"),
     path("staff/service/<int:pk>/", views.confirm_service, name="confirm_service"),
+    path("staff/proposals/<int:pk>/<str:verb>/", views.proposal_act, name="proposal_act"),
     path("staff/meetings/", views.create_meeting, name="create_meeting"),
     path("staff/meetings/<int:pk>/", views.meeting, name="meeting"),
     path("staff/meetings/<int:pk>/<str:verb>/", views.meeting_act, name="meeting_act"),

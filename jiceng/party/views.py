@@ -18,6 +18,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from jiceng.community.actions import profile_of, staff_communities
+from jiceng.community.models import CouncilProposal, ProposalStatus
 from jiceng.core import posting
 from jiceng.core.exceptions import JicengError
 from jiceng.org.access import people_in_scope
@@ -381,6 +382,16 @@ def staff(request: HttpRequest) -> HttpResponse:
                 :50
             ],
             "communities": staff_communities(user),
+            "proposals": CouncilProposal.objects.filter(
+                access.staff_q(user, "community__code"), status=ProposalStatus.SUBMITTED
+            )
+            .select_related("community")
+            .order_by("created_at")[:100],
+            "open_meetings": Meeting.objects.filter(
+                access.staff_q(user, "community__code"), held_at__gte=timezone.now() - dt.timedelta(days=1)
+            )
+            .select_related("community")
+            .order_by("held_at")[:50],
             "figures": figures(user),
         },
     )
@@ -390,6 +401,20 @@ def staff(request: HttpRequest) -> HttpResponse:
 def confirm_service(request: HttpRequest, pk: int) -> HttpResponse:
     actions.check_confirm_service(request.user, pk, request.POST.get("accept") != "0")
     return back(request, "party:staff")
+
+
+@posted
+def proposal_act(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
+    """Council staff put a resident's proposal on an agenda or decline it with a reason."""
+    if verb == "accept":
+        item = actions.check_accept_proposal(request.user, pk, request.POST.get("meeting"))
+        messages.success(request, _("已列入议程，并已通知提议人。"))
+        return redirect("party:meeting", item.meeting_id)
+    if verb == "decline":
+        actions.check_decline_proposal(request.user, pk, request.POST.get("reason", ""))
+        messages.success(request, _("已答复提议人。"))
+        return back(request, "party:staff")
+    raise Http404
 
 
 @posted
