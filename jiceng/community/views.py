@@ -87,7 +87,7 @@ def back(request: HttpRequest, fallback: str = "community:home") -> HttpResponse
     return posting.back(request, fallback)
 
 
-posted = posting.posted(fallback="community:home")
+posted = posting.posted(fallback="community:home", missing_is_404=False)
 
 
 def _int(value: Any, default: int = 0) -> int:

@@ -1,6 +1,8 @@
 """The one decorator for views that save something: a refusal (``JicengError``) never becomes a 500.
 
-- "not found" (status 404) stays a 404, so an outsider's probe learns nothing;
+- "not found" (status 404) stays a 404, so an outsider's probe learns nothing (with
+  ``missing_is_404=False`` it is a message like any other refusal — the portal's choice, where the
+  message for missing and forbidden is the same);
 - a form view (``form=True``) is called again with ``refused=`` so it re-renders the form with every
   value the person typed and the message;
 - an action view (POST only) puts the message on the page the user came from.
@@ -30,7 +32,11 @@ def back(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
 
 
 def posted(
-    view: Callable[..., HttpResponse] | None = None, *, fallback: str = "home", form: bool = False
+    view: Callable[..., HttpResponse] | None = None,
+    *,
+    fallback: str = "home",
+    form: bool = False,
+    missing_is_404: bool = True,
 ) -> Any:
     """``@posted`` / ``@posted(fallback="app:page")`` / ``@posted(form=True)``; always login required.
     Without ``form`` only POST is accepted."""
@@ -43,7 +49,7 @@ def posted(
             try:
                 return view(request, *args, **kwargs)
             except JicengError as exc:
-                if exc.status == 404:
+                if exc.status == 404 and missing_is_404:
                     raise Http404(exc.message) from exc
                 if form and request.method == "POST":
                     return view(request, *args, refused=exc, **kwargs)

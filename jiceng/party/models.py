@@ -117,6 +117,7 @@ class PartyMember(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        indexes = [models.Index(fields=["org"], condition=Q(is_active=True), name="party_member_active_org")]
         verbose_name = _("党员")
         verbose_name_plural = _("党员")
         ordering = ["org", "id"]
@@ -160,6 +161,11 @@ class DualRegistration(models.Model):
     class Meta:
         verbose_name = _("双报到")
         verbose_name_plural = _("双报到")
+        indexes = [
+            models.Index(
+                fields=["community", "member"], condition=Q(is_active=True), name="party_reg_active_community"
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["member", "community"],
@@ -192,6 +198,15 @@ class ServiceRecord(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        # the figure set sums confirmed hours from the index alone (PostgreSQL; plain index elsewhere)
+        indexes = [
+            models.Index(
+                fields=["registration"],
+                include=["hours"],
+                condition=Q(status="confirmed"),
+                name="party_service_confirmed",
+            )
+        ]
         verbose_name = _("服务记录")
         verbose_name_plural = _("服务记录")
         ordering = ["-served_on", "-id"]
@@ -315,6 +330,7 @@ class WishCard(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        indexes = [models.Index(fields=["community", "status"], name="party_wish_community_status")]
         verbose_name = _("心愿卡")
         verbose_name_plural = _("心愿卡")
         ordering = ["-created_at", "-id"]
