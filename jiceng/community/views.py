@@ -1149,27 +1149,24 @@ def staff_projects(request: HttpRequest, community: Division) -> HttpResponse:
     )
 
 
+@posting.posted(form=True, fallback="community:home", missing_is_404=False)
 @resident_required
-def proposals(request: HttpRequest) -> HttpResponse:
-    """Residents propose agenda items to their community's council and follow the answers."""
+def proposals(request: HttpRequest, refused: JicengError | None = None) -> HttpResponse:
+    """Residents propose agenda items to their community's council and follow the answers; a refused
+    proposal comes back with what was typed."""
     from jiceng.community.proposals import check_propose_agenda, my_proposals
 
     who, _profile = _resident_page(request)
-    form = {"title": "", "detail": ""}
-    status = 200
-    if request.method == "POST":
-        form = {"title": request.POST.get("title", ""), "detail": request.POST.get("detail", "")}
-        try:
-            check_propose_agenda(who, form["title"], form["detail"])
-        except JicengError as exc:
-            messages.error(request, exc.message)
-            status = 400
-        else:
-            messages.success(request, _("提议已提交，议事会受理后会通知您。"))
-            return redirect("community:proposals")
+    if request.method == "POST" and refused is None:
+        check_propose_agenda(who, request.POST.get("title", ""), request.POST.get("detail", ""))
+        messages.success(request, _("提议已提交，议事会受理后会通知您。"))
+        return redirect("community:proposals")
+    if refused is not None:
+        messages.error(request, refused.message)
+    form = {"title": request.POST.get("title", ""), "detail": request.POST.get("detail", "")}
     return render(
         request,
         "community/proposals.html",
         _ctx(request, form=form, proposals=my_proposals(who.resident)[:50]),
-        status=status,
+        status=400 if refused is not None else 200,
     )

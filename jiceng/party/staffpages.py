@@ -119,13 +119,13 @@ def org_options(request: HttpRequest, *, blank: bool = False) -> list[tuple[str,
 
 
 def member_options(request: HttpRequest, community: Division | None = None) -> list[tuple[str, str]]:
-    members = access.visible_members(request.user).filter(is_active=True)
+    found = access.visible_members(request.user).filter(is_active=True)
     if community is not None:
-        members = members.filter(
+        found = found.filter(
             Q(org__division__code__startswith=community.code)
             | Q(registrations__community=community, registrations__is_active=True)
         ).distinct()
-    members = list(members.order_by("id")[:300])
+    members = list(found.order_by("id")[:300])
     shown = reveal_many(request, "party_member", [(m.pk, {"name": m.name}) for m in members], "党员管理")
     return [(str(m.pk), f"{s['name']} · {m.org.name}") for m, s in zip(members, shown, strict=True)]
 
@@ -217,7 +217,14 @@ def org_new(request: HttpRequest, refused: JicengError | None = None) -> HttpRes
     ).order_by("code")[:500]
     units = Unit.objects.filter(scope.q("division__code"), is_active=True).order_by("code")[:500]
     fields = [
-        Field("kind", _("类型"), "select", list(OrgKind.choices), initial=OrgKind.COMPOUND, required=True),
+        Field(
+            "kind",
+            _("类型"),
+            "select",
+            [(k, str(label)) for k, label in OrgKind.choices],
+            initial=OrgKind.COMPOUND,
+            required=True,
+        ),
         Field("name", _("名称"), required=True),
         Field("code", _("组织代码"), required=True, help=_("字母、数字和连字符，如 haiyu-1-zb")),
         Field(
@@ -476,7 +483,9 @@ def team_form(
         if team
         else [
             Field("community", _("社区"), "select", community_options(request), required=True),
-            Field("theme", _("主题"), "select", list(Theme.choices), required=True),
+            Field(
+                "theme", _("主题"), "select", [(k, str(label)) for k, label in Theme.choices], required=True
+            ),
         ]
     )
     fields += [
