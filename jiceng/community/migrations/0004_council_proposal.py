@@ -7,33 +7,74 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('community', '0003_smscode_ip'),
-        ('places', '0003_room_checks'),
+        ("community", "0003_smscode_ip"),
+        ("places", "0003_room_checks"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CouncilProposal',
+            name="CouncilProposal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='议题')),
-                ('detail', models.TextField(blank=True, max_length=1000, verbose_name='说明')),
-                ('status', models.CharField(choices=[('submitted', '待议事会受理'), ('accepted', '已列入议程'), ('declined', '未列入')], default='submitted', max_length=16, verbose_name='状态')),
-                ('reason', models.CharField(blank=True, max_length=300, verbose_name='答复')),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('community', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='places.division', verbose_name='社区')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('resident', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='提议人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="议题")),
+                ("detail", models.TextField(blank=True, max_length=1000, verbose_name="说明")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "待议事会受理"),
+                            ("accepted", "已列入议程"),
+                            ("declined", "未列入"),
+                        ],
+                        default="submitted",
+                        max_length=16,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("reason", models.CharField(blank=True, max_length=300, verbose_name="答复")),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "community",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="places.division",
+                        verbose_name="社区",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "resident",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="提议人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '居民议题提议',
-                'verbose_name_plural': '居民议题提议',
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['community', 'status'], name='proposal_community_status')],
+                "verbose_name": "居民议题提议",
+                "verbose_name_plural": "居民议题提议",
+                "ordering": ["-created_at"],
+                "indexes": [models.Index(fields=["community", "status"], name="proposal_community_status")],
             },
         ),
     ]

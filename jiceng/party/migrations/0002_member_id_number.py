@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('party', '0001_initial'),
+        ("party", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='partymember',
-            name='id_number',
-            field=models.CharField(blank=True, max_length=18, verbose_name='身份证号'),
+            model_name="partymember",
+            name="id_number",
+            field=models.CharField(blank=True, max_length=18, verbose_name="身份证号"),
         ),
     ]

@@ -5,16 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('community', '0004_council_proposal'),
-        ('party', '0002_member_id_number'),
+        ("community", "0004_council_proposal"),
+        ("party", "0002_member_id_number"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='agendaitem',
-            name='proposal',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='agenda_item', to='community.councilproposal'),
+            model_name="agendaitem",
+            name="proposal",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="agenda_item",
+                to="community.councilproposal",
+            ),
         ),
     ]

@@ -5,29 +5,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('party', '0003_agenda_item_proposal'),
-        ('places', '0003_room_checks'),
-        ('registry', '0001_initial'),
+        ("party", "0003_agenda_item_proposal"),
+        ("places", "0003_room_checks"),
+        ("registry", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='dualregistration',
-            index=models.Index(condition=models.Q(('is_active', True)), fields=['community', 'member'], name='party_reg_active_community'),
+            model_name="dualregistration",
+            index=models.Index(
+                condition=models.Q(("is_active", True)),
+                fields=["community", "member"],
+                name="party_reg_active_community",
+            ),
         ),
         migrations.AddIndex(
-            model_name='partymember',
-            index=models.Index(condition=models.Q(('is_active', True)), fields=['org'], name='party_member_active_org'),
+            model_name="partymember",
+            index=models.Index(
+                condition=models.Q(("is_active", True)), fields=["org"], name="party_member_active_org"
+            ),
         ),
         migrations.AddIndex(
-            model_name='servicerecord',
-            index=models.Index(condition=models.Q(('status', 'confirmed')), fields=['registration'], include=('hours',), name='party_service_confirmed'),
+            model_name="servicerecord",
+            index=models.Index(
+                condition=models.Q(("status", "confirmed")),
+                fields=["registration"],
+                include=("hours",),
+                name="party_service_confirmed",
+            ),
         ),
         migrations.AddIndex(
-            model_name='wishcard',
-            index=models.Index(fields=['community', 'status'], name='party_wish_community_status'),
+            model_name="wishcard",
+            index=models.Index(fields=["community", "status"], name="party_wish_community_status"),
         ),
     ]
