@@ -890,3 +890,37 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.verb} {self.subject_type}:{self.subject_id}"
+
+
+class ProposalStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("待议事会受理")
+    ACCEPTED = "accepted", _("已列入议程")
+    DECLINED = "declined", _("未列入")
+
+
+class CouncilProposal(models.Model):
+    """A resident's proposal of an agenda item for their community's residents' council (议事会).
+    Council staff put it on a meeting's agenda or decline it with a reason (in ``jiceng.party``)."""
+
+    community = models.ForeignKey(
+        Division, verbose_name=_("社区"), on_delete=models.PROTECT, related_name="+"
+    )
+    resident = models.ForeignKey(USER, verbose_name=_("提议人"), on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("议题"), max_length=200)
+    detail = models.TextField(_("说明"), max_length=1000, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=ProposalStatus.choices, default=ProposalStatus.SUBMITTED
+    )
+    reason = models.CharField(_("答复"), max_length=300, blank=True)
+    decided_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("居民议题提议")
+        verbose_name_plural = _("居民议题提议")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["community", "status"], name="proposal_community_status")]
+
+    def __str__(self) -> str:
+        return self.title

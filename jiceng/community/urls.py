@@ -8,6 +8,7 @@ urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("volunteer/", views.volunteer, name="volunteer"),
     path("ask/", views.ask, name="ask"),
+    path("proposals/", views.proposals, name="proposals"),
     path("secretary/", views.secretary, name="secretary"),
     path("requests/", views.my_requests, name="requests"),
     path("requests/<int:pk>/", views.request_detail, name="request"),

@@ -21,7 +21,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from jiceng.community import actions, casebridge, ledger
 from jiceng.community.exceptions import Missing
@@ -56,9 +55,9 @@ from jiceng.community.models import (
 )
 from jiceng.community.qr import qr_svg
 from jiceng.community.reports import survey_results, survey_xlsx
+from jiceng.core import posting
 from jiceng.core.exceptions import JicengError
 from jiceng.core.params import parse_day, parse_moment
-from jiceng.core.redirects import safe_target
 from jiceng.org.auth import client_ip
 from jiceng.org.privacy import PageReveal, reveal_many
 from jiceng.places.models import Division, Grid, Level
@@ -85,26 +84,10 @@ def actor_for(request: HttpRequest) -> actions.Actor:
 
 
 def back(request: HttpRequest, fallback: str = "community:home") -> HttpResponseRedirect:
-    target = safe_target(
-        request, request.POST.get("next"), request.META.get("HTTP_REFERER"), fallback=reverse(fallback)
-    )
-    return HttpResponseRedirect(target)
+    return posting.back(request, fallback)
 
 
-def posted(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A POST-only action view: refusals become an error message on the page the user came from."""
-
-    @wraps(view)
-    @login_required
-    @require_POST
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except JicengError as exc:
-            messages.error(request, exc.message)
-            return back(request)
-
-    return wrapper
+posted = posting.posted(fallback="community:home", missing_is_404=False)
 
 
 def _int(value: Any, default: int = 0) -> int:
@@ -1166,4 +1149,27 @@ def staff_projects(request: HttpRequest, community: Division) -> HttpResponse:
             Phase=Phase,
             RoundStatus=RoundStatus,
         ),
+    )
+
+
+@posting.posted(form=True, fallback="community:home", missing_is_404=False)
+@resident_required
+def proposals(request: HttpRequest, refused: JicengError | None = None) -> HttpResponse:
+    """Residents propose agenda items to their community's council and follow the answers; a refused
+    proposal comes back with what was typed."""
+    from jiceng.community.proposals import check_propose_agenda, my_proposals
+
+    who, _profile = _resident_page(request)
+    if request.method == "POST" and refused is None:
+        check_propose_agenda(who, request.POST.get("title", ""), request.POST.get("detail", ""))
+        messages.success(request, _("提议已提交，议事会受理后会通知您。"))
+        return redirect("community:proposals")
+    if refused is not None:
+        messages.error(request, refused.message)
+    form = {"title": request.POST.get("title", ""), "detail": request.POST.get("detail", "")}
+    return render(
+        request,
+        "community/proposals.html",
+        _ctx(request, form=form, proposals=my_proposals(who.resident)[:50]),
+        status=400 if refused is not None else 200,
     )

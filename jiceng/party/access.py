@@ -22,12 +22,15 @@ from jiceng.org.models import STAFF_ROLES, Membership
 from jiceng.org.scopes import scope_for
 from jiceng.party.exceptions import Missing
 from jiceng.party.models import (
+    BoardSeat,
     BuildingHead,
+    Compound,
     DualRegistration,
     Meeting,
     Pairing,
     PartyMember,
     PartyOrg,
+    VanguardTeam,
     WishCard,
 )
 from jiceng.places.models import Building, Division, Level
@@ -216,3 +219,21 @@ def _pk(value: Any) -> int:
         return int(value)
     except (TypeError, ValueError):
         return -1
+
+
+def access_compound(user: Any, compound_id: Any, *, board: bool = False) -> Compound:
+    """Community staff manage a compound; with ``board`` its own board members (1+3+N) see it too."""
+    compound = Compound.objects.select_related("community").filter(pk=_pk(compound_id)).first()
+    if compound is not None and (
+        is_staff_for(user, compound.community)
+        or (board and BoardSeat.objects.filter(compound=compound, user=user, is_active=True).exists())
+    ):
+        return compound
+    raise Missing(_("未找到该小区。"))
+
+
+def access_team(user: Any, team_id: Any) -> VanguardTeam:
+    team = VanguardTeam.objects.select_related("community").filter(pk=_pk(team_id)).first()
+    if team is None or not is_staff_for(user, team.community):
+        raise Missing(_("未找到该先锋队。"))
+    return team

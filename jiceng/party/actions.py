@@ -17,13 +17,23 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiceng.cases.outbox import notify
 from jiceng.community import ledger
 from jiceng.community.actions import community_unit, profile_of
-from jiceng.community.models import AccountKind, LedgerAccount, Measure, PostingKind, ResidentProfile
+from jiceng.community.models import (
+    AccountKind,
+    CouncilProposal,
+    LedgerAccount,
+    Measure,
+    PostingKind,
+    ProposalStatus,
+    ResidentProfile,
+)
+from jiceng.lib.identity import IdentityError, validate_phone, validate_resident_id
 from jiceng.org.models import Unit, User
 from jiceng.party import access
 from jiceng.party.exceptions import AlreadyTaken, Missing, NotAllowed, PartyError, WrongState
@@ -185,31 +195,140 @@ def check_create_org(
     return org
 
 
-def check_add_member(
-    actor: Any, *, org_id: Any, name: str, phone: str = "", user_id: Any = None, person_id: Any = None
-) -> PartyMember:
-    org = access.access_org(actor, org_id)
-    name = _text(name, _("姓名"), 64)
+def _phone(value: Any) -> str:
+    raw = str(value or "").strip()
+    if not raw:
+        return ""
+    try:
+        return validate_phone(raw)
+    except IdentityError as exc:
+        raise PartyError(str(exc))
+
+
+def _id_number(value: Any) -> str:
+    raw = str(value or "").strip()
+    if not raw:
+        return ""
+    try:
+        return validate_resident_id(raw).number
+    except IdentityError as exc:
+        raise PartyError(str(exc))
+
+
+def _member_links(user_id: Any, person_id: Any, id_number: str, member: PartyMember | None = None) -> tuple:
+    """The account and the registry person a member is tied to; the person is found by ID number
+    when not named."""
     user = None
     if user_id not in (None, ""):
         user = User.objects.filter(pk=access._pk(user_id)).first()
         if user is None:
             raise PartyError(_("未找到该账号。"))
-        if PartyMember.objects.filter(user=user).exists():
+        taken = PartyMember.objects.filter(user=user)
+        if member is not None:
+            taken = taken.exclude(pk=member.pk)
+        if taken.exists():
             raise AlreadyTaken(_("该账号已登记为党员。"))
+    from jiceng.registry.models import Person
+
     person = None
     if person_id not in (None, ""):
-        from jiceng.registry.models import Person
-
         person = Person.objects.filter(pk=access._pk(person_id)).first()
         if person is None:
             raise PartyError(_("未找到人口库人员。"))
+    elif id_number:
+        person = Person.objects.filter(id_number=id_number).first()
+    return user, person
+
+
+def check_add_member(
+    actor: Any,
+    *,
+    org_id: Any,
+    name: str,
+    phone: str = "",
+    user_id: Any = None,
+    person_id: Any = None,
+    id_number: str = "",
+) -> PartyMember:
+    org = access.access_org(actor, org_id)
+    name = _text(name, _("姓名"), 64)
+    phone = _phone(phone)
+    number = _id_number(id_number)
+    user, person = _member_links(user_id, person_id, number)
     with transaction.atomic():
         member = PartyMember.objects.create(
-            org=org, name=name, phone=_text(phone, _("手机号"), 20, required=False), user=user, person=person
+            org=org, name=name, phone=phone, id_number=number, user=user, person=person
         )
         audit(actor, "add_member", member, org.division, name)
     return member
+
+
+def check_edit_member(
+    actor: Any,
+    member_id: Any,
+    *,
+    org_id: Any,
+    name: str,
+    phone: str = "",
+    id_number: str = "",
+    user_id: Any = None,
+    is_active: bool = True,
+) -> PartyMember:
+    """Staff correct a member's record. A blank phone or ID number keeps the stored one (staff who see
+    personal data masked cannot retype it); the organisation may move only within the staff's scope."""
+    member = access.access_member(actor, member_id)
+    if member.org_id is None or not access.visible_orgs(actor).filter(pk=member.org_id).exists():
+        raise Missing(_("未找到该党员。"))
+    org = access.access_org(actor, org_id)
+    name = _text(str(name or "").strip() or member.name, _("姓名"), 64)
+    phone = _phone(phone) or member.phone
+    number = _id_number(id_number) or member.id_number
+    user, person = _member_links(user_id, None, number if number != member.id_number else "", member)
+    changed = [
+        f
+        for f, new in (
+            ("org", org.pk),
+            ("name", name),
+            ("phone", phone),
+            ("id_number", number),
+            ("user", user.pk if user else member.user_id),
+            ("is_active", is_active),
+        )
+        if new != getattr(member, f + "_id" if f in ("org", "user") else f)
+    ]
+    with transaction.atomic():
+        member.org, member.name, member.phone, member.id_number = org, name, phone, number
+        if user is not None:
+            member.user = user
+        if person is not None:
+            member.person = person
+        member.is_active = is_active
+        member.save()
+        audit(actor, "edit_member", member, org.division, ",".join(changed))
+    return member
+
+
+def check_edit_org(
+    actor: Any, org_id: Any, *, name: str, secretary_id: Any = None, is_active: bool = True
+) -> PartyOrg:
+    """Rename an organisation, name its secretary, or close it (only when it has no active children
+    or members). Its place in the tree does not move: close it and create another."""
+    org = access.access_org(actor, org_id)
+    name = _text(name, _("名称"), 100)
+    secretary = None
+    if secretary_id not in (None, ""):
+        secretary = User.objects.filter(pk=access._pk(secretary_id)).first()
+        if secretary is None:
+            raise PartyError(_("未找到该账号。"))
+    if not is_active and (
+        org.children.filter(is_active=True).exists() or org.members.filter(is_active=True).exists()
+    ):
+        raise WrongState(_("该组织下仍有有效的下级组织或党员，不能撤销。"))
+    with transaction.atomic():
+        org.name, org.secretary, org.is_active = name, secretary, is_active
+        org.save(update_fields=["name", "secretary", "is_active"])
+        audit(actor, "edit_org", org, org.division, name)
+    return org
 
 
 def check_dual_register(user: Any, community_code: str, post_ids: list[Any]) -> DualRegistration:
@@ -585,6 +704,22 @@ def check_assign_head(staff: Any, user_id: Any, building_code: str) -> BuildingH
     return head
 
 
+def check_end_head(staff: Any, head_id: Any) -> BuildingHead:
+    """Community staff end a building head's assignment (the row stays, inactive, for the record)."""
+    head = (
+        BuildingHead.objects.select_related("building__grid__community", "user")
+        .filter(pk=access._pk(head_id), is_active=True)
+        .first()
+    )
+    if head is None or not access.is_staff_for(staff, head.building.grid.community):
+        raise Missing(_("未找到该楼栋长。"))
+    with transaction.atomic():
+        head.is_active = False
+        head.save(update_fields=["is_active"])
+        audit(staff, "end_head", head, head.building.grid.community, head.building.code)
+    return head
+
+
 def check_post_building_notice(user: Any, code: str, title: str, body: str) -> BuildingNotice:
     building = access.access_head_building(user, code)
     with transaction.atomic():
@@ -708,6 +843,18 @@ def check_create_team(
         team = VanguardTeam.objects.create(community=community, theme=theme, name=_text(name, _("名称"), 64))
         team.members.set(members)
         audit(staff, "create_team", team, community, name)
+    return team
+
+
+def check_edit_team(staff: Any, team_id: Any, name: str, member_ids: list[Any]) -> VanguardTeam:
+    team = access.access_team(staff, team_id)
+    name = _text(name, _("名称"), 64)
+    members = list(access.visible_members(staff).filter(pk__in=[access._pk(m) for m in member_ids]))
+    with transaction.atomic():
+        team.name = name
+        team.save(update_fields=["name"])
+        team.members.set(members)
+        audit(staff, "edit_team", team, team.community, f"{name}:{len(members)}")
     return team
 
 
@@ -851,10 +998,7 @@ def check_create_compound(staff: Any, community_code: str, name: str, building_c
     """A residential compound (小区) of a community, grouping some of its buildings."""
     community = _community(community_code)
     _require_staff(staff, community)
-    codes = sorted({str(c).strip() for c in building_codes if str(c).strip()})
-    buildings = list(Building.objects.filter(code__in=codes))
-    if len(buildings) != len(codes) or any(not b.code.startswith(community.code) for b in buildings):
-        raise PartyError(_("小区只能包含本社区的楼栋。"))
+    buildings = _compound_buildings(community, building_codes)
     with transaction.atomic():
         compound = Compound.objects.create(community=community, name=_text(name, _("小区名称"), 100))
         compound.buildings.set(buildings)
@@ -862,12 +1006,30 @@ def check_create_compound(staff: Any, community_code: str, name: str, building_c
     return compound
 
 
+def _compound_buildings(community: Division, building_codes: list[str]) -> list[Building]:
+    codes = sorted({str(c).strip() for c in building_codes if str(c).strip()})
+    buildings = list(Building.objects.filter(code__in=codes))
+    if len(buildings) != len(codes) or any(not b.code.startswith(community.code) for b in buildings):
+        raise PartyError(_("小区只能包含本社区的楼栋。"))
+    return buildings
+
+
+def check_edit_compound(staff: Any, compound_id: Any, name: str, building_codes: list[str]) -> Compound:
+    compound = access.access_compound(staff, compound_id)
+    name = _text(name, _("小区名称"), 100)
+    buildings = _compound_buildings(compound.community, building_codes)
+    with transaction.atomic():
+        compound.name = name
+        compound.save(update_fields=["name"])
+        compound.buildings.set(buildings)
+        audit(staff, "edit_compound", compound, compound.community, f"{name}:{len(buildings)}")
+    return compound
+
+
 def check_add_seat(staff: Any, compound_id: Any, kind: str, body: str, user_id: Any) -> BoardSeat:
     """A seat on the compound's board (1+3+N): the party branch, the owners' committee, the property
     company, or another member."""
-    compound = Compound.objects.select_related("community").filter(pk=access._pk(compound_id)).first()
-    if compound is None or not access.is_staff_for(staff, compound.community):
-        raise Missing(_("未找到该小区。"))
+    compound = access.access_compound(staff, compound_id)
     if kind not in SeatKind.values:
         raise PartyError(_("未知的席位。"))
     user = User.objects.filter(pk=access._pk(user_id)).first()
@@ -920,6 +1082,66 @@ def check_add_agenda_item(
     if source not in AgendaSource.values:
         raise PartyError(_("未知的议题来源。"))
     return AgendaItem.objects.create(meeting=meeting, title=_text(title, _("议题"), 200), source=source)
+
+
+def _open_proposal(staff: Any, proposal_id: Any) -> CouncilProposal:
+    proposal = CouncilProposal.objects.select_related("community").filter(pk=access._pk(proposal_id)).first()
+    if proposal is None or not access.is_staff_for(staff, proposal.community):
+        raise Missing(_("未找到该提议。"))
+    return proposal
+
+
+def _decide_proposal(staff: Any, proposal: CouncilProposal, status: str, reason: str) -> None:
+    """Compare-and-set: of two staff answering at once, one wins and the other gets 409."""
+    updated = CouncilProposal.objects.filter(pk=proposal.pk, status=ProposalStatus.SUBMITTED).update(
+        status=status, reason=reason, decided_by=staff, decided_at=timezone.now()
+    )
+    if not updated:
+        raise WrongState(_("该提议已答复。"))
+    proposal.refresh_from_db()
+
+
+def check_accept_proposal(staff: Any, proposal_id: Any, meeting_id: Any) -> AgendaItem:
+    """Put a resident's proposal on a meeting's agenda (a meeting of the same community)."""
+    proposal = _open_proposal(staff, proposal_id)
+    meeting = access.access_meeting(staff, meeting_id, staff=True)
+    if meeting.community_id != proposal.community_id:
+        raise PartyError(_("只能列入本社区议事会的议程。"))
+    with transaction.atomic():
+        _decide_proposal(staff, proposal, ProposalStatus.ACCEPTED, "")
+        item = AgendaItem.objects.create(
+            meeting=meeting, title=proposal.title[:200], source=AgendaSource.PROPOSAL, proposal=proposal
+        )
+        audit(staff, "accept_proposal", proposal, proposal.community, f"meeting:{meeting.pk}")
+        notify(
+            "party_proposal_accepted",
+            _("您的提议“%(t)s”已列入%(m)s（%(d)s）的议程。")
+            % {
+                "t": proposal.title,
+                "m": meeting.title,
+                "d": timezone.localtime(meeting.held_at).strftime("%Y-%m-%d %H:%M"),
+            },
+            users=[proposal.resident_id],
+            resident=True,
+            link=reverse("community:proposals"),
+        )
+    return item
+
+
+def check_decline_proposal(staff: Any, proposal_id: Any, reason: Any) -> CouncilProposal:
+    proposal = _open_proposal(staff, proposal_id)
+    reason = _text(reason, _("不予列入的原因"), 300)
+    with transaction.atomic():
+        _decide_proposal(staff, proposal, ProposalStatus.DECLINED, reason)
+        audit(staff, "decline_proposal", proposal, proposal.community, reason)
+        notify(
+            "party_proposal_declined",
+            _("您的提议“%(t)s”未列入议程：%(r)s") % {"t": proposal.title, "r": reason},
+            users=[proposal.resident_id],
+            resident=True,
+            link=reverse("community:proposals"),
+        )
+    return proposal
 
 
 def check_record_attendance(

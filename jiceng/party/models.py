@@ -111,11 +111,13 @@ class PartyMember(models.Model):
     )
     name = models.CharField(_("姓名"), max_length=64)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    id_number = models.CharField(_("身份证号"), max_length=18, blank=True)
     joined_on = models.DateField(_("入党日期"), null=True, blank=True)
     is_active = models.BooleanField(_("有效"), default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        indexes = [models.Index(fields=["org"], condition=Q(is_active=True), name="party_member_active_org")]
         verbose_name = _("党员")
         verbose_name_plural = _("党员")
         ordering = ["org", "id"]
@@ -159,6 +161,11 @@ class DualRegistration(models.Model):
     class Meta:
         verbose_name = _("双报到")
         verbose_name_plural = _("双报到")
+        indexes = [
+            models.Index(
+                fields=["community", "member"], condition=Q(is_active=True), name="party_reg_active_community"
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["member", "community"],
@@ -191,6 +198,15 @@ class ServiceRecord(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        # the figure set sums confirmed hours from the index alone (PostgreSQL; plain index elsewhere)
+        indexes = [
+            models.Index(
+                fields=["registration"],
+                include=["hours"],
+                condition=Q(status="confirmed"),
+                name="party_service_confirmed",
+            )
+        ]
         verbose_name = _("服务记录")
         verbose_name_plural = _("服务记录")
         ordering = ["-served_on", "-id"]
@@ -314,6 +330,7 @@ class WishCard(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        indexes = [models.Index(fields=["community", "status"], name="party_wish_community_status")]
         verbose_name = _("心愿卡")
         verbose_name_plural = _("心愿卡")
         ordering = ["-created_at", "-id"]
@@ -586,6 +603,14 @@ class AgendaItem(models.Model):
     title = models.CharField(_("议题"), max_length=200)
     source = models.CharField(
         _("来源"), max_length=16, choices=AgendaSource.choices, default=AgendaSource.PROPOSAL
+    )
+    # the resident's proposal this item came from, when it did
+    proposal = models.OneToOneField(
+        "community.CouncilProposal",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="agenda_item",
     )
 
     class Meta:

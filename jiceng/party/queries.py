@@ -7,16 +7,13 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jiceng.community.actions import profile_of
 from jiceng.org.privacy import reveal_many
 from jiceng.party import access
 from jiceng.party.actions import DUTIES, decision_state, sync_decisions
-from jiceng.party.exceptions import Missing
 from jiceng.party.models import (
-    BoardSeat,
     CallUp,
     CallUpReply,
     Compound,
@@ -214,23 +211,12 @@ def decisions_for(user: Any) -> list[dict[str, Any]]:
 PROPERTY_CATEGORY = "WY"  # 物业与住房 in the event catalogue
 
 
-def access_compound(user: Any, compound_id: Any) -> Compound:
-    """Community staff, and the compound's own board members (1+3+N), see a compound."""
-    compound = Compound.objects.select_related("community").filter(pk=access._pk(compound_id)).first()
-    if compound is not None and (
-        access.is_staff_for(user, compound.community)
-        or BoardSeat.objects.filter(compound=compound, user=user, is_active=True).exists()
-    ):
-        return compound
-    raise Missing(_("未找到该小区。"))
-
-
 def compound_cases(user: Any, compound_id: Any) -> list[dict[str, Any]]:
     """The property-related cases located in the compound's buildings (or their rooms)."""
     from jiceng.cases.models import Case
     from jiceng.org.scopes import prefixes_q
 
-    compound = access_compound(user, compound_id)
+    compound = access.access_compound(user, compound_id, board=True)
     codes = list(compound.buildings.values_list("code", flat=True))
     if not codes:
         return []

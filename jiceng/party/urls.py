@@ -1,5 +1,6 @@
 from django.urls import path
 
+from jiceng.party import staffpages as sp
 from jiceng.party import views
 
 app_name = "party"
@@ -18,7 +19,21 @@ urlpatterns = [
     path("decisions/", views.decisions, name="decisions"),
     path("decisions/<int:pk>/done/", views.complete_task, name="complete_task"),
     path("staff/", views.staff, name="staff"),
+    path("staff/manage/", sp.manage, name="manage"),
+    path("staff/orgs/new/", sp.org_new, name="org_new"),
+    path("staff/orgs/<int:pk>/", sp.org_edit, name="org_edit"),
+    path("staff/members/new/", sp.member_new, name="member_new"),
+    path("staff/members/<int:pk>/", sp.member_edit, name="member_edit"),
+    path("staff/heads/new/", sp.head_new, name="head_new"),
+    path("staff/heads/<int:pk>/end/", sp.head_end, name="head_end"),
+    path("staff/pairings/new/", sp.pairing_new, name="pairing_new"),
+    path("staff/compounds/new/", sp.compound_form, name="compound_new"),
+    path("staff/compounds/<int:pk>/", sp.compound_form, name="compound_edit"),
+    path("staff/teams/new/", sp.team_form, name="team_new"),
+    path("staff/teams/<int:pk>/", sp.team_form, name="team_edit"),
+    path("staff/rota/", sp.rota, name="rota"),
     path("staff/service/<int:pk>/", views.confirm_service, name="confirm_service"),
+    path("staff/proposals/<int:pk>/<str:verb>/", views.proposal_act, name="proposal_act"),
     path("staff/meetings/", views.create_meeting, name="create_meeting"),
     path("staff/meetings/<int:pk>/", views.meeting, name="meeting"),
     path("staff/meetings/<int:pk>/<str:verb>/", views.meeting_act, name="meeting_act"),

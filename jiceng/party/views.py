@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -14,15 +13,14 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from jiceng.community.actions import profile_of, staff_communities
+from jiceng.community.models import CouncilProposal, ProposalStatus
+from jiceng.core import posting
 from jiceng.core.exceptions import JicengError
-from jiceng.core.redirects import safe_target
 from jiceng.org.access import people_in_scope
 from jiceng.org.models import User
 from jiceng.org.privacy import reveal_many
@@ -44,29 +42,10 @@ from jiceng.party.models import (
 
 
 def back(request: HttpRequest, fallback: str = "party:home") -> HttpResponseRedirect:
-    target = safe_target(
-        request, request.POST.get("next"), request.META.get("HTTP_REFERER"), fallback=reverse(fallback)
-    )
-    return HttpResponseRedirect(target)
+    return posting.back(request, fallback)
 
 
-def posted(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A POST-only action view: refusals become an error message on the page the user came from;
-    "not found" stays a 404 so a probe learns nothing."""
-
-    @wraps(view)
-    @login_required
-    @require_POST
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except JicengError as exc:
-            if exc.status == 404:
-                raise Http404(exc.message) from exc
-            messages.error(request, exc.message)
-            return back(request)
-
-    return wrapper
+posted = posting.posted(fallback="party:home")
 
 
 def found(getter: Callable[[], Any]) -> Any:
@@ -403,6 +382,16 @@ def staff(request: HttpRequest) -> HttpResponse:
                 :50
             ],
             "communities": staff_communities(user),
+            "proposals": CouncilProposal.objects.filter(
+                access.staff_q(user, "community__code"), status=ProposalStatus.SUBMITTED
+            )
+            .select_related("community")
+            .order_by("created_at")[:100],
+            "open_meetings": Meeting.objects.filter(
+                access.staff_q(user, "community__code"), held_at__gte=timezone.now() - dt.timedelta(days=1)
+            )
+            .select_related("community")
+            .order_by("held_at")[:50],
             "figures": figures(user),
         },
     )
@@ -412,6 +401,20 @@ def staff(request: HttpRequest) -> HttpResponse:
 def confirm_service(request: HttpRequest, pk: int) -> HttpResponse:
     actions.check_confirm_service(request.user, pk, request.POST.get("accept") != "0")
     return back(request, "party:staff")
+
+
+@posted
+def proposal_act(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
+    """Council staff put a resident's proposal on an agenda or decline it with a reason."""
+    if verb == "accept":
+        item = actions.check_accept_proposal(request.user, pk, request.POST.get("meeting"))
+        messages.success(request, _("已列入议程，并已通知提议人。"))
+        return redirect("party:meeting", item.meeting_id)
+    if verb == "decline":
+        actions.check_decline_proposal(request.user, pk, request.POST.get("reason", ""))
+        messages.success(request, _("已答复提议人。"))
+        return back(request, "party:staff")
+    raise Http404
 
 
 @posted

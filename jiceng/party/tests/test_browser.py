@@ -117,3 +117,44 @@ def test_a_council_decision_becomes_a_case_and_closes(party, resident_of, phone_
     phone_page.context.clear_cookies()
     _open(phone_page, live_server, resident, "/party/decisions/")
     phone_page.wait_for_selector(".decision[data-state=done]")
+
+
+def test_community_staff_build_an_organisation_register_a_member_and_appoint_a_building_head(
+    party, phone_page, live_server
+):
+    from jiceng.org.models import Role
+    from jiceng.party.models import BuildingHead, PartyMember, PartyOrg
+    from jiceng.testing import make_user
+
+    head_user = make_user("loudong", "楼栋长", Role.BUILDING_HEAD, division=party.world.communities["haiyu"])
+    _open(phone_page, live_server, party.staff["haiyu"], "/party/staff/")
+    phone_page.click("a:has-text('组织与人员')")
+    phone_page.wait_for_selector("#orgs")
+    phone_page.click("a:has-text('新建党组织')")
+    phone_page.select_option("#id_kind", "compound")
+    phone_page.fill("#id_name", "海裕一小区党支部")
+    phone_page.fill("#id_code", "haiyu-1-zb")
+    phone_page.select_option("#id_parent", str(party.orgs["haiyu"].pk))
+    phone_page.click("button:has-text('保存')")
+    phone_page.wait_for_selector(".org[data-code='haiyu-1-zb']")
+    org = PartyOrg.objects.get(code="haiyu-1-zb")
+    # a member with a mistyped phone: refused, everything typed is still there, then corrected
+    phone_page.click(".org[data-code='haiyu-1-zb'] a:has-text('登记党员')")
+    phone_page.fill("#id_name", "黄党员")
+    phone_page.fill("#id_phone", "12345")
+    phone_page.click("button:has-text('保存')")
+    phone_page.wait_for_selector("#form-error")
+    assert phone_page.input_value("#id_name") == "黄党员"
+    assert phone_page.input_value("#id_org") == str(org.pk)
+    phone_page.fill("#id_phone", "13800138001")
+    phone_page.click("button:has-text('保存')")
+    phone_page.wait_for_selector("#members .member")
+    assert PartyMember.objects.get(name="黄党员").org == org
+    # the building head
+    phone_page.click("a:has-text('任命楼栋长')")
+    phone_page.fill("#id_building", party.world.buildings["haiyu1"].code)
+    phone_page.fill("#id_username", "loudong")
+    phone_page.click("button:has-text('保存')")
+    phone_page.wait_for_selector(f".head[data-building='{party.world.buildings['haiyu1'].code}']")
+    assert BuildingHead.objects.filter(user=head_user, is_active=True).exists()
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
