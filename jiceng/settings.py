@@ -319,7 +319,8 @@ if JICENG_MAP_TILES:
 
     _tiles = _urlsplit(JICENG_MAP_TILES.replace("{s}.", "*."))  # Leaflet's subdomains: a CSP wildcard
     if _tiles.scheme in ("http", "https") and _tiles.netloc:
-        CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_tiles.netloc}")
+        _img_src: list[str] = CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"]  # type: ignore[index,assignment]
+        _img_src.append(f"{_tiles.scheme}://{_tiles.netloc}")
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)

@@ -91,12 +91,11 @@ def issue(request: HttpRequest, number: str) -> HttpResponse:
     who = actor_for(request)
     profile = actions.profile_of(who.resident)
     joined = False
-    if profile is not None:
+    case_id = mapdata.Case.id_from_number(number)
+    if profile is not None and case_id is not None:
         from jiceng.cases.models import CaseSupporter
 
-        joined = CaseSupporter.objects.filter(
-            case_id=mapdata.Case.id_from_number(number), user=who.resident
-        ).exists()
+        joined = CaseSupporter.objects.filter(case_id=case_id, user=who.resident).exists()
     return render(
         request,
         "community/issue.html",

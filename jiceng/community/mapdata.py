@@ -271,11 +271,11 @@ def _snapped(cases: list[Case]) -> dict[int, tuple[float, float, str]]:
     for case in cases:
         found = buildings.get((case.location_code or "")[:19])
         if found and found[0] is not None and found[1] is not None:
-            out[case.pk] = found
+            out[case.pk] = (found[0], found[1], found[2])
             continue
         grid = grids.get(case.grid_id)
         if grid and grid[0] is not None and grid[1] is not None:
-            out[case.pk] = grid
+            out[case.pk] = (grid[0], grid[1], grid[2])
     return out
 
 
@@ -379,6 +379,19 @@ def issue(number: str) -> dict[str, Any] | None:
     if point is None:
         return None
     return _issue_json(case, point, _supporters([case.pk]).get(case.pk, 0))
+
+
+def following(user: Any, limit: int = 20) -> list[dict[str, Any]]:
+    """The public issues ``user`` joined (我也遇到), newest first."""
+    from jiceng.cases.models import CaseSupporter
+
+    ids = list(
+        CaseSupporter.objects.filter(user=user).order_by("-at").values_list("case_id", flat=True)[:limit]
+    )
+    cases = {c.pk: c for c in _public().filter(pk__in=ids, status__in=SHOWN).select_related("event_type")}
+    points = _snapped(list(cases.values()))
+    counts = _supporters(list(cases))
+    return [_issue_json(cases[i], points[i], counts.get(i, 0)) for i in ids if i in cases and i in points]
 
 
 # --------------------------------------------------------------------------------------------------

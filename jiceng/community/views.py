@@ -316,7 +316,13 @@ def my_requests(request: HttpRequest) -> HttpResponse:
     public = casebridge.public_states(items)
     for item in items:
         item.public = public.get(item.pk)  # type: ignore[attr-defined]  # shown by the template
-    return render(request, "community/requests.html", _ctx(request, items=items))
+    from jiceng.community import mapdata
+
+    return render(
+        request,
+        "community/requests.html",
+        _ctx(request, items=items, following=mapdata.following(who.resident)),
+    )
 
 
 @resident_required

@@ -19,9 +19,13 @@ A = actions.Actor
 LNG, LAT = 113.88, 22.55
 
 
-def _report(resident, text="小区门口垃圾堆了三天没人清运，臭味很大", type_code="SR01", lat=LAT + 0.0003, lng=LNG):
+def _report(
+    resident, text="小区门口垃圾堆了三天没人清运，臭味很大", type_code="SR01", lat=LAT + 0.0003, lng=LNG
+):
     with TestCase.captureOnCommitCallbacks(execute=True):
-        request = actions.check_submit_request(A(resident), text, lat=lat, lng=lng, type_code=type_code, pinned=True)
+        request = actions.check_submit_request(
+            A(resident), text, lat=lat, lng=lng, type_code=type_code, pinned=True
+        )
     return Case.objects.get(pk=request.case_id_ref)
 
 
@@ -140,7 +144,10 @@ def test_me_too_joins_the_case_is_audited_counted_and_the_follower_is_told_of_pr
         cases.do_dispatch(case.pk, unit=world.units["xinan_chengguan"], actor=world.people["admin"])
     cases.do_accept(case.pk, actor=world.people["admin"])
     cases.do_complete(
-        case.pk, actor=world.people["admin"], note="已清运", checklist=list(case.event_type.closing_conditions)
+        case.pk,
+        actor=world.people["admin"],
+        note="已清运",
+        checklist=list(case.event_type.closing_conditions),
     )
     cases.do_verify(case.pk, actor=world.people["admin"], note="已核查")
     told = [n for n in Notification.objects.exclude(pk__in=before) if follower.pk in n.data.get("users", [])]
@@ -212,7 +219,13 @@ def test_a_refused_submit_keeps_everything_the_resident_typed(world, resident_of
     client = client_for(resident_of(room=False))
     answer = client.post(
         "/community/ask/",
-        {"where": "pin", "text": "门口的井盖不见了很危险", "type": "SZ04", "address": "东门北侧", "key": "k1"},
+        {
+            "where": "pin",
+            "text": "门口的井盖不见了很危险",
+            "type": "SZ04",
+            "address": "东门北侧",
+            "key": "k1",
+        },
     )
     assert answer.status_code == 200
     html = answer.content.decode()
