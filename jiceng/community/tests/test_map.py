@@ -238,3 +238,22 @@ def test_the_schema_documents_the_map_endpoints(world):
     schema = client_for(None).get("/api/schema/").content.decode()
     for path in ("/api/v1/community/issues/", "/api/v1/community/map/nearby/", "/api/v1/community/map/base/"):
         assert path in schema
+
+
+def test_the_requests_api_takes_a_pin_and_a_type(world, resident_of):
+    client = client_for(resident_of(room=False))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        answer = client.post(
+            "/api/v1/community/requests/",
+            {"text": "楼下路灯坏了好几天了", "lat": LAT, "lng": LNG, "type": "SZ04"},
+            content_type="application/json",
+        )
+    assert answer.status_code == 201, answer.content
+    case = Case.objects.get(pk=actions.my_requests(answer.wsgi_request.user).get().case_id_ref)
+    assert case.event_type.code == "SZ04" and case.location_code == world.buildings["haiyu1"].code
+    outside = client.post(
+        "/api/v1/community/requests/",
+        {"text": "楼下路灯坏了好几天了", "lat": 30, "lng": 120},
+        content_type="application/json",
+    )
+    assert outside.status_code == 400 and "网格" in outside.json()["error"]["message"]
