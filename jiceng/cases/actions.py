@@ -191,14 +191,8 @@ def _public_link(case: Case) -> str:
 def _supportable(case_id: Any) -> Case:
     """A case another resident may join: public, not sensitive, not merged or refused (else not
     found, like any case they may not see), locked."""
-    pk = Case.id_from_number(str(case_id))
-    if pk is None:
-        try:
-            pk = int(case_id)
-        except (TypeError, ValueError):
-            pk = -1
     found = (
-        Case.objects.filter(pk=pk, is_public=True, sensitive=False)
+        Case.objects.filter(pk=perm.case_pk(case_id), is_public=True, sensitive=False)
         .exclude(status__in=[Status.MERGED, Status.INVALID])
         .first()
     )
