@@ -309,7 +309,12 @@ def nearby(
     types when none is chosen yet), nearest first; each says whether ``user`` already joined it or
     reported it."""
     south, north, west, east = _box(lat, lng, NEAR_METRES)
-    where = Q(lat__gte=south, lat__lte=north, lng__gte=west, lng__lte=east)
+    # Cases carry no spatial index: the few grids the box touches narrow them through the grid-code
+    # index first (a district has millions of cases, a 200 m box touches a handful of grids).
+    grids = Grid.objects.filter(
+        min_lng__lte=east, max_lng__gte=west, min_lat__lte=north, max_lat__gte=south
+    ).values_list("code", flat=True)
+    where = Q(grid_code__in=list(grids), lat__gte=south, lat__lte=north, lng__gte=west, lng__lte=east)
     if building_code and len(building_code) == 19 and building_code.isdigit():
         # A prefix is a range on the plain location index (rooms of the building, the building).
         where |= Q(location_code__gte=building_code, location_code__lte=building_code + "9" * 6)

@@ -52,6 +52,7 @@ def _report(resident: Any, type_code: str = "SR01") -> Case:
         request = actions.check_submit_request(
             A(resident), "门口垃圾三天没人清运了", lat=LAT + 0.0002, lng=LNG, type_code=type_code, pinned=True
         )
+    assert request.case_id_ref is not None
     return Case.objects.get(pk=request.case_id_ref)
 
 
