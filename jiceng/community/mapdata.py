@@ -429,7 +429,7 @@ def categories() -> tuple[list[EventType], list[EventType]]:
         common += [t for t in active.order_by("category__order", "code") if t not in common][
             : COMMON_TYPES - len(common)
         ]
-    return common, list(active.order_by("name"))
+    return common, list(active.select_related("category").order_by("name"))
 
 
 def type_name(code: str) -> str:

@@ -257,3 +257,16 @@ def test_the_requests_api_takes_a_pin_and_a_type(world, resident_of):
         content_type="application/json",
     )
     assert outside.status_code == 400 and "网格" in outside.json()["error"]["message"]
+
+
+def test_the_report_page_and_the_public_map_take_a_fixed_number_of_queries(
+    world, resident_of, django_assert_max_num_queries
+):
+    # 342 catalogue types and several issues: neither is read one row at a time
+    for _n in range(3):
+        _report(resident_of())
+    client = client_for(resident_of())
+    with django_assert_max_num_queries(40):
+        assert client.get("/community/ask/").status_code == 200
+    with django_assert_max_num_queries(25):
+        assert client_for(None).get("/community/issues/").status_code == 200
