@@ -310,6 +310,17 @@ JICENG_WECHAT_APP_SECRET = env_str("JICENG_WECHAT_APP_SECRET", "")
 JICENG_WECHAT_TEMPLATE_ID = env_str("JICENG_WECHAT_TEMPLATE_ID", "")
 JICENG_WECHAT_API = env_str("JICENG_WECHAT_API", "https://api.weixin.qq.com")
 JICENG_BASE_URL = env_str("JICENG_BASE_URL", "http://127.0.0.1:8000")
+# The residents' map: an optional raster tile server ({z}/{x}/{y} URL); empty (the default) draws the
+# offline base layer from our own grid and building data. Its origin is allowed for images by the CSP.
+JICENG_MAP_TILES = env_str("JICENG_MAP_TILES", "")
+JICENG_MAP_TILES_ATTRIBUTION = env_str("JICENG_MAP_TILES_ATTRIBUTION", "")
+if JICENG_MAP_TILES:
+    from urllib.parse import urlsplit as _urlsplit
+
+    _tiles = _urlsplit(JICENG_MAP_TILES.replace("{s}.", "*."))  # Leaflet's subdomains: a CSP wildcard
+    if _tiles.scheme in ("http", "https") and _tiles.netloc:
+        _img_src: list[str] = CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"]  # type: ignore[index,assignment]
+        _img_src.append(f"{_tiles.scheme}://{_tiles.netloc}")
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)

@@ -45,6 +45,7 @@ from jiceng.cases.models import (
     Case,
     CaseEvent,
     CasePhoto,
+    CaseSupporter,
     CaseUnit,
     CaseUnitRole,
     Channel,
@@ -167,8 +168,71 @@ def _short(text: str, length: int = 20) -> str:
 
 
 def _tell_reporter(case: Case, kind: str, message: str) -> None:
-    """A step the resident is told about (受理, 分派, 办结, 合并, 不予受理), in the action's transaction."""
+    """A step the resident is told about (受理, 分派, 办结, 合并, 不予受理), in the action's transaction.
+    Residents who joined the case (我也遇到) are told of the same steps."""
     outbox.notify_reporter(case, f"resident_{kind}", message)
+    if case.pk is None:
+        return
+    followers = list(CaseSupporter.objects.filter(case=case).values_list("user_id", flat=True))
+    if followers:
+        outbox.notify(f"resident_{kind}", message, case=case, users=followers, link=_public_link(case))
+
+
+def _public_link(case: Case) -> str:
+    """Where a follower reads the case's public page (the residents' portal), when it is installed."""
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse("community:issue", args=[case.number])
+    except NoReverseMatch:
+        return ""
+
+
+def _supportable(case_id: Any) -> Case:
+    """A case another resident may join: public, not sensitive, not merged or refused (else not
+    found, like any case they may not see), locked."""
+    found = (
+        Case.objects.filter(pk=perm.case_pk(case_id), is_public=True, sensitive=False)
+        .exclude(status__in=[Status.MERGED, Status.INVALID])
+        .first()
+    )
+    if found is None:
+        raise CaseNotFound(_("未找到工单“%(id)s”。") % {"id": case_id})
+    return _lock(found)
+
+
+def check_support(actor: Any, case_id: Any, *, at: datetime | None = None) -> Case:
+    """我也遇到: a signed-in resident joins an open public case instead of filing a duplicate. Joining
+    twice changes nothing; the reporter cannot join their own case."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise perm.ActionForbidden(_("请先登录。"))
+    with transaction.atomic():
+        case = _supportable(case_id)
+        if case.reporter_id == actor.pk:
+            raise CaseError(_("这是您自己反映的问题，办理进展会通知您。"), code="own_case")
+        if CaseSupporter.objects.filter(case=case, user=actor).exists():
+            return case
+        if case.status not in lifecycle.TRANSITIONS["support"].sources:
+            raise WrongState(_("该问题已办结，如仍存在请重新反映。"))
+        return do_support(case, actor=actor, at=at)
+
+
+def do_support(case: Case | int, *, actor: Any, at: datetime | None = None) -> Case:
+    at = _now(at)
+    with transaction.atomic():
+        case = _lock(case)
+        CaseSupporter.objects.create(case=case, user=actor, at=at)
+        count = CaseSupporter.objects.filter(case=case).count()
+        _move(case, "support", at=at, actor=actor, data={"n": count})
+        outbox.notify(
+            "resident_support",
+            _("您已关注“%(title)s”（编号 %(number)s），办理进展会通知您。")
+            % {"title": _short(case.title), "number": case.number},
+            case=case,
+            users=[actor],
+            link=_public_link(case),
+        )
+        return _save(case, at=at)
 
 
 def _set_lead(case: Case, unit: Unit, at: datetime) -> None:

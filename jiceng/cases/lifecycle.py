@@ -64,6 +64,8 @@ TRANSITIONS: dict[str, Transition] = {
         gettext_lazy("合并"),
     ),
     "invalidate": _t({S.REGISTERED, S.PENDING_DISPATCH, S.DISPATCHED}, {S.INVALID}, gettext_lazy("作废")),
+    # 我也遇到: another resident joins an open case instead of filing a duplicate (a note on the trail).
+    "support": _t(ACTIVE | {S.REGISTERED}, {SAME}, gettext_lazy("我也遇到")),
     # Marks written by the SLA sweep; they never move the case.
     "sla_warning": _t(ACTIVE | {S.REGISTERED}, {SAME}, gettext_lazy("临期预警")),
     "sla_overdue": _t(ACTIVE | {S.REGISTERED, S.COMPLETED}, {SAME}, gettext_lazy("超期")),

@@ -352,6 +352,24 @@ class Case(models.Model):
         return self.status in OPEN_STATUSES
 
 
+class CaseSupporter(models.Model):
+    """我也遇到: a resident who reported the same problem by joining an open case instead of filing a
+    duplicate. They follow it (told of each step the reporter is told of) and are counted as its
+    supporters; the joining itself is a "support" event on the case's trail."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="supporters")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("我也遇到")
+        verbose_name_plural = _("我也遇到")
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="case_supporter_once")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.user_id}"
+
+
 class CaseUnitRole(models.TextChoices):
     LEAD = "lead", _("主办")
     CO = "co", _("协办")

@@ -135,8 +135,8 @@ def is_staff_viewer(user: Any, case: Case) -> bool:
     return is_unit_member(user, case.lead_unit_id) or is_cohandler(user, case)
 
 
-def access_case(user: Any, case_id: Any, queryset: QuerySet[Case] | None = None) -> Case:
-    """The case if ``user`` may see it; CaseNotFound for missing and forbidden alike."""
+def case_pk(case_id: Any) -> int:
+    """The row id a case number or id stands for (-1 for anything else)."""
     # A case number (date + id, 15 digits) is all digits too: read it as a number, not as an id.
     pk = Case.id_from_number(str(case_id))
     if pk is None:
@@ -144,6 +144,12 @@ def access_case(user: Any, case_id: Any, queryset: QuerySet[Case] | None = None)
             pk = int(case_id)
         except (TypeError, ValueError):
             pk = -1
+    return pk
+
+
+def access_case(user: Any, case_id: Any, queryset: QuerySet[Case] | None = None) -> Case:
+    """The case if ``user`` may see it; CaseNotFound for missing and forbidden alike."""
+    pk = case_pk(case_id)
     base = (
         queryset if queryset is not None else Case.objects.select_related("event_type", "lead_unit", "grid")
     )

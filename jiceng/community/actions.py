@@ -627,7 +627,11 @@ def check_submit_request(
     to_secretary: bool = False,
     photos: Sequence[Any] = (),
     idempotency_key: str = "",
+    type_code: str = "",
+    pinned: bool = False,
 ) -> PortalRequest:
+    """A resident's request. ``pinned``: ``lat``/``lng`` is a pin the resident dropped on the map,
+    resolved here to its grid and building; ``type_code``: the category they confirmed."""
     profile = require_resident(who.resident, confirmed=False)
     community = profile.community
     text = (text or "").strip()
@@ -641,7 +645,21 @@ def check_submit_request(
     checked = uploads.read_uploads(photos, limit=6)
     grid = None
     room = None
-    if use_my_room:
+    building_code = ""
+    category_name = ""
+    if type_code:
+        category_name = _public_type_name(type_code)
+    if pinned and not use_my_room:
+        from jiceng.community import mapdata
+
+        lat, lng = mapdata.check_point(lat, lng)
+        place = mapdata.resolve(lat, lng)
+        if place.grid is None:
+            raise CommunityError(_("该位置不在本区网格范围内，请把图钉移到事发地点。"))
+        grid = place.grid
+        building_code = place.building.code if place.building else ""
+        address = address.strip() or place.address
+    elif use_my_room:
         if profile.room is None:
             raise CommunityError(_("您还没有登记居住房屋，请在地图上选择位置。"))
         room = profile.room
@@ -662,7 +680,7 @@ def check_submit_request(
     existing = PortalRequest.objects.filter(idempotency_key=key, resident=who.resident).first()
     if existing is not None:
         return existing
-    category = casebridge.suggest_category(text)
+    category = category_name or casebridge.suggest_category(text)
     now = timezone.now()
     with transaction.atomic():
         secretary, shift = duty_secretary(community, now) if to_secretary else (None, None)
@@ -684,7 +702,13 @@ def check_submit_request(
             idempotency_key=key,
             created_at=now,
         )
-        casebridge.submit(request, [(u.name, u.data) for u in checked])
+        casebridge.submit(
+            request,
+            [(u.name, u.data) for u in checked],
+            type_code=type_code,
+            building_code=building_code,
+            pinned=pinned and room is None,
+        )
         for upload in checked:
             row = RequestPhoto(request=request)
             uploads.store(row.file, upload)
@@ -704,6 +728,33 @@ def check_submit_request(
             _notify_secretary(request, secretary, now)
         _act(who, "submit_request", request, text[:80], community)
     return request
+
+
+def check_support_issue(who: Actor, number: str) -> Any:
+    """我也遇到: the resident joins an open public case near them instead of filing a duplicate (the
+    case engine's audited "support" action); they are told of its progress from then on."""
+    profile = require_resident(who.resident, confirmed=False)
+    cases = casebridge.engine()
+    if cases is None or not hasattr(cases, "check_support"):
+        raise Missing(_("未找到该问题。"))
+    with transaction.atomic():
+        case = cases.check_support(who.resident, str(number).strip())
+        _act(who, "support_case", case, str(case.number), profile.community)
+    return case
+
+
+def _public_type_name(code: str) -> str:
+    """The name of a type a resident may choose (active and public), or a clear refusal."""
+    from jiceng.cases.models import EventType
+
+    name = (
+        EventType.objects.filter(code=code.strip(), is_active=True, is_public=True)
+        .values_list("name", flat=True)
+        .first()
+    )
+    if name is None:
+        raise CommunityError(_("请从列表中选择问题类别。"))
+    return str(name)
 
 
 def short_title(text: str, length: int = 20) -> str:

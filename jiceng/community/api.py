@@ -68,12 +68,18 @@ class RequestsView(APIView):
                 "use_my_room": serializers.BooleanField(required=False),
                 "to_secretary": serializers.BooleanField(required=False),
                 "idempotency_key": serializers.CharField(required=False),
+                "lat": serializers.FloatField(
+                    required=False, help_text="地图图钉（WGS-84），与 lng 同时提供"
+                ),
+                "lng": serializers.FloatField(required=False),
+                "type": serializers.CharField(required=False, help_text="居民选择的事项代码"),
             },
         ),
         responses=inline_serializer("PortalRequest", {"id": serializers.IntegerField()}),
     )
     def post(self, request: Request) -> Response:
         data = request.data
+        pinned = data.get("lat") not in (None, "") and data.get("lng") not in (None, "")
         item = actions.check_submit_request(
             actions.Actor(request.user),
             str(data.get("text", "")),
@@ -81,6 +87,10 @@ class RequestsView(APIView):
             use_my_room=bool(data.get("use_my_room")),
             to_secretary=bool(data.get("to_secretary")),
             idempotency_key=str(data.get("idempotency_key", "")),
+            lat=data.get("lat") if pinned else None,
+            lng=data.get("lng") if pinned else None,
+            type_code=str(data.get("type", "")),
+            pinned=pinned and not data.get("use_my_room"),
         )
         return Response(_request_json(item), status=201)
 

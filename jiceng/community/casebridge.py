@@ -65,6 +65,20 @@ def suggest_category(text: str) -> str:
     return _("其他")
 
 
+def suggest_code(text: str) -> str:
+    """The catalogue code triage suggests for the text ('' when none): the category step's default."""
+    port = _module("jiceng.cases.triage_port")
+    if port is None or not hasattr(port, "suggest"):
+        return ""
+    try:
+        with transaction.atomic():
+            best = port.suggest(text, channel="portal").best
+    except Exception:  # noqa: BLE001 — a suggestion must never block a resident's request
+        logger.exception("triage suggestion failed")
+        return ""
+    return str(best[0]) if best else ""
+
+
 def _type_name(code: str) -> str:
     models = _module("jiceng.cases.models")
     if models is not None and hasattr(models, "EventType"):
@@ -78,25 +92,36 @@ def has_case(request: Any) -> bool:
     return request.case_id_ref is not None
 
 
-def submit(request: Any, photos: Any = ()) -> None:
+def submit(
+    request: Any, photos: Any = (), *, type_code: str = "", building_code: str = "", pinned: bool = False
+) -> None:
     """Turn the request into a case (inside the caller's transaction). No-op without the engine.
 
     The resident is the case's actor and reporter even in assisted mode, so they follow and rate it;
-    the assisting staff member is recorded in the portal's own AssistedAct log."""
+    the assisting staff member is recorded in the portal's own AssistedAct log. A pin on the map
+    (``pinned``) is sent as its coordinates, or as its building when it was resolved to one; a type
+    the resident chose is sent as the case's type, and is dispatched straight away only when it is the
+    type triage would have chosen (a resident's pick alone waits for the desk)."""
     cases = engine()
     if cases is None:
         return
+    location = request.room.code if request.room else building_code if pinned else ""
+    auto_dispatch = None
+    if type_code and type_code != suggest_code(request.text):
+        auto_dispatch = False
     case = cases.check_submit_case(
         request.resident,
         description=request.text,
         channel="portal",
-        location_code=request.room.code if request.room else "",
-        grid_code=request.grid.code if request.grid and not request.room else "",
-        lat=request.lat if not request.grid else None,
-        lng=request.lng if not request.grid else None,
+        type_code=type_code,
+        location_code=location,
+        grid_code=request.grid.code if request.grid and not request.room and not pinned else "",
+        lat=request.lat if pinned or not request.grid else None,
+        lng=request.lng if pinned or not request.grid else None,
         address=request.address,
         photos=photos,
         idempotency_key=f"portal:{request.idempotency_key}",
+        auto_dispatch=auto_dispatch,
     )
     request.case_id_ref = case.pk
     request.case_code = str(getattr(case, "number", "") or case.pk)

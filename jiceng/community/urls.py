@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jiceng.community import views
+from jiceng.community import map_views, views
 
 app_name = "community"
 urlpatterns = [
@@ -13,6 +13,9 @@ urlpatterns = [
     path("requests/", views.my_requests, name="requests"),
     path("requests/<int:pk>/", views.request_detail, name="request"),
     path("requests/<int:pk>/rate/", views.rate_request, name="rate_request"),
+    path("issues/", map_views.issues_map, name="issues"),
+    path("issues/<str:number>/", map_views.issue, name="issue"),
+    path("issues/<str:number>/support/", map_views.support, name="support"),
     path("resources/", views.resources, name="resources"),
     path("guides/", views.guides, name="guides"),
     path("guides/<int:pk>/", views.guide, name="guide"),

@@ -244,17 +244,20 @@ def ask(request: HttpRequest, secretary: bool = False) -> HttpResponse:
     who, profile = _resident_page(request)
     if request.method == "POST":
         try:
+            where = request.POST.get("where", "")
             portal_request = actions.check_submit_request(
                 who,
                 request.POST.get("text", ""),
-                grid_code=request.POST.get("grid", "") if request.POST.get("where") == "grid" else "",
-                use_my_room=request.POST.get("where") == "room",
+                grid_code=request.POST.get("grid", "") if where == "grid" else "",
+                use_my_room=where == "room",
                 lat=_float(request.POST.get("lat")),
                 lng=_float(request.POST.get("lng")),
                 address=request.POST.get("address", ""),
                 to_secretary=secretary or request.POST.get("to_secretary") == "1",
                 photos=request.FILES.getlist("photos"),
                 idempotency_key=request.POST.get("key", ""),
+                type_code=request.POST.get("type", "").strip(),
+                pinned=where == "pin",
             )
             messages.success(request, _("诉求已提交，可随时查看办理进度。"))
             return redirect("community:request", portal_request.pk)
@@ -262,6 +265,8 @@ def ask(request: HttpRequest, secretary: bool = False) -> HttpResponse:
             messages.error(request, exc.message)
     on_duty, shift = actions.duty_secretary(profile.community) if secretary else (None, None)
     import secrets
+
+    from jiceng.community import map_views
 
     return render(
         request,
@@ -272,8 +277,10 @@ def ask(request: HttpRequest, secretary: bool = False) -> HttpResponse:
             on_duty=on_duty,
             shift=shift,
             map=_grid_map(profile.community),
-            key=secrets.token_hex(12),
+            # A refused submit keeps its idempotency key, so a retry that did get through is not doubled.
+            key=request.POST.get("key", "") or secrets.token_hex(12),
             form=request.POST,
+            **map_views.ask_context(request, profile.community),
         ),
     )
 
@@ -292,7 +299,13 @@ def my_requests(request: HttpRequest) -> HttpResponse:
     public = casebridge.public_states(items)
     for item in items:
         item.public = public.get(item.pk)  # type: ignore[attr-defined]  # shown by the template
-    return render(request, "community/requests.html", _ctx(request, items=items))
+    from jiceng.community import mapdata
+
+    return render(
+        request,
+        "community/requests.html",
+        _ctx(request, items=items, following=mapdata.following(who.resident)),
+    )
 
 
 @resident_required
