@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0008_notification_delivery_state'),
+        ('cases', '0009_saved_filter'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
