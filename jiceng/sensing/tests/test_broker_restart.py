@@ -81,7 +81,9 @@ def publish(url: str, prefix: str, items: list[tuple[str, str, bytes]]) -> None:
 
 
 def test_a_broker_restart_under_a_running_worker_loses_nothing_acknowledged(
-    live: Any, broker: OwnBroker, run_id: str
+    live: Any,  # noqa: F811 — the fixtures of test_mqtt
+    broker: OwnBroker,
+    run_id: str,  # noqa: F811
 ) -> None:
     from jiceng.sensing.mqtt import IngestWorker
 
