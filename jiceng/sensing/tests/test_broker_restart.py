@@ -8,6 +8,7 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +33,11 @@ class OwnBroker:
     """A Mosquitto on a free port that keeps sessions and queued messages in a file across restarts."""
 
     def __init__(self, workdir: Path) -> None:
+        # Started as root, Mosquitto drops to its own user: its persistence folder must be open to it
+        # (not under pytest's private temp root).
+        workdir = Path(tempfile.mkdtemp(prefix="jiceng-mosquitto-"))
+        workdir.chmod(0o777)
+        self.workdir = workdir
         self.port = free_port()
         self.url = f"mqtt://127.0.0.1:{self.port}"
         self.conf = workdir / "mosquitto.conf"
@@ -61,6 +67,10 @@ class OwnBroker:
             self.proc.wait(15)
             self.proc = None
 
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
 
 @pytest.fixture
 def broker(tmp_path: Path) -> Iterator[OwnBroker]:
@@ -69,7 +79,7 @@ def broker(tmp_path: Path) -> Iterator[OwnBroker]:
     own = OwnBroker(tmp_path)
     own.start()
     yield own
-    own.stop()
+    own.remove()
 
 
 def publish(url: str, prefix: str, items: list[tuple[str, str, bytes]]) -> None:
