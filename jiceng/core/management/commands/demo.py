@@ -43,7 +43,7 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         # Background processes an app runs beside the demo server (``<app>.demo.live(out)``, e.g. the
         # sensor simulator when a broker answers); stopped with the server.
-        background = []
+        background: list[Any] = []
         for module in app_modules("demo"):
             start = getattr(module, "live", None)
             if start is not None:
