@@ -27,7 +27,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT, Context, _free_port
+from bench.common import ROOT, Context
+from jiceng.lib.pgcluster import free_port
 
 DEVICES = 20_000
 QUICK_DEVICES = 2_000
@@ -186,7 +187,7 @@ class Broker:
         if binary is None:
             self.url, self.note = os.environ.get("MQTT_URL", "mqtt://127.0.0.1:1883"), "共享代理"
             return
-        self.port = _free_port()
+        self.port = free_port()
         conf = workdir / "mosquitto.conf"
         conf.write_text(
             f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"

@@ -12,6 +12,7 @@ with it; people and the API always act "now").
 
 from __future__ import annotations
 
+import inspect
 import logging
 import uuid
 from collections.abc import Iterable, Sequence
@@ -56,6 +57,7 @@ from jiceng.cases.models import (
 )
 from jiceng.cases.prepared import Prepared
 from jiceng.cases.triage_port import TriageResult, suggest
+from jiceng.core.retry import retry_conflicts
 from jiceng.org.models import Role, Unit
 from jiceng.places.models import Level
 
@@ -1299,7 +1301,11 @@ def do_merge(
 ) -> Case:
     at = _now(at)
     with transaction.atomic():
-        case = _lock(case)
+        # Both rows locked, the lower id first (one order for every transaction): a merge of A into B
+        # and one of B into A wait for each other, and the second sees the first's result.
+        case_pk = case.pk if isinstance(case, Case) else case
+        locked = {pk: _lock(case if pk == case_pk else into) for pk in sorted({case_pk, into.pk})}
+        case, into = locked[case_pk], locked[into.pk]
         if into.pk == case.pk:
             raise CaseError(_("不能把工单合并到它自己。"), code="merge_self")
         if into.status in FINAL_STATUSES and into.status != Status.CLOSED or into.merged_into_id:
@@ -1458,3 +1464,15 @@ ACTIONS = {
     "close": check_close,
     "add_cohandler": check_add_cohandler,
 }
+
+
+def _retry_conflicts_everywhere() -> None:
+    """Every ``check_*`` and ``do_*`` of this module runs again after a PostgreSQL deadlock or
+    serialization failure (``core.retry``): the outermost one retries its whole transaction, those
+    nested in it let the error go up to it."""
+    for name, fn in list(globals().items()):
+        if name.startswith(("check_", "do_")) and inspect.isfunction(fn) and fn.__module__ == __name__:
+            globals()[name] = retry_conflicts(fn)
+
+
+_retry_conflicts_everywhere()

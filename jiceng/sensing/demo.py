@@ -6,8 +6,11 @@ live traffic over MQTT is one command away when a broker is running (said at the
 from __future__ import annotations
 
 import datetime as dt
+import os
 import random
 import socket
+import subprocess
+import sys
 from typing import TextIO
 
 from django.conf import settings
@@ -157,12 +160,55 @@ def load(scale: str, out: TextIO) -> list[DemoLogin]:
     url = settings.JICENG_MQTT_URL
     if broker_up(url):
         out.write(
-            f"物联感知演示：MQTT 代理 {url} 可用。实时数据：另开终端运行 `jiceng sensing ingest`，"
-            f"再运行 `jiceng sensing simulate --devices {len(devices)} --rate 20 --minutes 10 --mqtt {url}`。\n"
+            f"物联感知演示：MQTT 代理 {url} 可用，启动服务时将在后台运行接入进程与模拟器（随服务一起停止）。\n"
         )
     else:
         out.write(
-            f"物联感知演示：未连接到 MQTT 代理（{url}），演示数据经 HTTP 接入入口写入；"
+            f"物联感知演示：未连接到 MQTT 代理（{url}），演示数据经 HTTP 接入入口写入，不启动模拟器；"
             "安装并启动 Mosquitto 后可用 `jiceng sensing ingest` 接收实时数据。\n"
         )
     return []
+
+
+def live(out: TextIO, url: str | None = None) -> list[subprocess.Popen[bytes]]:
+    """Live traffic beside the demo server (``jiceng demo`` calls it before serving and stops what it
+    returns afterwards): the ingest worker and a slow simulator, only when a broker answers at
+    ``MQTT_URL``. Without one it starts nothing and never fails."""
+    url = url or settings.JICENG_MQTT_URL
+    if not broker_up(url):
+        return []
+    count = Device.objects.exclude(status="retired").count()
+    if not count:
+        return []
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "jiceng.settings"),
+    }
+    django = [sys.executable, "-m", "django"]
+    commands = [
+        [*django, "sensing", "ingest", "--mqtt", url, "--client-id", "jiceng-demo-ingest"],
+        [
+            *django,
+            "sensing",
+            "simulate",
+            "--devices",
+            str(count),
+            "--rate",
+            "5",
+            "--minutes",
+            "600",
+            "--mqtt",
+            url,
+        ],
+    ]
+    started = []
+    try:
+        for command in commands:
+            started.append(subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL))  # noqa: S603
+    except OSError as exc:
+        for proc in started:
+            proc.terminate()
+        out.write(f"物联感知演示：无法启动实时数据（{exc}），仅有已载入的演示数据。\n")
+        return []
+    out.write(f"物联感知演示：已在后台运行接入进程与模拟器（{count} 台设备，每秒 5 条，经 {url}）。\n")
+    return started

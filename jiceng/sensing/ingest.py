@@ -296,16 +296,15 @@ def ingest(
         return result
     # One order for every worker (device, then time, then id): row locks are taken in the same order
     # everywhere, so two workers on overlapping batches wait for each other instead of deadlocking.
-    good.sort(key=lambda m: (m.device.pk, m.ts, m.msg_id))
+    good.sort(key=lambda m: (m.device.id, m.ts, m.msg_id))
     unique: dict[tuple[int, str], Message] = {}
     for m in good:
-        unique.setdefault((m.device.pk, m.msg_id), m)
+        unique.setdefault((m.device.id, m.msg_id), m)
     with transaction.atomic():
-        fresh = _insert_receipts(list(unique.values()))
+        fresh = _insert_fresh(list(unique.values()))
         result.duplicates = len(good) - len(fresh)
         result.accepted = len(fresh)
         if fresh:
-            _insert_telemetry(fresh)
             outcome = rules.evaluate(fresh)
             result.alarms_created = outcome.created
             result.alarms_repeated = outcome.repeated
@@ -314,6 +313,14 @@ def ingest(
 
 
 # -- writing ----------------------------------------------------------------------------------------
+#
+# On PostgreSQL a batch is written set-based: its messages go by COPY into a temporary staging table
+# (one per connection, emptied at commit), and one statement inserts the receipts with ``ON CONFLICT
+# DO NOTHING``, copies the telemetry of exactly the fresh ones and returns their keys. No statement
+# carries thousands of parameters (Django's client-side binding would quote each one in Python).
+
+STAGE = "sensing_stage"
+STAGE_COLUMNS = 'device_id bigint, msg_id text, ts timestamptz, "values" jsonb, event text'
 
 
 def db_datetime(value: dt.datetime | None) -> Any:
@@ -323,35 +330,67 @@ def db_datetime(value: dt.datetime | None) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def _insert_receipts(messages: list[Message]) -> list[Message]:
-    """Insert the receipts; return only the messages whose (device, msg_id) was new."""
+def copy_to_temp(table: str, columns_ddl: str, rows: Iterable[tuple[Any, ...]]) -> None:
+    """PostgreSQL: (create and) empty the temporary ``table``, then COPY ``rows`` into it. The table
+    lives in this connection, emptied at each commit; created again where missing (a new connection,
+    or a pooler handing out another server connection), so no state outlives a transaction."""
+    columns = ", ".join(part.strip().split(" ")[0] for part in columns_ddl.split(","))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {table} ({columns_ddl}) ON COMMIT DELETE ROWS; "  # noqa: S608
+            f"DELETE FROM {table}"  # rows of an earlier batch in the same (outer) transaction
+        )
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # noqa: S608
+            for row in rows:
+                copy.write_row(row)
+
+
+def _insert_fresh(messages: list[Message]) -> list[Message]:
+    """Record the receipts and telemetry of the messages never seen; return those messages."""
     if not messages:
         return []
-    received = timezone.now()
-    fresh: set[tuple[int, str]] = set()
-    chunk = 500
+    if connection.vendor != "postgresql":
+        fresh_sqlite = _insert_receipts(messages)
+        _insert_telemetry(fresh_sqlite)
+        return fresh_sqlite
+    copy_to_temp(
+        STAGE,
+        STAGE_COLUMNS,
+        (
+            (m.device.id, m.msg_id, m.ts, json.dumps(m.values or m.data, ensure_ascii=False), m.event)
+            for m in messages
+        ),
+    )
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Four array parameters instead of thousands of placeholders (which cost more to build).
-            cursor.execute(
-                "INSERT INTO sensing_receipt (device_id, msg_id, ts, received_at) "
-                "SELECT d, i, t, %s FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[]) AS u(d, i, t) "
-                "ON CONFLICT (device_id, msg_id) DO NOTHING RETURNING device_id, msg_id",
-                [
-                    received,
-                    [m.device.pk for m in messages],
-                    [m.msg_id for m in messages],
-                    [m.ts for m in messages],
-                ],
-            )
-            fresh.update((int(d), str(i)) for d, i in cursor.fetchall())
-            return [m for m in messages if (m.device.pk, m.msg_id) in fresh]
+        # Receipts in (device, time, id) order: two workers on overlapping batches wait on the unique
+        # key in the same order instead of deadlocking.
+        cursor.execute(
+            "WITH fresh AS ("
+            " INSERT INTO sensing_receipt (device_id, msg_id, ts, received_at)"
+            " SELECT device_id, msg_id, ts, now() FROM sensing_stage ORDER BY device_id, ts, msg_id"
+            " ON CONFLICT (device_id, msg_id) DO NOTHING RETURNING device_id, msg_id),"
+            " stored AS ("
+            ' INSERT INTO sensing_telemetry (device_id, ts, msg_id, "values", event)'
+            ' SELECT s.device_id, s.ts, s.msg_id, s."values", s.event'
+            " FROM sensing_stage s JOIN fresh f ON f.device_id = s.device_id AND f.msg_id = s.msg_id)"
+            " SELECT device_id, msg_id FROM fresh"
+        )
+        fresh = set(cursor.fetchall())
+    return [m for m in messages if (m.device.id, m.msg_id) in fresh]
+
+
+def _insert_receipts(messages: list[Message]) -> list[Message]:
+    """SQLite: insert the receipts; return only the messages whose (device, msg_id) was new."""
+    received = db_datetime(timezone.now())
+    fresh: set[tuple[int, str]] = set()
+    chunk = 200
+    with connection.cursor() as cursor:
         for start in range(0, len(messages), chunk):
             part = messages[start : start + chunk]
             rows = ", ".join(["(%s, %s, %s, %s)"] * len(part))
             params: list[Any] = []
             for m in part:
-                params.extend([m.device.pk, m.msg_id, db_datetime(m.ts), db_datetime(received)])
+                params.extend([m.device.id, m.msg_id, db_datetime(m.ts), received])
             cursor.execute(
                 "INSERT INTO sensing_receipt (device_id, msg_id, ts, received_at) VALUES "  # noqa: S608
                 + rows
@@ -359,31 +398,15 @@ def _insert_receipts(messages: list[Message]) -> list[Message]:
                 params,
             )
             fresh.update((int(d), str(i)) for d, i in cursor.fetchall())
-    return [m for m in messages if (m.device.pk, m.msg_id) in fresh]
+    return [m for m in messages if (m.device.id, m.msg_id) in fresh]
 
 
 def _insert_telemetry(messages: list[Message]) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            raw = cursor.cursor  # psycopg 3: COPY is the fastest way in
-            with raw.copy(
-                'COPY sensing_telemetry (device_id, ts, msg_id, "values", event) FROM STDIN'
-            ) as copy:
-                for m in messages:
-                    copy.write_row(
-                        (
-                            m.device.pk,
-                            m.ts,
-                            m.msg_id,
-                            json.dumps(m.values or m.data, ensure_ascii=False),
-                            m.event,
-                        )
-                    )
-        return
+    """SQLite: the fresh messages' telemetry rows."""
     Telemetry.objects.bulk_create(
         [
             Telemetry(
-                device_id=m.device.pk, ts=m.ts, msg_id=m.msg_id, values=m.values or m.data, event=m.event
+                device_id=m.device.id, ts=m.ts, msg_id=m.msg_id, values=m.values or m.data, event=m.event
             )
             for m in messages
         ],

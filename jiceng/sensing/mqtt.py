@@ -32,7 +32,9 @@ from jiceng.sensing.ingest import DeviceCache, Raw, Result, ingest, parse_topic
 logger = logging.getLogger(__name__)
 
 SESSION_EXPIRY_S = 7 * 24 * 3600
-RECEIVE_MAXIMUM = 2000
+# Unacknowledged messages the broker may have in flight to the worker: a few batches, so the next
+# batch is already here while the current one commits (the acknowledgement waits for the commit).
+RECEIVE_MAXIMUM_BATCHES = 4
 # SQLite has one writer: ingest threads of one process take turns instead of failing on a lock.
 _SQLITE_WRITER = threading.Lock()
 
@@ -122,7 +124,7 @@ class IngestWorker(Loop):
         client.reconnect_delay_set(1, 30)
         props = Properties(PacketTypes.CONNECT)
         props.SessionExpiryInterval = SESSION_EXPIRY_S
-        props.ReceiveMaximum = RECEIVE_MAXIMUM
+        props.ReceiveMaximum = min(65535, max(100, RECEIVE_MAXIMUM_BATCHES * self.batch))
         self.client = client
         while not self.stopping.is_set():
             try:

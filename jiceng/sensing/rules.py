@@ -19,6 +19,7 @@ import operator
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.db import connection, transaction
@@ -27,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiceng.sensing import actions
-from jiceng.sensing.ingest import among, db_datetime
+from jiceng.sensing.ingest import STAGE, among, copy_to_temp, db_datetime
 from jiceng.sensing.models import (
     Alarm,
     AlarmStatus,
@@ -50,12 +51,17 @@ OPS: dict[str, Callable[[float, float], bool]] = {
 SEEN_EVERY = dt.timedelta(seconds=60)  # how stale Device.last_seen_at may get while a device talks
 
 
-@dataclass(frozen=True)
+@dataclass
 class Last:
-    """A device's newest time and values before this batch."""
+    """A device's newest time and values before this batch (``raw``: a dict, or JSON text parsed only
+    when a rule reads it)."""
 
     ts: dt.datetime | None
-    values: dict[str, Any]
+    raw: Any
+
+    @cached_property
+    def values(self) -> dict[str, Any]:
+        return self.raw if isinstance(self.raw, dict) else json.loads(self.raw or "{}")
 
 
 @dataclass
@@ -93,20 +99,11 @@ class _Batch:
 
     def __init__(self, messages: list[Any]) -> None:
         self.messages = messages
-        ids = sorted({m.device.pk for m in messages})
+        ids = sorted({m.device.id for m in messages})
         self.rules = active_rules({m.device.kind_id for m in messages})
-        self.prev = {
-            device_id: Last(ts, values)
-            for device_id, ts, values in among(DeviceState.objects.all(), "device_id", ids).values_list(
-                "device_id", "ts", "values"
-            )
-        }
+        self.prev = _previous(ids)
         needs_state = any(r.condition == Condition.THRESHOLD for rs in self.rules.values() for r in rs)
-        self.states = (
-            {(s.device_id, s.rule_id): s for s in among(RuleState.objects.all(), "device_id", ids)}
-            if needs_state
-            else {}
-        )
+        self.states = _rule_states(ids) if needs_state else {}
         self.active = {
             (a.device_id, a.type): a
             for a in among(Alarm.objects.filter(status=AlarmStatus.ACTIVE), "device_id", ids).only(
@@ -123,7 +120,7 @@ class _Batch:
 
     # -- outcomes -----------------------------------------------------------------------------------
     def fire(self, device: Device, rule: Rule, at: dt.datetime, value: float | None, details: dict) -> None:
-        key = (device.pk, rule.alarm_type)
+        key = (device.id, rule.alarm_type)
         if key not in self.active and _cleared_after(device, rule.alarm_type, at):
             return  # an occurrence from before the last clearing: part of that cleared alarm
         raised = actions.raise_alarm(device, rule, at=at, value=value, details=details)
@@ -135,7 +132,7 @@ class _Batch:
             actions.note_repeat(raised.alarm, rule, at)
 
     def clear(self, device: Device, alarm_type: str, at: dt.datetime, note: str) -> None:
-        alarm = self.active.pop((device.pk, alarm_type), None)
+        alarm = self.active.pop((device.id, alarm_type), None)
         if alarm is None:
             return
         actions.do_clear(alarm, note=note, at=at)
@@ -145,16 +142,16 @@ class _Batch:
     def run(self) -> Outcome:
         for m in self.messages:
             device = m.device
-            prev = self.prev.get(device.pk)
-            newest = self.latest.get(device.pk) or (prev.ts if prev else None)
+            prev = self.prev.get(device.id)
+            newest = self.latest.get(device.id) or (prev.ts if prev else None)
             late = newest is not None and m.ts < newest
             for rule in self.rules.get(device.kind_id, []):
                 self.apply(rule, m, late, prev)
             if not late:
-                self.latest[device.pk] = m.ts
+                self.latest[device.id] = m.ts
                 for name, value in m.values.items():
-                    self.last[device.pk][name] = (value, m.ts)
-                    self.merged[device.pk][name] = value
+                    self.last[device.id][name] = (value, m.ts)
+                    self.merged[device.id][name] = value
         self.write()
         return self.outcome
 
@@ -162,7 +159,7 @@ class _Batch:
         device = m.device
         condition = rule.condition
         if condition == Condition.NO_DATA:
-            if (device.pk, rule.alarm_type) in self.active:
+            if (device.id, rule.alarm_type) in self.active:
                 self.clear(device, rule.alarm_type, m.ts, _("设备恢复上报"))
             return
         if condition in (Condition.EVENT, Condition.NO_MOVEMENT):
@@ -170,8 +167,8 @@ class _Batch:
                 return
             if condition == Condition.NO_MOVEMENT:
                 if m.event in rule.event_set():
-                    self.movement[device.pk] = max(m.ts, self.movement.get(device.pk, m.ts))
-                    if (device.pk, rule.alarm_type) in self.active:
+                    self.movement[device.id] = max(m.ts, self.movement.get(device.id, m.ts))
+                    if (device.id, rule.alarm_type) in self.active:
                         self.clear(device, rule.alarm_type, m.ts, _("已有活动"))
                 return
             if m.event in rule.event_set():
@@ -189,7 +186,7 @@ class _Batch:
 
     def threshold(self, rule: Rule, m: Any, value: float) -> None:
         device = m.device
-        key = (device.pk, rule.pk)
+        key = (device.id, rule.id)
         if key in self.changed_states:
             since = self.changed_states[key]
         else:
@@ -205,7 +202,7 @@ class _Batch:
             return
         if since is not None:
             self.changed_states[key] = None
-        if (device.pk, rule.alarm_type) in self.active and _clears(rule, value):
+        if (device.id, rule.alarm_type) in self.active and _clears(rule, value):
             self.clear(
                 device,
                 rule.alarm_type,
@@ -216,7 +213,7 @@ class _Batch:
 
     def rate(self, rule: Rule, m: Any, value: float, prev: Last | None) -> None:
         device = m.device
-        before = self.last[device.pk].get(rule.measurement)
+        before = self.last[device.id].get(rule.measurement)
         if before is None and prev is not None and prev.ts is not None and rule.measurement in prev.values:
             before = (float(prev.values[rule.measurement]), prev.ts)
         if before is None:
@@ -236,7 +233,7 @@ class _Batch:
         elif (
             rule.clear_value is not None
             and per_minute <= rule.clear_value
-            and (device.pk, rule.alarm_type) in self.active
+            and (device.id, rule.alarm_type) in self.active
         ):
             self.clear(
                 device,
@@ -259,10 +256,46 @@ class _Batch:
                     self.merged.get(device_id, {}),
                     self.movement.get(device_id),
                 )
-                for device_id in sorted({m.device.pk for m in self.messages})
+                for device_id in sorted({m.device.id for m in self.messages})
             ]
         )
-        _touch_devices({m.device.pk: m.device for m in self.messages}, self.latest)
+        _touch_devices({m.device.id: m.device for m in self.messages}, self.latest)
+
+
+def _previous(ids: list[int]) -> dict[int, Last]:
+    """The batch's devices' newest time and values before it (on PostgreSQL through the staging
+    table the batch was copied into, instead of a parameter per device)."""
+    if connection.vendor == "postgresql":
+        # The time as epoch seconds and the values as text: both read in C, where Django's aware
+        # datetime and JSON loaders cost more than the query; the values are parsed only if read.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                'SELECT s.device_id, extract(epoch FROM s.ts)::float8, s."values"::text '
+                "FROM sensing_devicestate s "
+                f"WHERE s.device_id IN (SELECT DISTINCT device_id FROM {STAGE})"  # noqa: S608
+            )
+            return {
+                int(device_id): Last(
+                    None if epoch is None else dt.datetime.fromtimestamp(epoch, dt.UTC), text
+                )
+                for device_id, epoch, text in cursor.fetchall()
+            }
+    return {
+        device_id: Last(ts, values)
+        for device_id, ts, values in among(DeviceState.objects.all(), "device_id", ids).values_list(
+            "device_id", "ts", "values"
+        )
+    }
+
+
+def _rule_states(ids: list[int]) -> dict[tuple[int, int], RuleState]:
+    if connection.vendor == "postgresql":
+        query = RuleState.objects.extra(  # noqa: S610
+            where=[f"device_id IN (SELECT DISTINCT device_id FROM {STAGE})"]  # noqa: S608
+        )
+    else:
+        query = among(RuleState.objects.all(), "device_id", ids)
+    return {(s.device_id, s.rule_id): s for s in query}
 
 
 def _cleared_after(device: Device, alarm_type: str, at: dt.datetime) -> bool:
@@ -277,34 +310,34 @@ def _upsert_states(rows: list[tuple[int, dt.datetime | None, dict[str, float], d
     if not rows:
         return
     if connection.vendor == "postgresql":
-        sql = (
-            'INSERT INTO sensing_devicestate (device_id, ts, "values", last_movement_at) '
-            "SELECT d, t, v::jsonb, m FROM unnest(%s::bigint[], %s::timestamptz[], %s::text[], %s::timestamptz[]) "
-            "AS u(d, t, v, m) ON CONFLICT (device_id) DO UPDATE SET "
-            '"values" = CASE WHEN sensing_devicestate.ts IS NULL OR EXCLUDED.ts >= sensing_devicestate.ts '
-            'THEN sensing_devicestate."values" || EXCLUDED."values" ELSE sensing_devicestate."values" END, '
-            "ts = GREATEST(sensing_devicestate.ts, EXCLUDED.ts), "
-            "last_movement_at = GREATEST(sensing_devicestate.last_movement_at, EXCLUDED.last_movement_at)"
+        copy_to_temp(
+            "sensing_stage_state",
+            'device_id bigint, ts timestamptz, "values" jsonb, moved timestamptz',
+            ((r[0], r[1], json.dumps(r[2]), r[3]) for r in rows),
         )
-        params: list[Any] = [
-            [r[0] for r in rows],
-            [r[1] for r in rows],
-            [json.dumps(r[2]) for r in rows],
-            [r[3] for r in rows],
-        ]
-    else:
-        newest = "MAX(COALESCE(sensing_devicestate.{0}, EXCLUDED.{0}), COALESCE(EXCLUDED.{0}, sensing_devicestate.{0}))"
-        sql = (
-            'INSERT INTO sensing_devicestate (device_id, ts, "values", last_movement_at) VALUES '  # noqa: S608
-            + ", ".join(["(%s, %s, %s, %s)"] * len(rows))
-            + ' ON CONFLICT (device_id) DO UPDATE SET "values" = CASE WHEN sensing_devicestate.ts IS NULL OR '
-            'EXCLUDED.ts >= sensing_devicestate.ts THEN json_patch(sensing_devicestate."values", EXCLUDED."values") '
-            f'ELSE sensing_devicestate."values" END, ts = {newest.format("ts")}, '
-            f"last_movement_at = {newest.format('last_movement_at')}"
-        )
-        params = []
-        for device_id, ts, values, moved in rows:
-            params.extend([device_id, db_datetime(ts), json.dumps(values), db_datetime(moved)])
+        with connection.cursor() as cursor:
+            cursor.execute(
+                'INSERT INTO sensing_devicestate (device_id, ts, "values", last_movement_at) '
+                'SELECT device_id, ts, "values", moved FROM sensing_stage_state ORDER BY device_id '
+                "ON CONFLICT (device_id) DO UPDATE SET "
+                '"values" = CASE WHEN sensing_devicestate.ts IS NULL OR EXCLUDED.ts >= sensing_devicestate.ts '
+                'THEN sensing_devicestate."values" || EXCLUDED."values" ELSE sensing_devicestate."values" END, '
+                "ts = GREATEST(sensing_devicestate.ts, EXCLUDED.ts), "
+                "last_movement_at = GREATEST(sensing_devicestate.last_movement_at, EXCLUDED.last_movement_at)"
+            )
+        return
+    newest = "MAX(COALESCE(sensing_devicestate.{0}, EXCLUDED.{0}), COALESCE(EXCLUDED.{0}, sensing_devicestate.{0}))"
+    sql = (
+        'INSERT INTO sensing_devicestate (device_id, ts, "values", last_movement_at) VALUES '  # noqa: S608
+        + ", ".join(["(%s, %s, %s, %s)"] * len(rows))
+        + ' ON CONFLICT (device_id) DO UPDATE SET "values" = CASE WHEN sensing_devicestate.ts IS NULL OR '
+        'EXCLUDED.ts >= sensing_devicestate.ts THEN json_patch(sensing_devicestate."values", EXCLUDED."values") '
+        f'ELSE sensing_devicestate."values" END, ts = {newest.format("ts")}, '
+        f"last_movement_at = {newest.format('last_movement_at')}"
+    )
+    params: list[Any] = []
+    for device_id, ts, values, moved in rows:
+        params.extend([device_id, db_datetime(ts), json.dumps(values), db_datetime(moved)])
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 

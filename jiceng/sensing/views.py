@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -105,6 +106,7 @@ def device_list(request: HttpRequest) -> HttpResponse:
             "online": online,
             "rate": round(100 * online / total, 1) if total else 0.0,
             "points": points,
+            "outlines": grid_outlines([g["grid_code"] for g in per_grid]),
             "alarmed": alarmed,
             "areas": _areas(request.user),
             "kinds": DeviceKind.objects.order_by("code"),
@@ -112,6 +114,31 @@ def device_list(request: HttpRequest) -> HttpResponse:
             "params": {"area": area, "kind": kind, "status": status},
         },
     )
+
+
+def grid_outlines(codes: list[str], limit: int = 300) -> list[dict[str, Any]]:
+    """The base layer of the device map, from our own places data (no tile server): the outline of
+    each grid shown, as rings of [lng, lat], simplified to about 5 m."""
+    from shapely.geometry import shape
+
+    outlines = []
+    rows = (
+        Grid.objects.filter(code__in=codes[:limit]).exclude(polygon="").values_list("code", "name", "polygon")
+    )
+    for code, name, polygon in rows:
+        try:
+            geometry = shape(json.loads(polygon)).simplify(0.00005)
+        except (ValueError, TypeError, AttributeError, KeyError):
+            continue  # a grid without a usable boundary is simply not drawn
+        parts = getattr(geometry, "geoms", [geometry])
+        rings = [
+            [[round(x, 6), round(y, 6)] for x, y in part.exterior.coords]
+            for part in parts
+            if hasattr(part, "exterior")
+        ]
+        if rings:
+            outlines.append({"code": code, "name": name, "rings": rings})
+    return outlines
 
 
 @sensing_page

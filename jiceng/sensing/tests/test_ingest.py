@@ -75,7 +75,7 @@ def test_leakage_held_past_its_duration_raises_one_alarm_and_one_case_that_repea
         46.0,
     )
     case = Case.objects.get()
-    assert case.channel == Channel.SENSOR and case.event_type.code == "XF15"
+    assert case.channel == Channel.SENSOR and case.event_type.code == "GZ05"
     assert alarm.case_id == case.pk and case.alarm == alarm
     assert case.grid_code == sensors.devices["breaker"].grid_code
     sms = Notification.objects.get(kind="sensor_alarm")
@@ -121,7 +121,7 @@ def test_a_late_sos_from_before_a_clearing_does_not_reopen_it_but_a_new_one_does
 def test_an_sos_is_critical_opens_a_case_and_texts_the_family_urgently(sensors):
     ingest([event("WR-001", "s1", 0, "sos")])
     alarm = Alarm.objects.get()
-    assert alarm.severity == "critical" and alarm.case.event_type.code == "MZ04"
+    assert alarm.severity == "critical" and alarm.case.event_type.code == "GZ01"
     note = Notification.objects.get(kind="sensor_alarm")
     assert note.data["urgent"] is True and note.data["phones"] == ["13600136000"]
     assert note.data["users"] == [sensors.world.people["grid_worker"].pk]
@@ -132,3 +132,21 @@ def test_a_minor_alarm_opens_no_case(sensors):
     alarm = Alarm.objects.get()
     assert alarm.severity == "minor" and alarm.case is None
     assert not Case.objects.exists()
+
+
+def test_life_safety_alarms_open_cases_due_in_minutes_on_the_wall_clock(sensors):
+    from jiceng.cases.models import EventType
+    from jiceng.sensing.models import Rule
+
+    # every case type a shipped rule names exists; life-safety ones count minutes, not working hours
+    for rule in Rule.objects.exclude(case_type=""):
+        item = EventType.objects.get(code=rule.case_type)
+        if rule.severity == "critical" or rule.case_type.startswith("GZ"):
+            assert (item.dispatch_unit, item.accept_unit, item.handle_unit) == ("minute",) * 3, rule
+    ingest([event("WR-001", "s1", 0, "sos"), event("WR-001", "f1", 1, "fall")])
+    sos = Alarm.objects.get(type="sos").case
+    fall = Alarm.objects.get(type="fall").case
+    assert (sos.event_type.code, fall.event_type.code) == ("GZ01", "GZ02")
+    for case in (sos, fall):
+        assert case.due_at - case.registered_at <= dt.timedelta(minutes=15)  # dispatch 10, accept 15
+        assert case.resident_due_at - case.registered_at == dt.timedelta(minutes=180)

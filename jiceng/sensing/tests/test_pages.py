@@ -92,3 +92,27 @@ def test_an_outsider_cannot_clear_another_communitys_alarm(sensors):
     )
     assert response.status_code == 404
     assert Alarm.objects.get().status == AlarmStatus.ACTIVE
+
+
+def test_the_device_map_draws_its_grids_outlines_from_our_places_data(sensors):
+    # the base layer: the outlines of the grids with the community's devices, no tile server
+    page = login(sensors.world.people["community_staff"]).get("/sensing/")
+    outlines = {o["code"]: o for o in page.context["outlines"]}
+    assert sensors.world.grids["haiyu1"].code in outlines
+    assert sensors.world.grids["gushu1"].code not in outlines  # another community's grid
+    ring = outlines[sensors.world.grids["haiyu1"].code]["rings"][0]
+    assert len(ring) >= 4 and ring[0] == ring[-1]
+    assert 'id="grid-outlines"' in page.content.decode()
+
+
+def test_the_demo_starts_no_live_traffic_without_a_broker_and_says_so(sensors):
+    import io
+
+    from jiceng.lib.pgcluster import free_port
+    from jiceng.sensing import demo
+
+    out = io.StringIO()
+    closed = f"mqtt://127.0.0.1:{free_port()}"  # nothing listens there
+    assert demo.broker_up(closed) is False
+    assert demo.live(out, closed) == []
+    assert out.getvalue() == ""

@@ -56,7 +56,7 @@ def test_an_elder_living_alone_with_no_movement_for_a_day_raises_one_alarm_and_a
     rules.sweep(NOW)
     rules.sweep(NOW)
     alarm = Alarm.objects.get(type="no_movement", device__device_id="WR-001")
-    assert alarm.severity == "major" and alarm.case.event_type.code == "MZ04"
+    assert alarm.severity == "major" and alarm.case.event_type.code == "GZ04"
     # a movement clears it
     ingest(
         [Raw("WR-001", "events", {"msg_id": "mv2", "ts": NOW.isoformat(), "event": "movement", "data": {}})]

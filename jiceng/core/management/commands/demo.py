@@ -41,7 +41,23 @@ class Command(BaseCommand):
         if options["no_serve"]:
             return
         call_command("collectstatic", interactive=False, verbosity=0)
+        # Background processes an app runs beside the demo server (``<app>.demo.live(out)``, e.g. the
+        # sensor simulator when a broker answers); stopped with the server.
+        background: list[Any] = []
+        for module in app_modules("demo"):
+            start = getattr(module, "live", None)
+            if start is not None:
+                background.extend(start(self.stdout) or [])
         self.stdout.write(f"服务地址：http://{options['host']}:{options['port']}/")
-        call_command(
-            "runserver", f"{options['host']}:{options['port']}", use_reloader=False, insecure_serving=True
-        )
+        try:
+            call_command(
+                "runserver", f"{options['host']}:{options['port']}", use_reloader=False, insecure_serving=True
+            )
+        finally:
+            for proc in background:
+                proc.terminate()
+            for proc in background:
+                try:
+                    proc.wait(10)
+                except Exception:  # noqa: BLE001 — a child that will not stop is killed
+                    proc.kill()
