@@ -161,9 +161,7 @@ DATABASES = {
 }
 # Read replicas (PostgreSQL streaming standbys): the command centre, evaluations, exports and the
 # one-key lookup read from them; writes, sessions and migrations stay on the primary (jiceng/core/replicas.py).
-DATABASES.update(
-replica_databases(env_str("DATABASE_REPLICA_URLS", ""), str(BASE_DIR))
-)
+DATABASES.update(replica_databases(env_str("DATABASE_REPLICA_URLS", ""), str(BASE_DIR)))
 DATABASE_ROUTERS = ["jiceng.core.replicas.ReplicaRouter"]
 # A browser that just wrote reads from the primary for this long (read-your-writes).
 JICENG_REPLICA_STICKY_SECONDS = env_int("JICENG_REPLICA_STICKY_SECONDS", 10)

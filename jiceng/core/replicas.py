@@ -121,9 +121,7 @@ def sticky_seconds() -> int:
 
 
 def may_read_replica(request: HttpRequest) -> bool:
-    return bool(
-        replica_aliases() and request.method in SAFE_METHODS and STICKY_COOKIE not in request.COOKIES
-    )
+    return bool(replica_aliases() and request.method in SAFE_METHODS and STICKY_COOKIE not in request.COOKIES)
 
 
 class ReplicaRouter:
@@ -184,4 +182,3 @@ class ReplicaMiddleware:
             if user is not None:
                 bool(user.is_authenticated)  # the session and the account come from the primary
             request._replica_token = _reading.set(pick_replica())  # type: ignore[attr-defined]
-

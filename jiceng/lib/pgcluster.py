@@ -51,7 +51,15 @@ class ThrowawayPostgres:
             shutil.chown(datadir, "postgres", "postgres")
         if standby_of is None:
             self._pg(
-                "initdb", "-D", str(datadir), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"
+                "initdb",
+                "-D",
+                str(datadir),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
             )
         else:
             # A hot standby: a base backup of the primary that streams its WAL from then on (-R writes

@@ -97,7 +97,7 @@ def pair() -> Iterator[Pair]:
             "JICENG_REPLICA_STICKY_SECONDS": "30",
         }
         manage = [sys.executable, "manage.py"]
-        subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=600)
+        subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=1800)
         subprocess.run(
             [*manage, "createsuperuser", "--noinput", "--username", "leader", "--email", "leader@example.cn"],
             cwd=ROOT,
@@ -105,6 +105,11 @@ def pair() -> Iterator[Pair]:
             check=True,
             timeout=120,
         )
+        district = (
+            "from django.conf import settings; from jiceng.places.models import Division, Level; "
+            "Division.objects.create(code=settings.JICENG_DISTRICT_CODE, name='宝安区', level=Level.DISTRICT)"
+        )
+        subprocess.run([*manage, "shell", "-c", district], cwd=ROOT, env=env, check=True, timeout=120)
         standby = primary.standby(pg_dir / "standby")
         assert standby.in_recovery() and not primary.in_recovery()
         standby.wait_replayed(primary)
