@@ -200,10 +200,11 @@ class Sender(Loop):
         claimed_at = now
         for index, notification in enumerate(rows):
             if timezone.now() - claimed_at > LEASE / 5:
-                # A slow gateway: renew the claim on what is left, so no other sender takes it over.
+                # A slow gateway: renew the claim on what is left (and on the rows finished but not yet
+                # written as sent), so no other sender takes it over.
                 claimed_at = timezone.now()
                 Notification.objects.filter(
-                    pk__in=[r.pk for r in rows[index:]], claimed_by=self.token
+                    pk__in=[*self._done, *(r.pk for r in rows[index:])], claimed_by=self.token
                 ).update(claimed_at=claimed_at)
             if self.stopping.is_set():  # SIGTERM: hand the rest back at once instead of after the lease
                 rest = [r.pk for r in rows[index:]]
