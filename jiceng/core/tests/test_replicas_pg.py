@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -24,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from jiceng.core.tests.test_faults_pg import wait_for
+from jiceng.core.tests.test_faults_pg import server_env, wait_for
 from jiceng.lib.pgcluster import ThrowawayPostgres, free_port, pg_bin
 
 pytestmark = [
@@ -86,16 +85,7 @@ def pair() -> Iterator[Pair]:
     server: subprocess.Popen[bytes] | None = None
     try:
         url = primary.create_database("jiceng")
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))},
-            "DATABASE_URL": url,
-            "JICENG_ALLOW_DEV_KEY": "1",
-            "JICENG_FAST_HASHER": "1",
-            "JICENG_VAR_DIR": str(work / "var"),
-            "JICENG_ENV_FILE": str(work / "absent.env"),
-            "DB_CONNECT_TIMEOUT": "2",
-            "JICENG_REPLICA_STICKY_SECONDS": "30",
-        }
+        env = server_env(work, url, JICENG_REPLICA_STICKY_SECONDS="30")
         manage = [sys.executable, "manage.py"]
         subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=1800)
         subprocess.run(
