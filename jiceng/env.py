@@ -133,3 +133,14 @@ def parse_database_url(url: str, base_dir: str) -> dict[str, object]:
             "CONN_HEALTH_CHECKS": True,
         }
     raise ConfigError(f"DATABASE_URL has an unsupported scheme {scheme!r}; use sqlite:/// or postgres://")
+
+
+def replica_databases(urls: str, base_dir: str) -> dict[str, dict[str, object]]:
+    """``replica1``, ``replica2``… from a comma-separated list of database URLs (read replicas),
+    each a test mirror of ``default``: tests never create a database of their own for it."""
+    found: dict[str, dict[str, object]] = {}
+    for index, url in enumerate((u.strip() for u in urls.split(",") if u.strip()), start=1):
+        entry = parse_database_url(url, base_dir)
+        entry["TEST"] = {"MIRROR": "default"}
+        found[f"replica{index}"] = entry
+    return found

@@ -23,6 +23,7 @@ from jiceng.env import (
     env_str,
     parse_database_url,
     read_env_file,
+    replica_databases,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -112,6 +113,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "jiceng.core.middleware.NoStoreMiddleware",
     "jiceng.core.middleware.RefusalMiddleware",
+    "jiceng.core.replicas.ReplicaMiddleware",
 ]
 
 # Content-Security-Policy (django-csp): scripts only from our own origin or inline with the request's
@@ -157,6 +159,12 @@ TEMPLATES = [
 DATABASES = {
     "default": parse_database_url(env_str("DATABASE_URL", "sqlite:///var/jiceng.sqlite3"), str(BASE_DIR))
 }
+# Read replicas (PostgreSQL streaming standbys): the command centre, evaluations, exports and the
+# one-key lookup read from them; writes, sessions and migrations stay on the primary (jiceng/core/replicas.py).
+DATABASES.update(replica_databases(env_str("DATABASE_REPLICA_URLS", ""), str(BASE_DIR)))
+DATABASE_ROUTERS = ["jiceng.core.replicas.ReplicaRouter"]
+# A browser that just wrote reads from the primary for this long (read-your-writes).
+JICENG_REPLICA_STICKY_SECONDS = env_int("JICENG_REPLICA_STICKY_SECONDS", 10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"
 

@@ -470,10 +470,16 @@ _NOTICE_COLUMNS = (
 )  # fmt: skip
 
 
-def _due_rows_full(now: datetime, batch: int, after: tuple[datetime, int] | None) -> list[tuple[Any, ...]]:
+def _due_rows_full(
+    now: datetime, batch: int, after: tuple[datetime, int] | None, lock: bool = False
+) -> list[tuple[Any, ...]]:
+    """The next ``batch`` due cases; with ``lock`` (PostgreSQL, inside a transaction) locked and
+    without those another runner holds, so runners side by side take disjoint batches."""
     from django.db.models import Q
 
     qs = Case.objects.filter(next_check_at__lte=now).order_by("next_check_at", "pk")
+    if lock:
+        qs = qs.select_for_update(skip_locked=True, of=("self",))
     if after is not None:
         qs = qs.filter(Q(next_check_at__gt=after[0]) | Q(next_check_at=after[0], pk__gt=after[1]))
     return list(qs.values_list(*_FAST_COLUMNS)[:batch])
@@ -671,33 +677,39 @@ def sweep(
     outbox rows are inserted in bulk in the same transaction. The rest go one by one through
     ``process`` (``chunk`` claims per commit), which replays each trail.
     """
+    from django.db import connection
+
     now = now or timezone.now()
     cal = cal or calendar()
     report = SweepReport()
     seen = 0
+    shared = connection.vendor == "postgresql"
     while True:
         size = batch if most is None else min(batch, most - seen)
         if size <= 0:
             report.full = True
             return report
-        rows = _due_rows_full(now, size, after)
-        seen += len(rows)
-        if rows:
-            after = report.last = (rows[-1][2], rows[-1][0])
         fast: list[_Mark] = []
         slow: list[tuple[int, int]] = []
-        for row in rows:
-            mark = plan_marks(row, now, cal)
-            if mark is not None:
-                fast.append(mark)
-            else:
-                slow.append((row[0], row[1]))
-        if fast:
-            try:
-                _mark_in_bulk(fast, now, report)
-            except Exception:  # noqa: BLE001 — fall back to one by one, where a bad case fails alone.
-                logger.exception("bulk SLA marks failed; checking the batch case by case")
-                slow = [(m.pk, m.version) for m in fast] + slow
+        # PostgreSQL: the batch stays locked until its marks are written; a second runner's listing
+        # skips it and takes the next one (several ``jiceng sla run`` share one backlog).
+        with transaction.atomic() if shared else contextlib.nullcontext():
+            rows = _due_rows_full(now, size, after, lock=shared)
+            seen += len(rows)
+            if rows:
+                after = report.last = (rows[-1][2], rows[-1][0])
+            for row in rows:
+                mark = plan_marks(row, now, cal)
+                if mark is not None:
+                    fast.append(mark)
+                else:
+                    slow.append((row[0], row[1]))
+            if fast:
+                try:
+                    _mark_in_bulk(fast, now, report)
+                except Exception:  # noqa: BLE001 — fall back to one by one, where a bad case fails alone.
+                    logger.exception("bulk SLA marks failed; checking the batch case by case")
+                    slow = [(m.pk, m.version) for m in fast] + slow
         for start in range(0, len(slow), chunk):
             part = slow[start : start + chunk]
             cases, steps = _read_chunk([pk for pk, _v in part])

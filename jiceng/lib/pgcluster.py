@@ -31,23 +31,45 @@ def free_port() -> int:
 class ThrowawayPostgres:
     """``initdb`` + ``pg_ctl start`` in ``datadir``; ``url(name)`` for a database in it."""
 
-    def __init__(self, datadir: Path, options: str = FAST) -> None:
+    def __init__(
+        self, datadir: Path, options: str = FAST, standby_of: ThrowawayPostgres | None = None
+    ) -> None:
         found = pg_bin()
         if found is None:
             raise RuntimeError("PostgreSQL is not installed (Debian package postgresql)")
         self.bin = found
         self.datadir = datadir
         self.port = free_port()
+        self.given_options = options
         self.options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k /tmp {options}"
         # initdb refuses to run as root: run the server as the postgres system user then.
         self.run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         datadir.mkdir(parents=True, exist_ok=True)
+        datadir.chmod(0o700)  # the server refuses a data directory others may read
         if os.geteuid() == 0:
             shutil.chown(datadir.parent, "postgres", "postgres")
             shutil.chown(datadir, "postgres", "postgres")
-        self._pg(
-            "initdb", "-D", str(datadir), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"
-        )
+        if standby_of is None:
+            self._pg(
+                "initdb",
+                "-D",
+                str(datadir),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            )
+        else:
+            # A hot standby: a base backup of the primary that streams its WAL from then on (-R writes
+            # standby.signal and primary_conninfo). The primary's defaults (wal_level=replica,
+            # max_wal_senders=10, trust for replication from 127.0.0.1 after initdb) allow it.
+            self._pg(
+                "pg_basebackup", "-h", "127.0.0.1", "-p", str(standby_of.port), "-U", "postgres",
+                "-D", str(datadir), "-R", "-X", "stream", "-c", "fast",
+            )  # fmt: skip
+            self.options += " -c hot_standby=on"
         self.start()
 
     def _pg(self, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
@@ -82,6 +104,25 @@ class ThrowawayPostgres:
             timeout=120,
         )
         return done.stdout.strip()
+
+    def standby(self, datadir: Path) -> ThrowawayPostgres:
+        """A hot standby of this cluster in ``datadir``, streaming from it, on its own free port."""
+        return ThrowawayPostgres(datadir, options=self.given_options, standby_of=self)
+
+    def in_recovery(self) -> bool:
+        return self.psql("SELECT pg_is_in_recovery()") == "t"
+
+    def wait_replayed(self, primary: ThrowawayPostgres, seconds: float = 30) -> None:
+        """Wait until this standby has replayed everything the primary had written when called."""
+        import time
+
+        target = primary.psql("SELECT pg_current_wal_lsn()")
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.psql(f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn") == "t":
+                return
+            time.sleep(0.1)
+        raise TimeoutError(f"the standby did not replay up to {target} within {seconds} s")
 
     def create_database(self, name: str) -> str:
         self.psql(f'DROP DATABASE IF EXISTS "{name}"')

@@ -56,7 +56,31 @@ LEASE = dt.timedelta(minutes=5)  # a row ``sending`` longer than this lost its s
 # -- recipients ---------------------------------------------------------------------------------------
 
 
-def recipients(notification: Notification) -> list[Person]:
+@dataclass
+class Directory:
+    """Accounts and preferences read once for a whole claimed batch, instead of per row."""
+
+    users: dict[int, Any] = field(default_factory=dict)
+    prefs: dict[int, Preference] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, rows: list[Notification]) -> Directory:
+        ids: set[int] = set()
+        for row in rows:
+            data = row.data or {}
+            ids.update(int(pk) for pk in data.get("users", []) or [])
+            if data.get("reporter"):
+                ids.add(int(data["reporter"]))
+            if data.get("resident") and row.case is not None and row.case.reporter_id:
+                ids.add(row.case.reporter_id)
+        found = cls()
+        if ids:
+            found.users = get_user_model().objects.filter(pk__in=ids, is_active=True).in_bulk()
+            found.prefs = {p.user_id: p for p in Preference.objects.filter(user_id__in=ids)}
+        return found
+
+
+def recipients(notification: Notification, directory: Directory | None = None) -> list[Person]:
     """Everyone the row is for: the unit's active members (in ``role``, or its staff when no role is
     named), named users, the case's reporter for resident messages, and bare phones and e-mails."""
     data = notification.data or {}
@@ -84,8 +108,12 @@ def recipients(notification: Notification) -> list[Person]:
     people: list[Person] = []
     if user_ids:
         ordered = list(dict.fromkeys(user_ids))
-        users = get_user_model().objects.filter(pk__in=ordered, is_active=True).in_bulk()
-        prefs = {p.user_id: p for p in Preference.objects.filter(user_id__in=ordered)}
+        directory = directory or Directory()
+        missing = [pk for pk in ordered if pk not in directory.users]
+        users, prefs = directory.users, directory.prefs
+        if missing:  # unit members (or a row the batch did not foresee): read them now
+            users = {**users, **get_user_model().objects.filter(pk__in=missing, is_active=True).in_bulk()}
+            prefs = {**prefs, **{p.user_id: p for p in Preference.objects.filter(user_id__in=missing)}}
         people.extend(Person(user=users[pk], prefs=prefs.get(pk)) for pk in ordered if pk in users)
     people.extend(Person(phone=phone) for phone in dict.fromkeys(bare_phones))
     people.extend(Person(email=str(email)) for email in dict.fromkeys(data.get("emails", []) or []))
@@ -152,6 +180,7 @@ class Sender(Loop):
         self.total = PassReport()
         self._passes = 0
         self.token = self.worker
+        self._done: list[int] = []  # rows finished as sent, written together at the end of the pass
 
     @property
     def channels(self) -> list[Channel]:
@@ -161,24 +190,21 @@ class Sender(Loop):
 
     def step(self) -> bool:
         now = timezone.now()
-        due = list(
-            Notification.objects.filter(self._due_q(now))
-            .order_by("next_attempt_at", "id")
-            .values_list("pk", flat=True)[: self.batch]
-        )
         report = PassReport()
-        rows = self.claim(due, now)
+        rows = self.claim(now)
         report.claimed = len(rows)
         known: dict[int, dict[tuple[str, str], Delivery]] = defaultdict(dict)
         for record in Delivery.objects.filter(notification_id__in=[r.pk for r in rows]):
             known[record.notification_id][(record.channel, record.address)] = record
+        directory = Directory.of(rows)
         claimed_at = now
         for index, notification in enumerate(rows):
             if timezone.now() - claimed_at > LEASE / 5:
-                # A slow gateway: renew the claim on what is left, so no other sender takes it over.
+                # A slow gateway: renew the claim on what is left (and on the rows finished but not yet
+                # written as sent), so no other sender takes it over.
                 claimed_at = timezone.now()
                 Notification.objects.filter(
-                    pk__in=[r.pk for r in rows[index:]], claimed_by=self.token
+                    pk__in=[*self._done, *(r.pk for r in rows[index:])], claimed_by=self.token
                 ).update(claimed_at=claimed_at)
             if self.stopping.is_set():  # SIGTERM: hand the rest back at once instead of after the lease
                 rest = [r.pk for r in rows[index:]]
@@ -186,12 +212,13 @@ class Sender(Loop):
                     state=NotificationState.PENDING, claimed_by=""
                 )
                 break
-            self.deliver(notification, report, known[notification.pk])
+            self.deliver(notification, report, known[notification.pk], directory)
+        self._flush()
         if report.claimed:
             self.say(str(report))
         for name in ("claimed", "sent", "deliveries", "retried", "deferred", "dead"):
             setattr(self.total, name, getattr(self.total, name) + getattr(report, name))
-        return len(due) >= self.batch
+        return len(rows) >= self.batch
 
     @staticmethod
     def _due_q(now: dt.datetime) -> Q:
@@ -199,30 +226,47 @@ class Sender(Loop):
             state=NotificationState.SENDING, claimed_at__lt=now - LEASE
         )
 
-    def claim(self, ids: list[int], now: dt.datetime) -> list[Notification]:
-        """Compare-and-set in one UPDATE: only rows still due move to ``sending`` under this pass's
-        token; a row another sender took in between is not due any more and is left to it."""
+    def claim(self, now: dt.datetime) -> list[Notification]:
+        """Take the next batch of due rows in one statement, so several senders split one backlog
+        into disjoint batches: on PostgreSQL ``FOR UPDATE SKIP LOCKED`` passes over the rows another
+        sender is taking at that moment; SQLite runs one writer at a time anyway. The statement moves
+        only rows still due to ``sending`` under this pass's token (a compare-and-set)."""
+        from django.db import connection
+
+        self._flush()  # rows the last pass finished, under the last pass's token
         self._passes += 1
         self.token = f"{self.worker}#{self._passes}"[-64:]
-        if not ids:
-            return []
-        Notification.objects.filter(self._due_q(now), pk__in=ids).update(
-            state=NotificationState.SENDING, claimed_at=now, claimed_by=self.token
+        table = connection.ops.quote_name(Notification._meta.db_table)
+        skip = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+        ops = connection.ops
+        at = ops.adapt_datetimefield_value(now)
+        lease = ops.adapt_datetimefield_value(now - LEASE)
+        sql = (
+            f"UPDATE {table} SET state = %s, claimed_at = %s, claimed_by = %s WHERE id IN ("
+            f"SELECT id FROM {table} WHERE (state = %s AND next_attempt_at <= %s) OR (state = %s AND "
+            f"claimed_at < %s) ORDER BY next_attempt_at, id LIMIT %s{skip})"
         )
+        pending, sending = NotificationState.PENDING.value, NotificationState.SENDING.value
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [sending, at, self.token, pending, at, sending, lease, self.batch])
         return list(
-            Notification.objects.filter(pk__in=ids, state=NotificationState.SENDING, claimed_by=self.token)
+            Notification.objects.filter(state=NotificationState.SENDING, claimed_by=self.token)
             .select_related("case")
             .order_by("next_attempt_at", "id")
         )
 
     def deliver(
-        self, notification: Notification, report: PassReport, known: dict[tuple[str, str], Delivery]
+        self,
+        notification: Notification,
+        report: PassReport,
+        known: dict[tuple[str, str], Delivery],
+        directory: Directory | None = None,
     ) -> None:
         now = timezone.now()
         pk = notification.pk
         data = notification.data or {}
         urgent = bool(data.get("urgent"))
-        people = recipients(notification)
+        people = recipients(notification, directory)
         seen: set[tuple[str, str]] = set()
         failed: list[str] = []
         dead: list[str] = []
@@ -345,9 +389,22 @@ class Sender(Loop):
                 attempts=F("attempts") + (1 if dead else 0),
             )
             report.dead += 1
-        else:
+        elif dead:
             mine.update(state=NotificationState.SENT, sent_at=now, last_error="；".join(dead)[:300])
             report.sent += 1
+        else:
+            # The common case is written for the whole batch at once (``_flush``): its deliveries are
+            # committed, so a sender that dies first leaves a row that is claimed again after the lease
+            # and finished without sending anything again.
+            self._done.append(notification.pk)
+            report.sent += 1
+
+    def _flush(self) -> None:
+        if self._done:
+            Notification.objects.filter(
+                pk__in=self._done, state=NotificationState.SENDING, claimed_by=self.token
+            ).update(state=NotificationState.SENT, sent_at=timezone.now(), last_error="")
+            self._done = []
 
 
 def send_pending(*, batch: int = 100, channel_list: Iterable[Channel] | None = None) -> PassReport:

@@ -74,6 +74,20 @@ def beat_of(site: Site, name: str) -> tuple[str, float] | None:
     return state, float(at)
 
 
+def server_env(work: Path, database_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a server or worker subprocess on ``database_url``, its files under ``work``."""
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))},
+        "DATABASE_URL": database_url,
+        "JICENG_ALLOW_DEV_KEY": "1",
+        "JICENG_FAST_HASHER": "1",
+        "JICENG_VAR_DIR": str(work / "var"),
+        "JICENG_ENV_FILE": str(work / "absent.env"),
+        "DB_CONNECT_TIMEOUT": "2",
+        **extra,
+    }
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     work = tmp_path_factory.mktemp("faults")
@@ -81,16 +95,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     pg_dir = Path(tempfile.mkdtemp(prefix="jiceng-faults-"))
     pg = ThrowawayPostgres(pg_dir / "data")
     try:
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))},
-            "DATABASE_URL": pg.create_database("jiceng"),
-            "JICENG_ALLOW_DEV_KEY": "1",
-            "JICENG_FAST_HASHER": "1",
-            "JICENG_VAR_DIR": str(work / "var"),
-            "JICENG_ENV_FILE": str(work / "absent.env"),
-            "DB_CONNECT_TIMEOUT": "2",
-            "JICENG_WORKER_STALE_SECONDS": "600",
-        }
+        env = server_env(work, pg.create_database("jiceng"), JICENG_WORKER_STALE_SECONDS="600")
         manage = [sys.executable, "manage.py"]
         subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=600)
         port = free_port()

@@ -17,7 +17,7 @@ from jiceng.cases.models import Notification, NotificationState
 from jiceng.cases.outbox import notify
 from jiceng.notify.integrations.sms.backends import FileSmsBackend, SmsBackend
 from jiceng.notify.models import Delivery, DeliveryState, InboxMessage, Preference
-from jiceng.notify.sender import LEASE, Sender, send_pending
+from jiceng.notify.sender import LEASE, PassReport, Sender, send_pending
 from jiceng.notify.tests.conftest import texts, texts_to
 from jiceng.org.models import Membership, Role
 from jiceng.testing import World, make_user
@@ -117,11 +117,11 @@ def test_two_senders_never_claim_the_same_row(world: World, sms_dir: Path) -> No
     rows = [notify("test", f"第 {n} 条", phones=[f"1370000000{n}"]).pk for n in range(3)]
     first, second = Sender(), Sender()
     now = dt.datetime.now(dt.UTC)
-    # both saw the same due rows; the first claims them, the second's claim finds none still due
-    assert [r.pk for r in first.claim(rows, now)] == rows
-    assert second.claim(rows, now) == []
+    # the first claims every due row; the second finds none left to take
+    assert [r.pk for r in first.claim(now)] == rows
+    assert second.claim(now) == []
     # not even after the first's claim looks old to a clock that has not moved past the lease
-    assert second.claim(rows, now + LEASE - dt.timedelta(seconds=1)) == []
+    assert second.claim(now + LEASE - dt.timedelta(seconds=1)) == []
     second.run(once=True)
     assert texts(sms_dir) == []
 
@@ -296,7 +296,7 @@ class SlowGateway(FileSmsBackend):
     def send_keyed(self, phone: str, text: str, key: str) -> None:
         SlowGateway.clock.shift(LEASE * 0.6)
         now = dt.datetime.now(dt.UTC)
-        SlowGateway.rival_took += [r.pk for r in Sender().claim(SlowGateway.rows, now)]
+        SlowGateway.rival_took += [r.pk for r in Sender().claim(now)]
         super().send_keyed(phone, text, key)
 
 
@@ -310,3 +310,25 @@ def test_a_slow_sender_renews_its_claim_so_nobody_takes_its_rows_over(
         send_pending()
     assert SlowGateway.rival_took == []
     assert sorted(m["to"] for m in texts(sms_dir)) == ["13700000000", "13700000001", "13700000002"]
+
+
+def test_two_senders_split_one_backlog_into_disjoint_batches_and_send_each_row_once(
+    world: World, sms_dir: Path
+) -> None:
+    rows = [notify("test", f"第 {n} 条", phones=[f"137000000{n:02d}"]).pk for n in range(5)]
+    first, second = Sender(batch=2), Sender(batch=2)
+    now = dt.datetime.now(dt.UTC)
+    # each claim takes the next due rows: the two senders hold different ones
+    mine, theirs = first.claim(now), second.claim(now)
+    assert [r.pk for r in mine] == rows[:2] and [r.pk for r in theirs] == rows[2:4]
+    # both deliver what they hold, then go on with the backlog
+    report = PassReport()
+    for sender, held in ((first, mine), (second, theirs)):
+        for row in held:
+            sender.deliver(row, report, {})
+    first.run(once=True)
+    second.run(once=True)
+    assert report.sent == 4 and first.total.sent == 1 and second.total.sent == 0
+    sent = sorted(m["to"] for m in texts(sms_dir))
+    assert sent == sorted(f"137000000{n:02d}" for n in range(5))  # each once
+    assert not Notification.objects.exclude(state=NotificationState.SENT).exists()
