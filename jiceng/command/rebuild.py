@@ -329,9 +329,12 @@ def workers() -> int:
 def _month_work(sql: _Sql, top: int, bounds: tuple[dt.datetime, dt.datetime]) -> None:
     """One month's day rows and month rows, in one transaction."""
     start, end = bounds
+    # As the database stores them: on SQLite, naive UTC text. An aware local bound compared as text
+    # ("…00:00:00+08:00") would put the first eight hours of a month into the month before.
+    at = connection.ops.adapt_datetimefield_value
     with transaction.atomic(), connection.cursor() as cursor:
         for statement in (_area_sql(sql), _unit_sql(sql), _topic_sql(sql)):
-            cursor.execute(statement, [top, start, end])
+            cursor.execute(statement, [top, at(start), at(end)])
         day_start, day_end = start.date(), end.date()
         for statement in _month_sql(sql):
             cursor.execute(statement, [day_start, day_end])
@@ -395,7 +398,8 @@ def rebuild(progress: Callable[[str, float], None] | None = None, parallel: int 
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_live_sql(sql), [top, top])
-        cursor.execute(_feed_sql(sql), [top, timezone.now() - dt.timedelta(days=rollup.FEED_DAYS)])
+        since = timezone.now() - dt.timedelta(days=rollup.FEED_DAYS)
+        cursor.execute(_feed_sql(sql), [top, connection.ops.adapt_datetimefield_value(since)])
         cursor.execute(_positions_sql(sql), [top])
     lap("live", started)
 

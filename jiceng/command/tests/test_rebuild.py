@@ -30,14 +30,6 @@ from jiceng.command.models import (
 from jiceng.command.tests.helpers import handled, submit
 from jiceng.testing import World
 
-# Known defect: on SQLite the set-based UnitFigure fill hits its unique key on a generated history
-# (two groups for one key); the follower and PostgreSQL agree. Marked so the suite shows it.
-sqlite_defect = pytest.mark.xfail(
-    condition="postgresql" not in __import__("os").environ.get("DATABASE_URL", ""),
-    reason="set-based UnitFigure fill conflicts on SQLite (open defect, see docs/history.md)",
-    strict=False,
-)
-
 TABLES = (
     AreaFigure,
     AreaTotal,
@@ -82,7 +74,6 @@ def a_history(cw: World) -> None:
     assert patrol.channel == Channel.PATROL
 
 
-@sqlite_defect
 def test_the_set_based_rebuild_agrees_exactly_with_the_incremental_follower(cw: World) -> None:
     # given: the follower has applied the whole history in small batches
     a_history(cw)
@@ -100,7 +91,6 @@ def test_the_set_based_rebuild_agrees_exactly_with_the_incremental_follower(cw: 
     assert timing.events == state.events_applied == CaseEvent.objects.count()
 
 
-@sqlite_defect
 def test_after_a_rebuild_the_follower_applies_only_what_came_later(cw: World) -> None:
     a_history(cw)
     rollup.rebuild()
@@ -115,7 +105,6 @@ def test_after_a_rebuild_the_follower_applies_only_what_came_later(cw: World) ->
     assert AreaFigure.objects.filter(period="d").count() >= before
 
 
-@sqlite_defect
 def test_the_stats_command_rebuilds_set_based_and_audits_it(cw: World) -> None:
     a_history(cw)
     call_command("stats", "rollup", "--rebuild")
