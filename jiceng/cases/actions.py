@@ -399,6 +399,10 @@ def _threshold() -> float:
     return float(getattr(settings, "JICENG_AUTO_DISPATCH_CONFIDENCE", 0.85))
 
 
+def _least_type_confidence() -> float:
+    return float(getattr(settings, "JICENG_TRIAGE_MIN_TYPE_CONFIDENCE", 0.2))
+
+
 def do_submit_case(
     actor: Any,
     *,
@@ -419,7 +423,9 @@ def do_submit_case(
     at = _now(at)
     triage = triage or TriageResult()
     confidence = 1.0 if event_type is not None else 0.0
-    if event_type is None and triage.best is not None:
+    if event_type is None and triage.best is not None and triage.best[1] >= _least_type_confidence():
+        # A guess below the floor says nothing: the case waits untyped at the default desk instead of
+        # at the desk of whatever level an arbitrary type happens to have.
         code, confidence = triage.best
         event_type = _active_type.first(code)
         if event_type is None:

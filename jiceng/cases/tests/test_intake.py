@@ -82,9 +82,15 @@ def test_a_confident_triage_dispatches_itself(cw: World, settings) -> None:  # t
 
 
 def test_the_same_guess_below_the_threshold_waits_at_the_desk(cw: World, settings) -> None:  # type: ignore[no-untyped-def]
-    settings.JICENG_AUTO_DISPATCH_CONFIDENCE = 0.99
+    settings.JICENG_AUTO_DISPATCH_CONFIDENCE = 1.01  # above any confidence: nothing dispatches itself
     case = submit(cw, type_code="", description="暴露垃圾堆放在路边，垃圾堆发臭，一直没有清运")
     assert case.status == Status.PENDING_DISPATCH and case.event_type.code == "SR01"
+
+
+def test_a_message_that_says_too_little_waits_untyped_at_the_street_desk(cw: World) -> None:
+    case = submit(cw, type_code="", description="有件事情需要处理一下")
+    assert case.status == Status.PENDING_DISPATCH and case.event_type is None
+    assert case.level == "street" and case.desk_unit is not None and case.desk_unit.level == "street"
 
 
 def test_a_sensitive_request_gets_top_priority_and_notifies_supervisors(cw: World) -> None:

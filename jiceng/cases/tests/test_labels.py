@@ -47,7 +47,7 @@ def test_a_mistyped_merge_number_is_told_on_the_desk_not_a_full_page_not_found(
 ) -> None:
     from jiceng.cases.models import Case
 
-    case = submit(cw, type_code="", description="门口垃圾好几天没人收")
+    case = submit(cw, type_code="", description="门口垃圾好几天没人收", auto_dispatch=False)
     client.force_login(cw.people["dispatcher"])
     desk = reverse("cases:desk")
     response = client.post(
