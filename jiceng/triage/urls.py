@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from jiceng.triage import views
 
 app_name = "triage"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("live/", views.live_page, name="live"),
+]

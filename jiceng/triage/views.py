@@ -1,0 +1,25 @@
+"""Staff pages of triage: live accuracy of the proposals against the desk's final types."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from jiceng.cases.views import case_page, is_staff
+from jiceng.core.exceptions import NotFound
+from jiceng.triage.live import live_accuracy
+
+MAX_WEEKS = 52
+
+
+@case_page
+def live_page(request: HttpRequest) -> HttpResponse:
+    """分拨准确率: triage's first proposals against dispatchers' final types, in the viewer's scope."""
+    if not is_staff(request.user):
+        raise NotFound(_("该页面仅限工作人员查看。"))
+    try:
+        weeks = min(MAX_WEEKS, max(1, int(request.GET.get("weeks", 8))))
+    except ValueError:
+        weeks = 8
+    return render(request, "triage/live.html", {"live": live_accuracy(request.user, weeks), "weeks": weeks})
