@@ -1,4 +1,4 @@
-"""``jiceng triage train|evaluate|flags|types|hot|replies|build`` — the dispatch classifier and its companions."""
+"""``jiceng triage train|evaluate|flags|types|hot|replies|build|retrain`` — the dispatch classifier and its companions."""
 
 from __future__ import annotations
 
@@ -72,6 +72,16 @@ class Command(BaseCommand):
         )
         source.add_argument("--from-db", action="store_true", help="数据库中启用的事项目录")
         source.add_argument("--data", type=Path, default=None)
+        p.add_argument(
+            "--out", type=Path, default=None, help="默认写到 JICENG_TRIAGE_MODEL 或 VAR_DIR/triage/model.npz"
+        )
+
+        p = sub.add_parser(
+            "retrain",
+            help="用分拨台确定的工单类型重新训练；留出最近的工单比较新旧模型，新模型更好时才替换",
+        )
+        p.add_argument("--from-cases", action="store_true", required=True, help="用已分拨、已办结的工单")
+        p.add_argument("--min", type=int, default=50, help="至少需要的工单数")
         p.add_argument(
             "--out", type=Path, default=None, help="默认写到 JICENG_TRIAGE_MODEL 或 VAR_DIR/triage/model.npz"
         )
@@ -176,6 +186,23 @@ class Command(BaseCommand):
         w("\t" + "\t".join(r.labels))
         for label, row in zip(r.labels, r.confusion, strict=True):
             w(label + "\t" + "\t".join(str(v) for v in row))
+
+    # retrain ---------------------------------------------------------------------------------------
+    def do_retrain(self, o: dict[str, Any]) -> None:
+        from jiceng.triage.retrain import TooFewCases, retrain_from_cases
+
+        try:
+            r = retrain_from_cases(o["out"], o["min"])
+        except TooFewCases as exc:
+            raise CommandError(str(exc))
+        live = "—" if r.live_top1 is None else f"{r.live_top1:.3f}"
+        self.stdout.write(
+            f"训练 {r.n_train} 件，留出最近 {r.n_test} 件：新模型 top-1 {r.new_top1:.3f}，现用模型 top-1 {live}"
+        )
+        if r.written is not None:
+            self.stdout.write(f"新模型更好，已写入 {r.written}")
+        else:
+            self.stdout.write("新模型没有更好，现用模型保持不变。")
 
     # types -----------------------------------------------------------------------------------------
     def do_types(self, o: dict[str, Any]) -> None:
