@@ -66,3 +66,14 @@ def no_model(tmp_path: Path, settings: Any, monkeypatch: pytest.MonkeyPatch) -> 
     service._providers.update(saved)
     service.register_duplicate_provider(None)
     service.register_message_provider(None)
+
+
+@pytest.fixture
+def shipped_model(tmp_path: Path, settings: Any) -> Iterator[None]:
+    """No configured or VAR_DIR model: the service falls back to the shipped one (with the case
+    engine's providers, so cases are typed as in production)."""
+    settings.JICENG_TRIAGE_MODEL = ""
+    settings.VAR_DIR = tmp_path / "var"
+    service._forget()
+    yield
+    service._forget()

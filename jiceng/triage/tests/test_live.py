@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,19 +11,12 @@ from django.urls import reverse
 from jiceng.cases import actions
 from jiceng.cases.models import Case
 from jiceng.testing import PASSWORD, World
-from jiceng.triage import service
 from jiceng.triage.live import live_accuracy
 
 GARBAGE = "小区门口垃圾堆积很久没人清理"
 
 
-@pytest.fixture(autouse=True)
-def shipped_model_only(settings: Any, tmp_path: Path) -> Iterator[None]:
-    settings.JICENG_TRIAGE_MODEL = ""
-    settings.VAR_DIR = tmp_path / "var"
-    service._forget()
-    yield
-    service._forget()
+pytestmark = pytest.mark.usefixtures("shipped_model")
 
 
 def proposed(world: World, room: str = "haiyu1", **kw: Any) -> Case:
@@ -45,6 +36,7 @@ def kept(world: World, dispatcher: str = "dispatcher", unit: str = "xinan-chengg
 
 def changed(world: World) -> Case:
     case = proposed(world)
+    assert case.event_type is not None
     other = "SR05" if case.event_type.code != "SR05" else "SR01"
     return actions.check_dispatch(
         world.people["dispatcher"], case.pk, type_code=other, unit="xinan-chengguan"
@@ -59,6 +51,7 @@ def test_a_kept_proposal_is_right_and_a_type_changed_by_the_desk_is_wrong(world:
     assert (live.overall.n, live.overall.right) == (3, 2)
     assert len(live.weeks) == 1 and (live.weeks[0].n, live.weeks[0].right) == (3, 2)
     by_type = {r.key: (r.n, r.right) for r in live.types}
+    assert wrong.event_type is not None
     assert by_type[wrong.event_type.code] == (1, 0)
     assert sum(n for n, _ in by_type.values()) == 3
 

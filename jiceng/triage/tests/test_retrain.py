@@ -3,7 +3,6 @@ most recent decided cases, and refuses when there are too few of them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -33,13 +32,7 @@ PLACES = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def shipped_model_only(settings: Any, tmp_path: Path) -> Iterator[None]:
-    settings.JICENG_TRIAGE_MODEL = ""
-    settings.VAR_DIR = tmp_path / "var"
-    service._forget()
-    yield
-    service._forget()
+pytestmark = pytest.mark.usefixtures("shipped_model")
 
 
 def decided(world: World, n: int) -> None:
