@@ -413,6 +413,10 @@ def access_inspection(user: Any, inspection_id: Any) -> Inspection:
 # -- overdue rectification → case -------------------------------------------------------------------
 
 
+# One sweep handles at most this many overdue hazards (the worker goes again while it is full).
+SWEEP_HAZARDS = 500
+
+
 def sweep_overdue(today: dt.date | None = None) -> int:
     """Open hazards past their deadline become cases (once: the hazard's id is the case's key)."""
     from jiceng.cases.actions import check_submit_case
@@ -423,7 +427,7 @@ def sweep_overdue(today: dt.date | None = None) -> int:
     due = Hazard.objects.filter(status=HazardStatus.OPEN, deadline__lt=today).select_related(
         "inspection__venue", "inspection__room", "inspection__building", "inspection__inspector"
     )
-    for hazard in due.order_by("deadline", "pk")[:500]:
+    for hazard in due.order_by("deadline", "pk")[:SWEEP_HAZARDS]:
         inspection = hazard.inspection
         venue = inspection.venue
         place = venue.name if venue is not None else inspection.building.address

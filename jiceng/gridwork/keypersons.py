@@ -311,6 +311,10 @@ def supervisors_of(grid_code: str) -> list[int]:
     )
 
 
+# One sweep alerts at most this many overdue visits (the worker goes again while it is full).
+SWEEP_VISITS = 1000
+
+
 def sweep_overdue_visits(today: dt.date | None = None) -> int:
     """Visits past due alert the cadre and the supervisors, once per due date."""
     from jiceng.cases.outbox import notify
@@ -320,7 +324,7 @@ def sweep_overdue_visits(today: dt.date | None = None) -> int:
     due = KeyPerson.objects.filter(is_active=True, next_visit_due__lt=today).exclude(
         alerted_for=F("next_visit_due")
     )
-    for person in due.order_by("next_visit_due", "pk")[:1000]:
+    for person in due.order_by("next_visit_due", "pk")[:SWEEP_VISITS]:
         with transaction.atomic():
             if (
                 not KeyPerson.objects.filter(pk=person.pk, next_visit_due=person.next_visit_due)

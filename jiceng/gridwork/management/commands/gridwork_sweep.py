@@ -11,10 +11,6 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from jiceng.core.loop import Loop
 
-# One pass handles at most this many hazards / key persons (the sweeps' own bounds).
-HAZARDS_PER_PASS = 500
-VISITS_PER_PASS = 1000
-
 
 class SweepLoop(Loop):
     name = "gridwork-sweep"
@@ -33,7 +29,7 @@ class SweepLoop(Loop):
         self.alerted += alerted
         if made or alerted:
             self.say(f"逾期隐患转事件 {made} 件；走访逾期提醒 {alerted} 人")
-        return made >= HAZARDS_PER_PASS or alerted >= VISITS_PER_PASS
+        return made >= inspections.SWEEP_HAZARDS or alerted >= keypersons.SWEEP_VISITS
 
 
 class Command(BaseCommand):
