@@ -116,6 +116,9 @@ class ThrowawayPostgres:
         """Wait until this standby has replayed everything the primary had written when called."""
         import time
 
+        # The throwaway servers commit asynchronously (FAST): a commit may still sit in the primary's
+        # WAL buffers, ahead of its write position. A checkpoint writes everything out first.
+        primary.psql("CHECKPOINT")
         target = primary.psql("SELECT pg_current_wal_lsn()")
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
