@@ -114,6 +114,8 @@ MIDDLEWARE = [
     "jiceng.core.middleware.NoStoreMiddleware",
     "jiceng.core.middleware.RefusalMiddleware",
     "jiceng.core.replicas.ReplicaMiddleware",
+    # Names shown unmasked while a page rendered are logged before the page is sent (org/privacy.py).
+    "jiceng.org.privacy.PageRevealMiddleware",
 ]
 
 # Content-Security-Policy (django-csp): scripts only from our own origin or inline with the request's

@@ -144,8 +144,9 @@ class PageReveal:
     """Names shown one by one as a template renders (``{{ person|resident_name:masked }}``).
 
     A page's context carries one of these as ``masked``: it is truthy when the viewer's role sees
-    personal data masked, and otherwise logs each subject it shows unmasked — one ``AccessLog`` row per
-    subject and page, written as the name is rendered.
+    personal data masked, and otherwise records each subject it shows unmasked — one ``AccessLog``
+    row per subject and page. The rows are written together once the page has rendered and before it
+    is sent (:class:`PageRevealMiddleware`): a page whose log cannot be written is never sent.
     """
 
     def __init__(self, request: HttpRequest, subject_type: str = "user", purpose: str = "") -> None:
@@ -154,6 +155,7 @@ class PageReveal:
         self.purpose = purpose
         self.masked = not may_see_personal_data(request.user)
         self._logged: set[str] = set()
+        self._rows: list[AccessLog] = []
 
     def __bool__(self) -> bool:
         return self.masked
@@ -166,5 +168,32 @@ class PageReveal:
         key = str(subject_id)
         if key not in self._logged:
             self._logged.add(key)
-            _log_row(self.request.user, self.request, self.subject_type, key, ["name"], self.purpose).save()
+            if not self._rows:
+                pending = getattr(self.request, "_page_reveals", None)
+                if pending is None:
+                    pending = []
+                    self.request._page_reveals = pending  # type: ignore[attr-defined]
+                pending.append(self)
+            self._rows.append(
+                _log_row(self.request.user, self.request, self.subject_type, key, ["name"], self.purpose)
+            )
         return name
+
+    def flush(self) -> None:
+        """Write the rows recorded so far (one insert)."""
+        rows, self._rows = self._rows, []
+        if rows:
+            AccessLog.objects.bulk_create(rows)
+
+
+class PageRevealMiddleware:
+    """Writes the access-log rows of the names a page showed, after it rendered and before it leaves."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> Any:
+        response = self.get_response(request)
+        for reveal in getattr(request, "_page_reveals", ()):
+            reveal.flush()
+        return response

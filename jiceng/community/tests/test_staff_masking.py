@@ -4,7 +4,9 @@ community's own staff — and every name shown in full is in the access log."""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from jiceng.community import actions
 from jiceng.org.models import AccessLog
@@ -52,6 +54,28 @@ def test_each_name_community_staff_read_in_full_is_logged_once_per_page(world, r
     assert page.count("欧阳小明") >= 2
     rows = list(AccessLog.objects.filter(user=staff, subject_type="user").values_list("subject_id", "fields"))
     assert rows == [(str(resident.pk), "name")]
+
+
+def test_the_names_a_page_shows_are_logged_together_in_one_insert(world, resident_of) -> None:  # type: ignore[no-untyped-def]
+    # given two residents with a request each
+    for name in ("欧阳小明", "司马青青"):
+        resident = resident_of("haiyu", name=name)
+        actions.check_submit_request(
+            actions.Actor(resident), "楼道灯坏了很久了，晚上看不见", use_my_room=True
+        )
+
+    # when the community's staff open the requests page
+    with CaptureQueriesContext(connection) as queries:
+        page = requests_page(world, "community_staff")
+
+    # then both names are shown, both reads are logged, and by one statement
+    assert "欧阳小明" in page and "司马青青" in page
+    staff = world.people["community_staff"]
+    assert AccessLog.objects.filter(user=staff, subject_type="user").count() == 2
+    inserts = [
+        q["sql"] for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "org_accesslog"')
+    ]
+    assert len(inserts) == 1
 
 
 def test_the_resident_profile_page_in_the_admin_shows_the_name_masked(world, resident_of, client) -> None:  # type: ignore[no-untyped-def]

@@ -8,7 +8,6 @@ down the API answers 503 in its JSON error format, pages get the 503 page, /heal
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -25,6 +24,7 @@ from typing import Any
 import pytest
 
 from jiceng.lib.pgcluster import ThrowawayPostgres, free_port, pg_bin
+from jiceng.lib.procs import server_env, wait_for
 
 pytestmark = [
     pytest.mark.postgres,
@@ -54,16 +54,6 @@ def get(
         return exc.code, exc.read(), dict(exc.headers)
 
 
-def wait_for(check: Any, seconds: float, what: str) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"waited {seconds} s for {what}")
-
-
 def beat_of(site: Site, name: str) -> tuple[str, float] | None:
     row = site.pg.psql(
         f"SELECT state, extract(epoch FROM beat_at) FROM core_workerbeat WHERE name = '{name}'", "jiceng"
@@ -72,20 +62,6 @@ def beat_of(site: Site, name: str) -> tuple[str, float] | None:
         return None
     state, at = row.split("|")
     return state, float(at)
-
-
-def server_env(work: Path, database_url: str, **extra: str) -> dict[str, str]:
-    """The environment of a server or worker subprocess on ``database_url``, its files under ``work``."""
-    return {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))},
-        "DATABASE_URL": database_url,
-        "JICENG_ALLOW_DEV_KEY": "1",
-        "JICENG_FAST_HASHER": "1",
-        "JICENG_VAR_DIR": str(work / "var"),
-        "JICENG_ENV_FILE": str(work / "absent.env"),
-        "DB_CONNECT_TIMEOUT": "2",
-        **extra,
-    }
 
 
 @pytest.fixture(scope="module")

@@ -23,8 +23,8 @@ from typing import Any
 
 import pytest
 
-from jiceng.core.tests.test_faults_pg import server_env, wait_for
 from jiceng.lib.pgcluster import ThrowawayPostgres, free_port, pg_bin
+from jiceng.lib.procs import server_env, wait_for
 
 pytestmark = [
     pytest.mark.postgres,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -20,11 +19,11 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from jiceng.lib.pgcluster import ThrowawayPostgres, pg_bin
+from jiceng.lib.procs import server_env, wait_for
 from jiceng.sensing.simulate import MqttPublisher
 from jiceng.sensing.tests.test_broker_restart import MOSQUITTO, OwnBroker
 
@@ -40,16 +39,6 @@ SETUP = (
     "from jiceng.testing import build_world; from jiceng.sensing.tests.conftest import make_sensors; "
     "make_sensors(build_world())"
 )
-
-
-def wait_for(check: Any, seconds: float, what: str) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"waited {seconds} s for {what}")
 
 
 def event(msg_id: str, name: str) -> bytes:
@@ -96,16 +85,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     broker.start()
     workers: dict[str, subprocess.Popen] = {}
     try:
-        env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith(("PYTEST", "DJANGO_"))},
-            "DATABASE_URL": pg.create_database("jiceng"),
-            "JICENG_ALLOW_DEV_KEY": "1",
-            "JICENG_FAST_HASHER": "1",
-            "JICENG_VAR_DIR": str(work / "var"),
-            "JICENG_ENV_FILE": str(work / "absent.env"),
-            "JICENG_SMS_BACKEND": "console",
-            "DB_CONNECT_TIMEOUT": "2",
-        }
+        env = server_env(work, pg.create_database("jiceng"), JICENG_SMS_BACKEND="console")
         manage = [sys.executable, "manage.py"]
         subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True, timeout=600)
         subprocess.run([*manage, "shell", "-c", SETUP], cwd=ROOT, env=env, check=True, timeout=600)
