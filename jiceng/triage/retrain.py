@@ -13,14 +13,24 @@ or not: the audit trail, and what the scheduled worker reads to know when it las
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.utils import timezone
+
+from jiceng.core.loop import CONNECTION_ERRORS, Loop, beat
 from jiceng.triage.catalogue import Entry, as_entry, build_model
 from jiceng.triage.classifier import TextModel, train
 from jiceng.triage.live import UNDECIDED
+
+logger = logging.getLogger(__name__)
 
 HOLDOUT = 0.2
 MIN_CASES = 50
@@ -40,6 +50,7 @@ class Outcome:
     written: Path | None
     seconds: float = 0.0
     types: int = 0
+    corpus: bool = True
 
 
 def decided_cases(codes: set[str] | None = None) -> list[tuple[str, str]]:
@@ -115,7 +126,14 @@ def retrain_from_cases(
         written = model.save(out or service.model_path())
         service._forget()
     outcome = Outcome(
-        len(training), len(held), new, live, written, time.perf_counter() - started, len(model.classes)
+        len(training),
+        len(held),
+        new,
+        live,
+        written,
+        time.perf_counter() - started,
+        len(model.classes),
+        corpus,
     )
     do_record_model_build(
         actor,
@@ -133,3 +151,139 @@ def retrain_from_cases(
         },
     )
     return outcome
+
+
+# -- the scheduled retrain ---------------------------------------------------------------------------
+
+WORKER = "triage-retrain"
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_every(text: str) -> float:
+    """Seconds in ``"24h"``, ``"30m"``, ``"90s"`` or ``"1d"`` (a unit is required)."""
+    text = text.strip().lower()
+    try:
+        value = float(text[:-1]) if text and text[-1] in _UNITS else None
+    except ValueError:
+        value = None
+    if value is None or value <= 0:
+        raise ValueError(f"无法识别的间隔 {text!r}：请写数字加单位，如 24h、30m、1d")
+    return value * _UNITS[text[-1]]
+
+
+def parse_at(text: str) -> dt.time:
+    try:
+        hour, minute = (int(part) for part in text.strip().split(":"))
+        return dt.time(hour, minute)
+    except ValueError:
+        raise ValueError(f"无法识别的时刻 {text!r}：请写 时:分，如 03:00") from None
+
+
+def last_run() -> dt.datetime | None:
+    """When a retrain from cases last trained a model (whether or not it replaced the live one)."""
+    from jiceng.triage.models import TriageEvent
+
+    return (
+        TriageEvent.objects.filter(verb=TriageEvent.Verb.MODEL_BUILT, detail__source=SOURCE)
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+
+
+@contextmanager
+def beating(name: str, every: float) -> Iterator[None]:
+    """Heartbeats from a thread of their own while a long pass (a training) runs, so the worker does
+    not look dead to ``/readyz``; the thread closes its own database connection when done."""
+    from django.db import connection
+
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            while not done.wait(every):
+                beat(name, note="training")
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run, name=f"{name}-beat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+
+
+class RetrainLoop(Loop):
+    """``jiceng triage retrain --from-cases --every 24h`` (or ``--at 03:00``): retrains when due.
+
+    Due is read from the last ``model_built`` event of a retrain, so a restarted worker does not retrain
+    again at once. A refusal (too few decisions) or a failure waits a whole period, not a restart loop;
+    a database outage is waited out by ``Loop`` and the retrain tried again when it is back. SIGTERM
+    lets a training finish; one cut short (SIGKILL) leaves the live model as it was, since the file is
+    only ever replaced whole.
+    """
+
+    name = WORKER
+
+    def __init__(
+        self,
+        *,
+        every: float | None = None,
+        at: dt.time | None = None,
+        minimum: int = MIN_CASES,
+        model_out: Path | None = None,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("interval", 60.0)
+        super().__init__(**kwargs)
+        if (every is None) == (at is None):
+            raise ValueError("every or at, one of them")
+        self.every, self.at, self.minimum, self.model_out = every, at, minimum, model_out
+        self.tried_at: dt.datetime | None = None  # refusals and failures leave no event
+        self.runs: list[Outcome] = []
+
+    def due(self, now: dt.datetime) -> bool:
+        last = max((t for t in (last_run(), self.tried_at) if t is not None), default=None)
+        if last is None:
+            return True
+        if self.every is not None:
+            return (now - last).total_seconds() >= self.every
+        assert self.at is not None
+        local = timezone.localtime(now)
+        target = local.replace(hour=self.at.hour, minute=self.at.minute, second=0, microsecond=0)
+        if target > local:
+            target -= dt.timedelta(days=1)
+        return last < target
+
+    def step(self) -> bool:
+        now = timezone.now()
+        if not self.due(now):
+            return False
+        try:
+            with beating(self.name, self.beat_every):
+                outcome = retrain_from_cases(self.model_out, self.minimum)
+        except CONNECTION_ERRORS:
+            raise  # waited out by the loop, then tried again
+        except TooFewCases as exc:
+            self.tried_at = now
+            self.say(str(exc))
+            return False
+        except Exception:  # noqa: BLE001 — a broken retrain must not bring the worker down in a loop
+            self.tried_at = now
+            logger.exception("retraining from the desk's decisions failed")
+            self.say("重新训练失败，详见日志；现用模型保持不变。")
+            return False
+        self.runs.append(outcome)
+        self.say(describe(outcome))
+        return False
+
+
+def describe(r: Outcome) -> str:
+    live = "—" if r.live_top1 is None else f"{r.live_top1:.3f}"
+    verdict = f"新模型更好，已写入 {r.written}" if r.written else "新模型没有更好，现用模型保持不变。"
+    return (
+        f"训练 {r.n_train} 件（{'另加事项目录语料，' if r.corpus else ''}{r.types} 类），留出最近 {r.n_test} 件："
+        f"新模型 top-1 {r.new_top1:.3f}，现用模型 top-1 {live}；用时 {r.seconds:.1f} 秒。{verdict}"
+    )
