@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -164,6 +165,18 @@ def decided_since(user: Any, since: dt.datetime) -> list[Decided]:
     return [Decided(*row, submitted.get(row[0], {}), row[0] in auto) for row in cases]
 
 
+def _scored(cases: list[Decided], result: LiveAccuracy | ByCategory) -> Iterator[tuple[Decided, str]]:
+    """The cases triage typed, with its first proposal; the others are counted on ``result``."""
+    for case in cases:
+        proposed = case.proposed
+        if proposed is not None:
+            yield case, proposed
+        elif case.by_reporter:
+            result.typed_by_reporter += 1
+        else:
+            result.no_proposal += 1
+
+
 def _week(day: dt.datetime) -> str:
     year, week, _ = timezone.localtime(day).isocalendar()
     return f"{year}-W{week:02d}"
@@ -182,14 +195,7 @@ def live_accuracy(
     since = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
     by_week: dict[str, Row] = {}
     by_type: dict[str, Row] = {}
-    for case in decided_since(user, since):
-        proposed = case.proposed
-        if proposed is None:
-            if case.by_reporter:
-                result.typed_by_reporter += 1
-            else:
-                result.no_proposal += 1
-            continue
+    for case, proposed in _scored(decided_since(user, since), result):
         right = int(proposed == case.code)
         week = _week(case.registered)
         for row in (
@@ -215,14 +221,7 @@ def recent_by_category(user: Any, days: int = 30, *, now: dt.datetime | None = N
     now = now or timezone.now()
     result = ByCategory(since=now - dt.timedelta(days=days), days=days)
     rows: dict[str, CategoryRow] = {}
-    for case in decided_since(user, result.since):
-        proposed = case.proposed
-        if proposed is None:
-            if case.by_reporter:
-                result.typed_by_reporter += 1
-            else:
-                result.no_proposal += 1
-            continue
+    for case, proposed in _scored(decided_since(user, result.since), result):
         right1, right3 = proposed == case.code, case.code in case.top3
         result.overall.add(right1, right3, case.auto)
         rows.setdefault(case.category, CategoryRow(case.category, case.category_name)).add(

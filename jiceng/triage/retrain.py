@@ -34,6 +34,9 @@ logger = logging.getLogger(__name__)
 
 HOLDOUT = 0.2
 MIN_CASES = 50
+# A district's years of decisions would not fit one training in memory and time; the newest this many
+# say most about how residents write now.
+MAX_DECISIONS = 100_000
 SOURCE = "cases"
 
 
@@ -53,22 +56,19 @@ class Outcome:
     corpus: bool = True
 
 
-def decided_cases(codes: set[str] | None = None) -> list[tuple[str, str]]:
-    """(text, final type code) of every case the desk has decided, oldest first; with ``codes`` only
-    those of the types the model can learn (the active catalogue)."""
+def decided_cases(codes: set[str] | None = None, limit: int | None = None) -> list[tuple[str, str]]:
+    """(text, final type code) of the cases the desk has decided, oldest first: the newest ``limit``
+    (default ``MAX_DECISIONS``); with ``codes`` only those of the types the model can learn (the
+    active catalogue)."""
     from jiceng.cases.models import Case
 
-    rows = (
-        Case.objects.filter(event_type__isnull=False)
-        .exclude(status__in=UNDECIDED)
-        .order_by("registered_at", "pk")
-        .values_list("title", "description", "event_type__code")
-    )
-    return [
-        (f"{title}\n{description}".strip(), code)
-        for title, description, code in rows
-        if codes is None or code in codes
+    decided = Case.objects.filter(event_type__isnull=False).exclude(status__in=UNDECIDED)
+    if codes is not None:
+        decided = decided.filter(event_type__code__in=sorted(codes))
+    rows = decided.order_by("-registered_at", "-pk").values_list("title", "description", "event_type__code")[
+        : limit or MAX_DECISIONS
     ]
+    return [(f"{title}\n{description}".strip(), code) for title, description, code in list(rows)[::-1]]
 
 
 def split(rows: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

@@ -25,7 +25,14 @@ from jiceng.testing import World
 from jiceng.triage import service
 from jiceng.triage.classifier import TextModel
 from jiceng.triage.models import TriageEvent
-from jiceng.triage.retrain import WORKER, RetrainLoop, parse_at, parse_every, retrain_from_cases
+from jiceng.triage.retrain import (
+    WORKER,
+    RetrainLoop,
+    decided_cases,
+    parse_at,
+    parse_every,
+    retrain_from_cases,
+)
 
 PLACES = [
     "小区",
@@ -71,6 +78,21 @@ def run(*args: str) -> str:
     out = StringIO()
     call_command("triage", "retrain", "--from-cases", *args, stdout=out)
     return out.getvalue()
+
+
+@pytest.mark.usefixtures("shipped_model")
+def test_the_newest_decisions_are_learnt_oldest_first_and_other_types_left_out(world: World) -> None:
+    decided(world, 6)
+    actions.check_submit_case(
+        world.people["resident"],
+        description="小区的垃圾桶满了溢出来",
+        type_code="SR02",
+        location_code=world.rooms["haiyu1"].code,
+    )
+    rows = decided_cases(ACTIVE, limit=3)
+    assert [code for _, code in rows] == ["SR05", "WJ03", "SR05"]
+    assert rows[-1][0].endswith("（5）")
+    assert len(decided_cases(ACTIVE)) == 6 and len(decided_cases()) == 7
 
 
 def test_too_few_decided_cases_are_refused_in_chinese(site: World, tmp_path: Path) -> None:
