@@ -477,6 +477,9 @@ def do_submit_case(
     data: dict[str, Any] = {"channel": channel}
     if event_type is not None:
         data.update(type=event_type.code, confidence=round(confidence, 3))
+        if confidence < 1.0 and triage.types:
+            # Triage's first three proposals, so its live accuracy can be read at top-3 as well as top-1.
+            data["proposals"] = [code for code, _ in triage.types[:3]]
     if triage.flags:
         data["flags"] = [{"kind": f.kind, "reason": f.reason, "phrase": f.phrase} for f in triage.flags]
     if photos:

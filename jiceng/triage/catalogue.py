@@ -148,6 +148,10 @@ WRITTEN_FILE = Path(__file__).with_name("data") / "type_corpus.csv"
 # Each hand-written message weighs this many synthetic messages of its type: residents' wording
 # (places, feelings, misleading words) should move the model, not just nudge it.
 WRITTEN_WEIGHT = 3.0
+# Each case the desk decided (``retrain --from-cases``) weighs as much as a hand-written message: it
+# is what this site's residents write, labelled by a person, but a desk that keeps a wrong proposal
+# under pressure labels it wrong too, so it does not outweigh the corpus more than the written set.
+DESK_WEIGHT = WRITTEN_WEIGHT
 # Composed resident messages (``corpus_types``) per common type.
 GENERATED_PER_TYPE = 60
 
@@ -222,13 +226,18 @@ def _balanced(y: np.ndarray, n_classes: int, extra: np.ndarray | None = None) ->
     return (w * len(y) / w.sum()).astype(np.float32)
 
 
-def build_model(entries: Iterable[Any], per_type: int = PER_TYPE) -> TextModel:
+def build_model(
+    entries: Iterable[Any], per_type: int = PER_TYPE, decisions: Iterable[tuple[str, str]] = ()
+) -> TextModel:
     """The catalogue model: a class-balanced softmax regression over character n-grams and jieba words.
 
     It learns from the catalogue's phrasings of every type, the composed resident messages of the common
     types (``corpus_types``) and, in its last epochs, the hand-written messages of ``type_corpus.csv``
     (train split). The temperature is fitted on those written messages, scored by the model before it
     has seen them: what residents write, not the easier synthetic phrasings.
+
+    ``decisions`` — (text, final type code) of cases the desk decided — join the written messages in
+    the last epochs (weight ``DESK_WEIGHT``) and the vocabulary; codes outside ``entries`` are skipped.
     """
     entries = [as_entry(e) for e in entries]
     if len({e.code for e in entries}) < 2:
@@ -240,7 +249,10 @@ def build_model(entries: Iterable[Any], per_type: int = PER_TYPE) -> TextModel:
     w_labels = [e.code for e in entries for _ in written.get(e.code, [])]
     texts = [normalise(t) for t in texts]
     w_texts = [normalise(t) for t in w_texts]
-    blocks = fit_blocks(texts + w_texts + not_a_matter(), Params(min_df=2), head=False)
+    known = {e.code for e in entries}
+    desk = [(normalise(t), c) for t, c in decisions if c in known and t.strip()]
+    d_texts = [t for t, _ in desk]
+    blocks = fit_blocks(texts + w_texts + d_texts + not_a_matter(), Params(min_df=2), head=False)
     classes = sorted({e.code for e in entries})
     index = {c: i for i, c in enumerate(classes)}
     none_texts = [normalise(t) for t in not_a_matter()]
@@ -266,10 +278,14 @@ def build_model(entries: Iterable[Any], per_type: int = PER_TYPE) -> TextModel:
         scores = np.asarray(transform(blocks, held_texts) @ coef.T + intercept)
         temperature = TEMPERATURE_SHRINK * fit_temperature(scores, np.array(held_labels))
         calibration = "synthetic"
-    if w_texts:
-        X_all = transform(blocks, texts + none_texts + w_texts)
-        y_all = np.concatenate([y, [index[c] for c in w_labels]]).astype(np.int64)
-        extra = np.concatenate([np.ones(len(y)), np.full(len(w_texts), WRITTEN_WEIGHT)]).astype(np.float32)
+    if w_texts or desk:
+        X_all = transform(blocks, texts + none_texts + w_texts + d_texts)
+        y_all = np.concatenate([y, [index[c] for c in w_labels], [index[c] for _, c in desk]]).astype(
+            np.int64
+        )
+        extra = np.concatenate(
+            [np.ones(len(y)), np.full(len(w_texts), WRITTEN_WEIGHT), np.full(len(desk), DESK_WEIGHT)]
+        ).astype(np.float32)
         coef, intercept = softmax_regression(
             X_all,
             y_all,
@@ -287,8 +303,9 @@ def build_model(entries: Iterable[Any], per_type: int = PER_TYPE) -> TextModel:
         {
             "source": "catalogue",
             "method": "softmax",
-            "n": len(texts) + len(w_texts),
+            "n": len(texts) + len(w_texts) + len(desk),
             "written": len(w_texts),
+            "desk": len(desk),
             "per_type": per_type,
             "calibration": calibration,
             "units": {e.code: e.unit for e in entries if e.unit},

@@ -190,8 +190,10 @@ def current_model() -> TextModel | None:
         path = _build_from_provider()
         if path is None:
             return None
+    # The inode changes with every save (a new file renamed over the old one), even within one tick
+    # of a coarse file-system clock.
     stat = path.stat()
-    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    key = (str(path), stat.st_ino, stat.st_mtime_ns, stat.st_size)
     with _lock:
         if _loaded["key"] == key:
             return _loaded["model"]
@@ -203,7 +205,7 @@ def current_model() -> TextModel | None:
         if built is not None:
             path, model = built, TextModel.load(built)
             stat = path.stat()
-            key = (str(path), stat.st_mtime_ns, stat.st_size)
+            key = (str(path), stat.st_ino, stat.st_mtime_ns, stat.st_size)
     with _lock:
         _loaded["key"], _loaded["model"] = key, model
     return model

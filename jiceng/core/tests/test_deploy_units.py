@@ -180,6 +180,7 @@ SYSTEMD_WORKERS = {
     "jiceng-notify.service": "notify",
     "jiceng-ingest.service": "sensing-ingest",
     "jiceng-gridwork.service": "gridwork-sweep",
+    "jiceng-retrain.service": "triage-retrain",
     "jiceng-web.service": None,
 }
 
@@ -259,7 +260,7 @@ def compose_services() -> dict[str, Any]:
     return yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))["services"]
 
 
-APP_SERVICES = ["web", "sla", "rollup", "notify", "ingest", "gridwork"]
+APP_SERVICES = ["web", "sla", "rollup", "notify", "ingest", "gridwork", "retrain"]
 
 
 def test_compose_runs_every_worker_the_systemd_units_run() -> None:

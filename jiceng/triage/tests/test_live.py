@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from django.urls import reverse
 from jiceng.cases import actions
 from jiceng.cases.models import Case
 from jiceng.testing import PASSWORD, World
-from jiceng.triage.live import live_accuracy
+from jiceng.triage.live import live_accuracy, recent_by_category
 
 GARBAGE = "小区门口垃圾堆积很久没人清理"
 
@@ -124,3 +125,91 @@ def test_a_grid_worker_of_another_community_sees_none_of_the_streets_figures(wor
 
 def test_an_anonymous_visitor_is_sent_to_log_in(world: World) -> None:
     assert Client().get(reverse("triage:live")).status_code == 302
+
+
+# -- the last 30 days by category ----------------------------------------------------------------
+
+
+def proposals_of(case: Case) -> list[str]:
+    return list(case.events.get(action="submit").data["proposals"])
+
+
+def category_of(code: str) -> str:
+    from jiceng.cases.models import EventType
+
+    return EventType.objects.get(code=code).category.code
+
+
+def test_the_last_30_days_count_each_category_at_top_1_and_top_3(world: World) -> None:
+    # given two kept proposals, one changed to triage's second proposal, one changed to a type it
+    # did not propose at all
+    kept(world)
+    kept(world)
+    second = proposed(world)
+    runner_up = proposals_of(second)[1]
+    actions.check_dispatch(world.people["dispatcher"], second.pk, type_code=runner_up, unit="xinan-chengguan")
+    missed = proposed(world)
+    assert "SZ04" not in proposals_of(missed)
+    actions.check_dispatch(world.people["dispatcher"], missed.pk, type_code="SZ04", unit="xinan-chengguan")
+
+    # when the dispatcher reads the last 30 days
+    recent = recent_by_category(world.people["dispatcher"])
+
+    # then each case counts under the category of its final type
+    assert (recent.overall.n, recent.overall.top1, recent.overall.top3) == (4, 2, 3)
+    rows = {r.key: r for r in recent.categories}
+    assert rows[category_of("SZ04")].n >= 1 and rows[category_of("SZ04")].top3 < rows[category_of("SZ04")].n
+    assert sum(r.n for r in recent.categories) == 4
+    assert recent.overall.top1_rate == 0.5 and recent.overall.top3_rate == 0.75
+    assert recent.overall.auto == 0 and recent.overall.auto_precision is None
+
+
+def test_cases_registered_more_than_30_days_ago_are_left_out(world: World) -> None:
+    import time_machine
+    from django.utils import timezone
+
+    with time_machine.travel(timezone.now() - timedelta(days=31)):
+        kept(world)
+    kept(world)
+    assert recent_by_category(world.people["dispatcher"]).overall.n == 1
+    assert recent_by_category(world.people["dispatcher"], days=60).overall.n == 2
+
+
+def test_auto_dispatched_cases_give_the_rate_and_precision_of_their_category(
+    world: World, settings: Any
+) -> None:
+    settings.JICENG_AUTO_DISPATCH_CONFIDENCE = 0.0
+    auto = actions.check_submit_case(
+        world.people["resident"], description=GARBAGE, location_code=world.rooms["haiyu1"].code
+    )
+    assert auto.status == "dispatched" and auto.event_type is not None
+    kept(world)
+    recent = recent_by_category(world.people["dispatcher"])
+    row = next(r for r in recent.categories if r.key == auto.event_type.category.code)
+    assert (row.n, row.auto, row.auto_right) == (2, 1, 1)
+    assert row.auto_rate == 0.5 and row.auto_precision == 1.0
+
+
+def test_a_communitys_staff_counts_only_the_cases_of_their_community(world: World) -> None:
+    kept(world)  # 海裕社区
+    kept(world, room="shangchuan1")  # 上川社区, the same street
+    assert recent_by_category(world.people["dispatcher"]).overall.n == 2
+    assert recent_by_category(world.people["community_staff"]).overall.n == 1
+    assert recent_by_category(world.people["outsider"]).overall.n == 0
+    assert recent_by_category(world.people["outsider"]).categories == []
+
+
+def test_the_page_shows_the_categories_to_staff_and_only_their_own(world: World) -> None:
+    kept(world)
+    kept(world, room="shangchuan1")
+    page = client_for(world, "community_staff").get(reverse("triage:live"), {"days": "30"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'class="data live-categories"' in html and "data-category=" in html
+    assert '<td class="n">1</td>' in html and '<td class="n">2</td>' not in html
+    outsider = client_for(world, "outsider").get(reverse("triage:live"), {"days": "abc"})
+    assert outsider.status_code == 200 and 'data-category="all"' not in outsider.content.decode()
+
+
+def test_a_resident_gets_a_404_for_the_categories_too(world: World) -> None:
+    assert client_for(world, "resident").get(reverse("triage:live"), {"days": "30"}).status_code == 404

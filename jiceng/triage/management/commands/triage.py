@@ -85,6 +85,12 @@ class Command(BaseCommand):
         p.add_argument(
             "--out", type=Path, default=None, help="默认写到 JICENG_TRIAGE_MODEL 或 VAR_DIR/triage/model.npz"
         )
+        schedule = p.add_mutually_exclusive_group()
+        schedule.add_argument(
+            "--every", default=None, help="持续运行，每隔这么久重新训练一次（如 24h、12h、1d）"
+        )
+        schedule.add_argument("--at", default=None, help="持续运行，每天这个时刻重新训练（如 03:00）")
+        p.add_argument("--interval", type=float, default=60.0, help="持续运行时检查是否到期的间隔秒数")
 
         p = sub.add_parser(
             "types",
@@ -189,20 +195,36 @@ class Command(BaseCommand):
 
     # retrain ---------------------------------------------------------------------------------------
     def do_retrain(self, o: dict[str, Any]) -> None:
-        from jiceng.triage.retrain import TooFewCases, retrain_from_cases
+        from jiceng.triage.retrain import (
+            RetrainLoop,
+            TooFewCases,
+            describe,
+            parse_at,
+            parse_every,
+            retrain_from_cases,
+        )
 
+        if o["every"] is not None or o["at"] is not None:
+            try:
+                every = parse_every(o["every"]) if o["every"] is not None else None
+                at = parse_at(o["at"]) if o["at"] is not None else None
+            except ValueError as exc:
+                raise CommandError(str(exc))
+            loop = RetrainLoop(
+                every=every,
+                at=at,
+                minimum=o["min"],
+                model_out=o["out"],
+                interval=o["interval"],
+                out=self.stdout,
+            )
+            loop.run()
+            return
         try:
             r = retrain_from_cases(o["out"], o["min"])
         except TooFewCases as exc:
             raise CommandError(str(exc))
-        live = "—" if r.live_top1 is None else f"{r.live_top1:.3f}"
-        self.stdout.write(
-            f"训练 {r.n_train} 件，留出最近 {r.n_test} 件：新模型 top-1 {r.new_top1:.3f}，现用模型 top-1 {live}"
-        )
-        if r.written is not None:
-            self.stdout.write(f"新模型更好，已写入 {r.written}")
-        else:
-            self.stdout.write("新模型没有更好，现用模型保持不变。")
+        self.stdout.write(describe(r))
 
     # types -----------------------------------------------------------------------------------------
     def do_types(self, o: dict[str, Any]) -> None:
