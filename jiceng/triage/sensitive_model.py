@@ -330,20 +330,6 @@ def shipped() -> SensitiveModel | None:
     return _model
 
 
-def cross_validate(folds: int = 5, seed: int = 1) -> dict[str, Any]:
-    """Out-of-fold precision/recall of the learned model alone on the training corpus (written
-    examples; real messages are in every training part and counted for the flag rate)."""
-    texts, labels, weights = training_set()
-    rng = np.random.default_rng(seed)
-    fold = rng.integers(0, folds, size=len(texts))
-    scores = np.zeros(len(texts))
-    for f in range(folds):
-        tr, te = np.flatnonzero(fold != f), np.flatnonzero(fold == f)
-        m = fit([texts[i] for i in tr], [labels[i] for i in tr], [weights[i] for i in tr])
-        scores[te] = m.score([texts[i] for i in te])
-    return {"scores": scores, "labels": labels, "weights": weights, "texts": texts}
-
-
 def choose(target_real: float = TARGET_REAL_FLAGGED) -> dict[str, Any]:
     """The threshold, chosen on the validation split of the training corpus only: the model is fitted
     on the other part, the rules and the model score the held-out part, and the threshold is the one
