@@ -1,11 +1,15 @@
 """The learned half of the sensitive-request detector: hashed character 1–3-grams and a logistic
 regression over "ordinary" and the rule kinds, trained on the written corpus
-(``data/sensitive_train.csv``), the rules' labelled examples and, when present, the real ordinary
-messages of ``shared/datasets/gov-messages/train.csv`` as negatives (read there, never copied).
+(``data/sensitive_train.csv``), the rules' labelled examples, the requests assembled by
+``sensitive_composer`` (scene templates × slots × paraphrase operators, with hard negatives) and, when
+present, the real ordinary messages of ``shared/datasets/gov-messages/train.csv`` as negatives (read
+there, never copied).
 
-The shipped model is ``data/sensitive_model.npz`` (the non-zero weight columns only, no pickle), built by
-``python -m jiceng.triage.sensitive_model`` and loaded lazily at the first call. A hit's reason names the
-n-grams that pushed it over the threshold.
+The threshold is chosen on a validation split of that corpus only (``choose``: whole composer scenes
+and a fifth of the written and real rows held out), never on ``data/sensitive_test*.csv``. The shipped
+model is ``data/sensitive_model.npz`` (the non-zero weight columns only, no pickle, the threshold
+inside), built by ``python -m jiceng.triage.sensitive_model`` and loaded lazily at the first call. A
+hit's reason names the n-grams that pushed it over the threshold.
 """
 
 from __future__ import annotations
@@ -37,7 +41,8 @@ C = 4.0
 REAL_WEIGHT = 0.5  # weight of each real ordinary message against a written example
 MAX_CHARS = 400
 MASK = np.uint64((1 << BITS) - 1)
-# Ordinary and sensitive weigh the same in training: 0.5 is the even odds, not a tuned value.
+# Ordinary and sensitive weigh the same in training: 0.5 is the even odds, used when a model file
+# carries no chosen threshold.
 DEFAULT_THRESHOLD = 0.5
 TARGET_REAL_FLAGGED = 0.04  # at most this share of held-out real ordinary messages flagged
 PRUNE = 0.02  # weights below this are dropped from the shipped file
