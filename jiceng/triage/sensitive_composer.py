@@ -1120,10 +1120,7 @@ def compose(
     for i, (template, slots) in enumerate(NEGATIVE_SCENES):
         for _ in range(per_scene):
             rows.append((paraphrase(_fill(template, slots, rng), rng, stories), "", f"neg{i}"))
-    seen: set[str] = set()
-    out = []
+    first: dict[str, tuple[str, str, str]] = {}  # the first request of each text, in order
     for row in rows:
-        if row[0] not in seen:
-            seen.add(row[0])
-            out.append(row)
-    return out
+        first.setdefault(row[0], row)
+    return list(first.values())
