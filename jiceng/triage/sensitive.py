@@ -19,6 +19,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+try:  # the regular-expression parser (sre_parse before Python 3.11)
+    from re import _constants as _c  # type: ignore[attr-defined]
+    from re import _parser  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover
+    import sre_constants as _c  # type: ignore[no-redef]
+    import sre_parse as _parser  # type: ignore[no-redef]
+
 RULES_FILE = Path(__file__).with_name("data") / "sensitive_rules.json"
 _CLAUSE_END = re.compile(r"[，。！？；,.!?;：:\n]")
 # Compounds that begin with a negation character but negate nothing.
@@ -58,6 +65,103 @@ class Rule:
     window: int = 6
     negatable: bool = True
     weight: float = 1.0
+    # Literals one of which every match of ``pattern`` contains (None: none derived, always search).
+    anchors: tuple[str, ...] | None = field(default=None, compare=False)
+    near_anchors: tuple[str, ...] | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.anchors is None:
+            object.__setattr__(self, "anchors", anchor_literals(self.pattern))
+        if self.near_anchors is None and self.near is not None:
+            object.__setattr__(self, "near_anchors", anchor_literals(self.near))
+        object.__setattr__(self, "_index", [_by_first(a) for a in (self.anchors, self.near_anchors) if a])
+
+    def may_match(self, text: str, chars: set[str]) -> bool:
+        """False only when the rule cannot fire on ``text``: none of the anchor literals of its pattern
+        occurs, or none of those of its required context (``near``). ``chars`` is ``set(text)``."""
+        for firsts, by_first in self._index:  # type: ignore[attr-defined]
+            if firsts.isdisjoint(chars):
+                return False
+            if not any(a in text for ch in firsts & chars for a in by_first[ch]):
+                return False
+        return True
+
+
+def _by_first(anchors: tuple[str, ...]) -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
+    index: dict[str, list[str]] = {}
+    for a in anchors:
+        index.setdefault(a[0], []).append(a)
+    return frozenset(index), {ch: tuple(v) for ch, v in index.items()}
+
+
+MAX_CLASS_ANCHORS = 12
+
+
+def anchor_literals(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
+    """A set of literal strings such that every match of ``pattern`` contains one of them, derived from
+    the parsed expression (a run of literals, the union over the branches of an alternation, the body
+    of a repeat taken at least once, a small character class); None when no such set is found, e.g. a
+    pattern that can match the empty string, or one compiled with IGNORECASE. Used as a prefilter: a
+    rule's expression runs only on texts that contain one of its anchors."""
+    if pattern.flags & re.IGNORECASE:
+        return None
+    try:
+        parsed = _parser.parse(pattern.pattern, pattern.flags)
+    except Exception:  # noqa: BLE001 — an expression the parser does not take: no prefilter
+        return None
+    found = _needed(list(parsed))
+    if not found:
+        return None
+    # A literal that contains a shorter anchor adds nothing ("动手打" after "动手").
+    return tuple(sorted(a for a in found if not any(b != a and b in a for b in found)))
+
+
+def _needed(items: list[tuple[Any, Any]]) -> set[str] | None:
+    candidates: list[set[str]] = []
+    run = ""
+    for op, av in items:
+        if op is _c.LITERAL:
+            run += chr(av)
+            continue
+        if run:
+            candidates.append({run})
+            run = ""
+        found: set[str] | None = None
+        if op is _c.SUBPATTERN:
+            found = _needed(list(av[3]))
+        elif op is _c.ATOMIC_GROUP:
+            found = _needed(list(av))
+        elif op is _c.BRANCH:
+            parts = [_needed(list(b)) for b in av[1]]
+            if all(parts):
+                found = set().union(*parts)  # type: ignore[arg-type]
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT) and av[0] >= 1:
+            found = _needed(list(av[2]))
+        elif op is _c.IN and all(o is _c.LITERAL for o, _ in av) and len(av) <= MAX_CLASS_ANCHORS:
+            found = {chr(v) for _, v in av}
+        if found:
+            candidates.append(found)
+    if run:
+        candidates.append({run})
+    if not candidates:
+        return None
+    return min(candidates, key=lambda c: sum(map(_chance, c)))
+
+
+# The commonest characters of residents' messages: an anchor made of them is a weak prefilter.
+_COMMON_CHARS = set(
+    "的一是不了人我在有他这中大来上国个到说们为子和你地出道也时年得就那要下以生会自着去之过家学对可她里"
+    "后小么心多天而能好都然没日于起还发成事只作当想看文无开手十用主行方又如前所本见经头面公同三已老从动两"
+    "长知民样现与打孩几百区市路车门口问题号楼房住业物工钱月被"
+)
+
+
+def _chance(literal: str) -> float:
+    """A rough chance that ``literal`` occurs in a message: rarer anchors filter more."""
+    p = 1.0
+    for ch in literal:
+        p *= 0.3 if ch in _COMMON_CHARS else 0.03
+    return p
 
 
 @dataclass
@@ -242,10 +346,11 @@ def learned_flag(text: str, lexicon: Lexicon | None = None) -> Flag | None:
 def detect_rules(text: str, lexicon: Lexicon | None = None) -> list[Flag]:
     """The rules' flags of ``text``."""
     lexicon = lexicon or current_lexicon()
-    text = re.sub(r"\s+", "", text or "")
+    text = "".join((text or "").split())
     flags: dict[str, Flag] = {}
+    chars = set(text)
     for rule in lexicon.rules:
-        if rule.kind in flags:
+        if rule.kind in flags or not rule.may_match(text, chars):
             continue
         for m in rule.pattern.finditer(text):
             lo, hi = max(0, m.start() - rule.window), min(len(text), m.end() + rule.window)

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from jiceng.triage.actions import do_save_rule
 from jiceng.triage.models import SensitiveRule, TriageEvent
 from jiceng.triage.sensitive import current_lexicon, default_lexicon, detect
-from jiceng.triage.sensitive_model import TEST_FILE
+from jiceng.triage.sensitive_model import TEST_FILE, TEST_FILE2
 
 DATA = Path(__file__).parent / "data"
 
@@ -148,3 +148,82 @@ def test_detecting_many_messages_at_once_gives_each_the_flags_it_gets_alone() ->
     alone = [[f.reason for f in detect(t, lexicon)] for t in texts]
     together = [[f.reason for f in flags] for flags in detect_many(texts, lexicon)]
     assert together == alone and sum(map(bool, alone)) >= 40
+
+
+def test_every_match_of_a_rule_contains_one_of_its_anchor_literals() -> None:
+    from jiceng.triage.sensitive_composer import compose
+
+    texts = [r[0] for r in compose(6)]
+    for path in (TEST_FILE, TEST_FILE2, DATA / "sensitive_labelled.csv"):
+        with path.open(encoding="utf-8") as fh:
+            texts += ["".join(r["text"].split()) for r in csv.DictReader(fh)]
+    rules = default_lexicon().rules
+    assert all(r.anchors for r in rules)
+    fired = 0
+    for text in texts:
+        for rule in rules:
+            if rule.pattern.search(text) and (rule.near is None or rule.near.search(text)):
+                fired += 1
+                assert rule.may_match(text, set(text)), (rule.name, text)
+    assert fired > 200
+
+
+def test_anchors_are_derived_from_runs_branches_and_repeats_and_absent_when_a_pattern_may_match_nothing() -> (
+    None
+):
+    import re
+
+    from jiceng.triage.sensitive import anchor_literals
+
+    assert set(anchor_literals(re.compile("轻生|从.{0,4}(楼|桥)跳")) or ()) == {"轻生", "跳"}
+    assert anchor_literals(re.compile("(拿|持)刀")) == ("刀",)
+    assert anchor_literals(re.compile("(打|骂)(孩子|小孩)+")) == ("孩子", "小孩")
+    assert anchor_literals(re.compile("(报警)?")) is None
+    assert anchor_literals(re.compile("abc", re.IGNORECASE)) is None
+    # "动手打" adds nothing once "动手" is an anchor.
+    assert anchor_literals(re.compile("动手|动手打")) == ("动手",)
+
+
+@pytest.mark.django_db
+def test_a_rule_saved_in_the_admin_gets_its_prefilter_and_still_flags() -> None:
+    rule = SensitiveRule(name="测试-油锅", kind="safety", pattern=r"油锅.{0,3}冒(烟|火)")
+    do_save_rule(None, rule, changed=["pattern"])
+    (saved,) = [r for r in current_lexicon().rules if r.name == "测试-油锅"]
+    assert saved.anchors == ("油锅",)
+    assert [f.rule for f in detect("楼下饭店油锅里冒火了", current_lexicon(), learned=False)] == ["测试-油锅"]
+
+
+def test_the_vectorised_scores_equal_the_feature_matrix_and_the_one_text_path() -> None:
+    import numpy as np
+
+    from jiceng.triage import sensitive_model as sm
+
+    model = sm.shipped()
+    assert model is not None
+    texts = ["ａｂ　有人拿刀！", "", "门口垃圾好几天没人收", "我不想活了" * 120]
+    x = sm.features(texts).tocsc()[:, model.columns]
+    z = np.asarray(x @ model.coef.T) + model.intercept
+    expected = np.exp(z - z.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
+    assert np.allclose(model.proba(texts), expected)
+    assert np.allclose(model.proba(texts)[3], model.proba_one(texts[3]))
+
+
+def test_the_composer_writes_every_reason_and_hard_ordinary_requests_the_same_way_each_time() -> None:
+    from jiceng.triage.sensitive_composer import compose
+
+    rows = compose(40)
+    assert rows == compose(40)
+    labels = {label for _, label, _ in rows}
+    assert labels == {"", *default_lexicon().kinds}
+    ordinary = [t for t, label, _ in rows if not label]
+    assert any("已经处理好了" in t for t in ordinary) and any("刀削面" in t for t in ordinary)
+
+
+def test_the_second_test_set_is_well_formed_and_covers_every_reason() -> None:
+    with TEST_FILE2.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) >= 300 and set(rows[0]) == {"text", "sensitive", "kind"}
+    kinds = {r["kind"] for r in rows if r["sensitive"] == "1"}
+    assert kinds == set(default_lexicon().kinds)
+    assert 0.4 <= sum(r["sensitive"] == "1" for r in rows) / len(rows) <= 0.6
