@@ -416,6 +416,19 @@ def score(y_true: Sequence[str], y_pred: Sequence[str]) -> Scores:
     )
 
 
+HOLDOUT_SEED = 20261207  # the fixed 80/20 split that hyper-parameter choices never looked at
+
+
+def holdout_split(labels: Sequence[str], share: float = 0.2) -> tuple[np.ndarray, np.ndarray]:
+    """(development, hold-out) indices: a stratified split with a fixed seed. C and the class weighting
+    were chosen by cross-validation on the development part alone."""
+    from sklearn.model_selection import train_test_split
+
+    idx = np.arange(len(labels))
+    dev, held = train_test_split(idx, test_size=share, stratify=list(labels), random_state=HOLDOUT_SEED)
+    return np.sort(dev), np.sort(held)
+
+
 def cross_validate(
     texts: Sequence[str],
     labels: Sequence[str],
