@@ -134,6 +134,10 @@ def score_reply(
     # Handled and reported, to this resident: it is about the message even in other words.
     if completeness >= 0.5 and ADDRESSED.search(rep) and not BRUSH_OFF.search(rep):
         relevance = max(relevance, min(1.0, 0.5 + 0.5 * completeness))
+    elif completeness >= 0.75 and not BRUSH_OFF.search(rep):
+        # A full report of handling (管道淤堵 … 疏通 for 下水道堵了) is about something the resident
+        # raised even when no word is shared; half marks, as it does not say so.
+        relevance = max(relevance, 0.5)
     days = None
     timeliness = None
     if message_time is not None and reply_time is not None:
