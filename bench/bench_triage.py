@@ -64,22 +64,22 @@ def run(ctx: Context) -> None:
     dev, held = holdout_split(labels)
     dev_model = train([texts[i] for i in dev], [labels[i] for i in dev], cache=cache)
     proba = dev_model.predict_proba([texts[i] for i in held])
-    said = [dev_model.classes[k] for k in proba.argmax(axis=1)]
-    truth = [labels[i] for i in held]
-    s = score(truth, said)
+    held_said = [dev_model.classes[k] for k in proba.argmax(axis=1)]
+    held_truth = [labels[i] for i in held]
+    s = score(held_truth, held_said)
     note = f"n={len(held)}, fixed stratified 20 % (seed 20261207), trained on the other {len(dev)}"
     ctx.row(AREA, "hold-out accuracy", s.accuracy, "", "≥ 0.93", note)
     ctx.row(AREA, "hold-out macro-F1", s.macro_f1, "", "≥ 0.92", note)
     if dev_model.threshold is not None:
-        auto = proba.max(axis=1) >= dev_model.threshold
-        right = sum(a and p == t for a, p, t in zip(auto, said, truth, strict=True))
+        dispatched = proba.max(axis=1) >= dev_model.threshold
+        right = sum(a and p == t for a, p, t in zip(dispatched, held_said, held_truth, strict=True))
         ctx.row(
             AREA,
             "hold-out precision of auto-dispatch",
-            right / max(int(auto.sum()), 1),
+            right / max(int(dispatched.sum()), 1),
             "",
             "≥ 0.95",
-            f"{int(auto.sum())} of {len(held)} at the model's threshold {dev_model.threshold:.3f}",
+            f"{int(dispatched.sum())} of {len(held)} at the model's threshold {dev_model.threshold:.3f}",
         )
 
     started = time.perf_counter()
