@@ -73,3 +73,38 @@ def test_complete_relevant_handler_replies_score_well_and_brush_offs_poorly() ->
     good = [scores[r["reply"]] for r in rows if r["good"] == "1"]
     bad = [scores[r["reply"]] for r in rows if r["good"] == "0"]
     assert min(good) >= 0.5 and max(bad) <= 0.2
+
+
+def test_a_reply_saying_who_did_what_when_and_the_result_is_complete_in_other_words() -> None:
+    # given a reply that never repeats the message's words (垃圾 → 清运) but reports the handling
+    reply = "您好，您反映的问题，街道环卫所于6月3日派人清运，目前已清理干净，今后每天清运一次。"
+    # when
+    s = score_reply("小区门口垃圾好几天没人收了，堆得老高", reply)
+    # then it is complete, counts as about the message, and overall is far from a brush-off's third
+    assert s.completeness == 1.0 and s.relevance >= 0.75 and s.overall >= 0.6
+
+
+def test_passing_the_message_on_is_not_handling_it() -> None:
+    referral = score_reply(
+        "社保卡补办要跑好几趟", "网友：您好！您反映的问题已转县人社局核查、办复。2019年9月19日"
+    )
+    handled = score_reply(
+        "社保卡补办要跑好几趟",
+        "网友：您好！您反映的问题，县人社局于9月3日核查，已在各乡镇开通社保卡补办窗口，现已办结。",
+    )
+    assert referral.completeness <= 0.25 < 0.75 <= handled.completeness
+
+
+def test_the_date_a_reply_was_signed_is_not_when_anything_was_done() -> None:
+    signed = score_reply("路灯坏了", "您好，我局会关注此事。2019年1月21日")
+    assert signed.completeness <= 0.25
+
+
+def test_reply_scores_rank_people_s_good_replies_above_their_bad_ones() -> None:
+    from pathlib import Path
+
+    from jiceng.triage.io import read_replies, reply_metrics
+
+    path = Path(__file__).resolve().parents[1] / "data" / "reply_quality_labelled.csv"
+    m = reply_metrics(read_replies(path))
+    assert m["overall_vs_good"]["auc"] == 1.0 and m["overall_vs_good"]["n"] >= 20
