@@ -28,23 +28,60 @@ from bench.common import ROOT, Context
 
 
 def _prepare(n: int, profile: str, out: Path) -> Path:
-    from jiceng.registry import synth
+    """Records with their truth. Profiles "default" and "alt" come from ``synth``; "gen2" from the
+    independent ``synth2`` (other departments, other faults; never used to tune linkage)."""
+    if profile == "gen2":
+        from jiceng.registry import synth2
 
-    people = int(n / 2.6)
-    library = synth.address_library(max(50, int(people / 2.2)))
-    persons = synth.population(library, people)
-    rows = list(synth.person_records(persons, library, profile))
-    data = {
-        "buildings": [(b.code, b.address) for b in library],
-        "rooms": [(code, room_no) for b in library for code, room_no, _ in b.rooms],
-        "rows": [
-            (r.source, r.record_id, r.name, r.id_number, r.phone, r.address, r.true_person, r.true_room)
-            for r in rows
-        ],
-    }
+        town = synth2.town(max(50, int(n / 2.6 / 2.0)))
+        rows2 = list(synth2.records(synth2.residents(town, int(n / 2.9))))
+        data = {
+            "buildings": [(b.code, b.address) for b in town],
+            "rooms": [(code, room_no) for b in town for code, room_no, _ in b.rooms],
+            "rows": [(*r.values(), r.true_person, r.true_room) for r in rows2],
+        }
+    else:
+        from jiceng.registry import synth
+
+        people = int(n / 2.6)
+        library = synth.address_library(max(50, int(people / 2.2)))
+        persons = synth.population(library, people)
+        rows = list(synth.person_records(persons, library, profile))
+        data = {
+            "buildings": [(b.code, b.address) for b in library],
+            "rooms": [(code, room_no) for b in library for code, room_no, _ in b.rooms],
+            "rows": [(*r.values(), r.true_person, r.true_room) for r in rows],
+        }
     path = out / f"linkage-{profile}-{n}.json"
     path.write_text(json.dumps(data, ensure_ascii=False))
     return path
+
+
+_COLUMNS = ("source", "record_id", "kind", "name", "id_number", "uscc", "phone", "address", "observed_at")
+
+
+def _imported(data: dict[str, Any]) -> tuple[list[tuple[Any, ...]], int, int]:
+    """Each row through the records importer's own row check (``validate_record_row``), as
+    ``jiceng import records`` does: (kept rows with their cleaned values and truth, kept, flagged).
+    A kept row links on the cleaned values the import stores."""
+    import django
+
+    django.setup()
+    from jiceng.registry.actions import validate_record_row
+
+    kept: list[tuple[Any, ...]] = []
+    flagged = 0
+    for row in data["rows"]:
+        raw = dict(zip(_COLUMNS, row[:9], strict=True))
+        clean, errors, warnings = validate_record_row(raw, "")
+        if errors:
+            continue
+        flagged += bool(warnings)
+        kept.append(
+            (clean["source"], clean["record_id"], clean["name"], clean["id_number"], clean["phone"],
+             clean["address"], row[9], row[10])
+        )  # fmt: skip
+    return kept, len(kept), flagged
 
 
 def _peak_mb() -> float:
@@ -73,7 +110,7 @@ def _features(data: dict[str, Any]) -> tuple[list[Any], float, float]:
     index = AddressIndex.build(data["buildings"], data["rooms"])
     records = []
     hits = total = 0
-    for _s, _rid, name, idn, phone, address, _tp, true_room in data["rows"]:
+    for _s, _rid, name, idn, phone, address, _tp, true_room in data["kept"]:
         m = index.match(address)
         if address:
             total += 1
@@ -94,15 +131,19 @@ def run_ours(path: str) -> dict[str, Any]:
     from jiceng.registry import linkage
 
     data = json.loads(Path(path).read_text())
+    data["kept"], kept, flagged = _imported(data)
     cpu = _cpu()
     records, address_seconds, room_accuracy = _features(data)
     started = time.perf_counter()
     result = linkage.link(records)
     seconds = time.perf_counter() - started + address_seconds
     cpu_seconds = _cpu() - cpu
-    quality = linkage.pairwise_quality(result.cluster, [r[6] for r in data["rows"]])
+    quality = linkage.pairwise_quality(result.cluster, [r[6] for r in data["kept"]])
     return {
         **quality,
+        "rows": len(data["rows"]),
+        "kept": kept,
+        "flagged": flagged,
         "seconds": seconds,
         "cpu_seconds": cpu_seconds,
         "room_accuracy": room_accuracy,
@@ -120,6 +161,7 @@ def run_splink(path: str) -> dict[str, Any]:
     from jiceng.registry import linkage
 
     data = json.loads(Path(path).read_text())
+    data["kept"], _kept, _flagged = _imported(data)
     records, _address_seconds, _acc = _features(data)
     linkage.prepare(records)
 
@@ -205,7 +247,7 @@ def run_splink(path: str) -> dict[str, Any]:
     cpu_seconds = _cpu() - cpu
     by_id = dict(table)
     predicted = [by_id.get(i, f"s{i}") for i in range(len(records))]
-    quality = linkage.pairwise_quality(predicted, [r[6] for r in data["rows"]])
+    quality = linkage.pairwise_quality(predicted, [r[6] for r in data["kept"]])
     return {
         **quality,
         "seconds": seconds,
