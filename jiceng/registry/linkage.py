@@ -31,6 +31,8 @@ from typing import Any
 
 from pypinyin import Style, lazy_pinyin
 
+from jiceng.registry import cleaning
+
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
@@ -59,6 +61,7 @@ class Record:
     building_code: str = ""
     # Filled in by prepare():
     pinyin: str = ""
+    sound: str = ""  # the pinyin syllables in sorted order: 张伟 and 伟张 (order swapped) block together
     id_valid: bool = False
     birth: str = ""  # yyyymmdd read from the ID number, "" when unreadable
     sex: str = ""
@@ -117,22 +120,12 @@ def name_pinyin(name: str) -> str:
     return " ".join(_char_pinyin(ch) for ch in name)
 
 
-def clean_name(name: str) -> str:
-    return "".join(ch for ch in (name or "") if not ch.isspace() and ch not in "·•.")
-
-
-def clean_phone(phone: str) -> str:
-    digits = "".join(ch for ch in (phone or "") if ch.isdigit())
-    if digits.startswith("86") and len(digits) == 13:
-        digits = digits[2:]
-    return digits
-
-
 def prepare(records: Sequence[Record]) -> None:
     for r in records:
-        r.name = clean_name(r.name)
+        r.name = cleaning.clean_name(r.name)
         r.pinyin = name_pinyin(r.name) if r.name else ""
-        r.id_number = (r.id_number or "").strip().upper()
+        r.sound = " ".join(sorted(r.pinyin.split()))
+        r.id_number = cleaning.clean_id(r.id_number)[0]
         r.id_valid = id_checksum_ok(r.id_number)
         r.birth = _birth(r.id_number)
         r.sex = (
@@ -140,7 +133,7 @@ def prepare(records: Sequence[Record]) -> None:
             if len(r.id_number) == 18 and r.id_number[16].isdigit()
             else ""
         )
-        r.phone = clean_phone(r.phone)
+        r.phone = cleaning.clean_phone(r.phone)
 
 
 def _one_off(a: str, b: str) -> bool:
@@ -158,13 +151,32 @@ def _one_off(a: str, b: str) -> bool:
     )
 
 
+_NICK_PREFIXES = "阿小老"
+
+
+def _nickname_of(short: str, full: str) -> bool:
+    """阿伟, 小伟 or 老王 for 张伟 / 王强: a prefix and one character of the full name."""
+    return (
+        len(short) == 2
+        and short[0] in _NICK_PREFIXES
+        and len(full) >= 2
+        and short != full
+        and (short[1] == full[-1] or short[1] == full[0])
+    )
+
+
 def _name_level(a: Record, b: Record) -> int:
-    """3 equal, 2 same pinyin, 1 one character different or missing, 0 different."""
+    """3 equal, 2 same pinyin (or the same characters with family and given name swapped), 1 one
+    character different or missing, or a nickname of the other; 0 different."""
     if a.name == b.name:
         return 3
     if a.pinyin == b.pinyin:
         return 2
     na, nb = a.name, b.name
+    if len(na) == len(nb) and len(na) >= 2 and (nb in na + na or a.sound == b.sound):
+        return 2  # 伟张 for 张伟: family and given name in the other order
+    if _nickname_of(na, nb) or _nickname_of(nb, na):
+        return 1
     if len(na) == len(nb):
         if sum(1 for x, y in zip(na, nb, strict=True) if x != y) == 1:
             return 1
@@ -284,22 +296,22 @@ def _keys(r: Record) -> list[str]:
     if len(idn) == 18:
         # Each key survives a typo in the part it leaves out. The region + birth date key also takes
         # the name's first letter: alone it puts everyone born on one day in one county together.
-        keys += ["a" + idn[:12] + r.pinyin[:1], "b" + idn[6:], "c" + idn[:6] + idn[12:]]
+        keys += ["a" + idn[:12] + r.sound[:1], "b" + idn[6:], "c" + idn[:6] + idn[12:]]
     elif idn:
         keys.append("i" + idn)
     if r.phone:
         keys.append("p" + r.phone)
-    if r.pinyin:
-        keys.append("N" + r.pinyin)  # only kept when the name is rare (see RARE_BLOCK)
+    if r.sound:
+        keys.append("N" + r.sound)  # only kept when the name is rare (see RARE_BLOCK)
         if r.birth:
-            keys.append("n" + r.pinyin + r.birth)
+            keys.append("n" + r.sound + r.birth)
         if r.room_code:
-            keys.append("r" + r.pinyin + r.room_code)
+            keys.append("r" + r.sound + r.room_code)
         if r.building_code:
-            keys.append("g" + r.pinyin + r.building_code)
+            keys.append("g" + r.sound + r.building_code)
         if len(r.phone) >= 7:
-            keys.append("t" + r.pinyin + r.phone[-4:])
-            keys.append("h" + r.pinyin + r.phone[:7])
+            keys.append("t" + r.sound + r.phone[-4:])
+            keys.append("h" + r.sound + r.phone[:7])
     return keys
 
 

@@ -188,6 +188,9 @@ class SourceRecord(models.Model):
     phone = models.CharField(max_length=20, blank=True)
     address = models.CharField(max_length=300, blank=True)
     observed_at = models.DateField(null=True, blank=True)
+    # Fields the import could not read as they should be ({"column", "reason"}): the record is kept
+    # and linked on the rest; staff who may see personal data see the flags on the person's page.
+    flags = models.JSONField(_("标记"), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
