@@ -46,6 +46,7 @@ class Thresholds:
     merge: float = 0.0  # merge clusters when the pair's score is at least this (p >= 0.5)
     review_low: float = -2.0  # pairs in [review_low, review_high) go to a grid worker
     review_high: float = 2.0
+    attach: float = -2.0  # a record merged with nothing joins its only candidate cluster from this score
     max_block: int = 60  # larger blocks (a very common name in one big building) are skipped
     workers: int = 2  # processes scoring pairs; 2 matches the benchmark's 2 cores
 
@@ -180,6 +181,8 @@ def _name_level(a: Record, b: Record) -> int:
     if len(na) == len(nb):
         if sum(1 for x, y in zip(na, nb, strict=True) if x != y) == 1:
             return 1
+        if len(na) >= 3 and sum((Counter(na) - Counter(nb)).values()) == 1:
+            return 1  # order swapped and one character mistyped: 晓佳钱 / 钱晓住
         return 0
     if abs(len(na) - len(nb)) == 1:
         short, long_ = (na, nb) if len(na) < len(nb) else (nb, na)
@@ -283,6 +286,10 @@ class Model:
                 s += math.log2(self.M_PLACE_DIFF)
         elif a.building_code and a.building_code == b.building_code:
             s += math.log2(self.M_BUILDING_EQ * self.n_places / max(self.buildings[a.building_code], 1))
+        if a.id_valid and a.id_number == b.id_number and level >= 1:
+            # A shared ID number that passes its checksum, and names that do not contradict it (one
+            # missing, a nickname, a typo): the same person, whatever else is missing.
+            s = max(s, 3.0)
         if level == 0:
             # Names that share nothing are another person of the household or a wrong ID: never a
             # match on contact details alone.
@@ -437,6 +444,27 @@ def score_pairs(records: Sequence[Record], model: Model, pairs: list[int], t: Th
         _WORK = None
 
 
+def _attach_sole_candidates(
+    records: Sequence[Record], clusters: _Clusters, review: list[tuple[int, int, float]], floor: float
+) -> None:
+    """A record that merged with nothing and whose every doubtful candidate (score >= ``floor``) lies in
+    one cluster joins it. Such a record is thin (a name and one field, the rest missing): its score
+    stays low because little was written, not because anything disagrees, and there is no other
+    person it could be. Two plausible people → it stays for review."""
+    near: dict[int, list[int]] = defaultdict(list)
+    for a, b, s in review:
+        if s >= floor:
+            near[a].append(b)
+            near[b].append(a)
+    sizes = Counter(clusters.find(i) for i in near)
+    alone = [i for i in near if sizes[clusters.find(i)] == 1 and clusters.find(i) == i]
+    for i in alone:
+        roots = {clusters.find(o) for o in near[i]}
+        roots.discard(clusters.find(i))
+        if len(roots) == 1:
+            clusters.union(i, roots.pop())
+
+
 def link(records: Sequence[Record], thresholds: Thresholds | None = None) -> Result:
     """Cluster ``records`` into people. Mutates the records (normalisation)."""
     t = thresholds or Thresholds()
@@ -453,6 +481,7 @@ def link(records: Sequence[Record], thresholds: Thresholds | None = None) -> Res
     for _s, a, b in scored:
         if not clusters.union(a, b):
             conflicts.append((a, b))
+    _attach_sole_candidates(records, clusters, review, t.attach)
     cluster = [clusters.find(i) for i in range(len(records))]
     sizes = Counter(cluster)
     status = []
