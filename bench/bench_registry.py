@@ -139,7 +139,13 @@ def run_ours(path: str) -> dict[str, Any]:
     seconds = time.perf_counter() - started + address_seconds
     cpu_seconds = _cpu() - cpu
     quality = linkage.pairwise_quality(result.cluster, [r[6] for r in data["kept"]])
+    # Rooms as ``jiceng link`` stores them: an address without a room number completed from the
+    # person's other records in the same building.
+    filled = linkage.fill_rooms(records, result)
+    with_address = [(room, r[7]) for room, r in zip(filled, data["kept"], strict=True) if r[5]]
+    room_linked = sum(room == truth for room, truth in with_address) / max(len(with_address), 1)
     return {
+        "room_accuracy_linked": room_linked,
         **quality,
         "rows": len(data["rows"]),
         "kept": kept,

@@ -384,6 +384,8 @@ def do_link(actor: Any = None, progress: Callable[[str], None] | None = None) ->
     ]
     result = linkage.link(records)
     say(f"人员关联：{result.pairs_scored} 对候选")
+    # An address naming the building but not the room takes the room the person's other records give.
+    person_rooms = linkage.fill_rooms(records, result)
 
     with transaction.atomic():
         Link.objects.all().delete()
@@ -459,7 +461,7 @@ def do_link(actor: Any = None, progress: Callable[[str], None] | None = None) ->
         occupancy_rooms: dict[int, dict[str, dt.date | None]] = defaultdict(dict)
         for local, i in enumerate(person_idx):
             person = person_of_local.get(local)
-            room = rooms_by_code.get(matches[i].room_code or "")
+            room = rooms_by_code.get(person_rooms[local])
             status = result.status[local]
             score = (
                 1.0 if (status == linkage.LINKED and result.score[local] < -50) else result.probability(local)

@@ -503,6 +503,25 @@ def link(records: Sequence[Record], thresholds: Thresholds | None = None) -> Res
     )
 
 
+def fill_rooms(records: Sequence[Record], result: Result) -> list[str]:
+    """Each record's room, completed from its person: an address that names the building but not the
+    room ("12栋") takes the room that the person's other records give in that building (the most
+    frequent one). Records whose own address gave a room keep it."""
+    rooms_of: dict[int, Counter[str]] = defaultdict(Counter)
+    for i, r in enumerate(records):
+        if r.room_code:
+            rooms_of[result.cluster[i]][r.room_code] += 1
+    out = []
+    for i, r in enumerate(records):
+        room = r.room_code
+        if not room and r.building_code:
+            found = [(n, code) for code, n in rooms_of[result.cluster[i]].items() if code[:19] == r.building_code]
+            if found:
+                room = max(found)[1]
+        out.append(room)
+    return out
+
+
 def pairwise_quality(predicted: Sequence[int | str], truth: Sequence[int | str]) -> dict[str, float]:
     """Pairwise precision, recall and F1 of a clustering against the true one."""
 
