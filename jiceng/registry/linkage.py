@@ -250,6 +250,15 @@ class Model:
         if a.id_number and b.id_number:
             if a.id_number == b.id_number:
                 s += self._w("i", a.id_number, self.M_ID_EQ * self.n_ids, self.ids)
+            elif (
+                len(a.id_number) == 18
+                and a.id_number[:17] == b.id_number[:17]
+                and a.id_valid != b.id_valid
+            ):
+                # Only the check character differs and one side passes its check: the 17 digits that
+                # carry the person (region, birth date, sequence) agree, so it counts almost as equal.
+                valid = a.id_number if a.id_valid else b.id_number
+                s += self._w("i", valid, self.M_ID_ONE * self.n_ids, self.ids)
             elif not (a.id_valid and b.id_valid) and _one_off(a.id_number, b.id_number):
                 s += math.log2(self.M_ID_ONE * self.n_ids / 40.0)
             else:
@@ -304,6 +313,7 @@ def _keys(r: Record) -> list[str]:
         # Each key survives a typo in the part it leaves out. The region + birth date key also takes
         # the name's first letter: alone it puts everyone born on one day in one county together.
         keys += ["a" + idn[:12] + r.sound[:1], "b" + idn[6:], "c" + idn[:6] + idn[12:]]
+        keys.append("d" + idn[:17])  # a wrong check character alone (and a nickname) hides nothing
     elif idn:
         keys.append("i" + idn)
     if r.phone:
