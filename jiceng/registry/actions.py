@@ -164,7 +164,8 @@ def validate_record_row(
         warnings.append(
             (
                 "kind",
-                _("类型应为 person 或 entity，实为“%(v)s”；按 %(g)s 处理") % {"v": row.get("kind", ""), "g": guessed},
+                _("类型应为 person 或 entity，实为“%(v)s”；按 %(g)s 处理")
+                % {"v": row.get("kind", ""), "g": guessed},
             )
         )
         kind = guessed

@@ -123,12 +123,10 @@ def import_people(path: Path, **_options: Any) -> ImportReport:
             if resident is None:
                 named = _the_person_named(name, phone, room)
                 if named is None:
+                    roster = Source.objects.get_or_create(name=ROSTER_SOURCE)[0]
                     if batch is None:
-                        batch = ImportBatch.objects.create(
-                            source=Source.objects.get_or_create(name=ROSTER_SOURCE)[0],
-                            file_name=path.name[:255],
-                        )
-                    _roster_record(batch, number, row, id_number, name, phone, room, flags)
+                        batch = ImportBatch.objects.create(source=roster, file_name=path.name[:255])
+                    _roster_record(batch, roster, number, row, id_number, name, phone, room, flags)
                     report.created += 1
                     continue
                 person, created = named, False
@@ -154,7 +152,8 @@ def import_people(path: Path, **_options: Any) -> ImportReport:
             batch.rows = report.rows
             batch.accepted = SourceRecord.objects.filter(batch=batch).count()
             batch.errors = [
-                {"row": e.row, "column": e.column, "reason": e.reason, "level": "warning"} for e in report.warnings
+                {"row": e.row, "column": e.column, "reason": e.reason, "level": "warning"}
+                for e in report.warnings
             ]
             batch.save(update_fields=["rows", "accepted", "errors"])
         _event(
@@ -177,13 +176,16 @@ def _the_person_named(name: str, phone: str, room: Room | None) -> Person | None
         p
         for p in Person.objects.filter(name=name).prefetch_related("occupancies")
         if (phone and phone in p.phones)
-        or (room is not None and any(o.room_id == room.pk and o.ended_on is None for o in p.occupancies.all()))
+        or (
+            room is not None and any(o.room_id == room.pk and o.ended_on is None for o in p.occupancies.all())
+        )
     ]
     return found[0] if len(found) == 1 else None
 
 
 def _roster_record(
     batch: ImportBatch,
+    source: Source,
     number: int,
     row: dict[str, str],
     id_number: str,
@@ -194,10 +196,10 @@ def _roster_record(
 ) -> None:
     """A roster row without a readable ID number, kept as a record for linkage (idempotent by content)."""
     digest = _digest(row)
-    if SourceRecord.objects.filter(source=batch.source, digest=digest).exists():
+    if SourceRecord.objects.filter(source=source, digest=digest).exists():
         return
     SourceRecord.objects.create(
-        source=batch.source,
+        source=source,
         batch=batch,
         record_id=f"{batch.file_name[:40]}#{number}~{digest[:12]}"[:64],
         kind=RecordKind.PERSON,

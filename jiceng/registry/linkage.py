@@ -250,11 +250,7 @@ class Model:
         if a.id_number and b.id_number:
             if a.id_number == b.id_number:
                 s += self._w("i", a.id_number, self.M_ID_EQ * self.n_ids, self.ids)
-            elif (
-                len(a.id_number) == 18
-                and a.id_number[:17] == b.id_number[:17]
-                and a.id_valid != b.id_valid
-            ):
+            elif len(a.id_number) == 18 and a.id_number[:17] == b.id_number[:17] and a.id_valid != b.id_valid:
                 # Only the check character differs and one side passes its check: the 17 digits that
                 # carry the person (region, birth date, sequence) agree, so it counts almost as equal.
                 valid = a.id_number if a.id_valid else b.id_number
@@ -525,7 +521,9 @@ def fill_rooms(records: Sequence[Record], result: Result) -> list[str]:
     for i, r in enumerate(records):
         room = r.room_code
         if not room and r.building_code:
-            found = [(n, code) for code, n in rooms_of[result.cluster[i]].items() if code[:19] == r.building_code]
+            found = [
+                (n, code) for code, n in rooms_of[result.cluster[i]].items() if code[:19] == r.building_code
+            ]
             if found:
                 room = max(found)[1]
         out.append(room)

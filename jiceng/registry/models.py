@@ -164,13 +164,13 @@ class ImportBatch(models.Model):
         verbose_name_plural = _("导入批次")
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"{self.source or '—'} {self.file_name}"
+
     @property
     def flagged(self) -> int:
         """Rows kept with a flagged field (the import report's warnings)."""
         return sum(1 for e in self.errors or [] if e.get("level") == "warning")
-
-    def __str__(self) -> str:
-        return f"{self.source or '—'} {self.file_name}"
 
 
 class RecordKind(models.TextChoices):

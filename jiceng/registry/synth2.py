@@ -171,7 +171,13 @@ def town(rooms_wanted: int, seed: int = 101) -> list[Building2]:
             taken.add((road, number, block))
             estate = rng.choice(ESTATES) + rng.choice(ESTATE_KINDS)
             b = Building2(
-                code, f"深圳市宝安区{street}{road}{number}号{estate}{block}栋", road, old, number, estate, block
+                code,
+                f"深圳市宝安区{street}{road}{number}号{estate}{block}栋",
+                road,
+                old,
+                number,
+                estate,
+                block,
             )
             floors, per = rng.randint(5, 30), rng.randint(2, 6)
         for floor in range(1, floors + 1):
@@ -208,7 +214,9 @@ def residents(buildings: list[Building2], people: int, seed: int = 103) -> list[
             former = None
             if rng.random() < 0.2:
                 former = slots[rng.randrange(len(slots))]
-            out.append(Resident(len(out), own_family, given, body + _check(body), mobile, born, room, b, former))
+            out.append(
+                Resident(len(out), own_family, given, body + _check(body), mobile, born, room, b, former)
+            )
     return out
 
 
@@ -247,7 +255,9 @@ class Scribe:
             number = number[:17] + rng.choice([c for c in "0123456789X" if c != number[17]])
         elif self.hit("id_digit"):
             pos = rng.randrange(6, 17)
-            number = number[:pos] + rng.choice([d for d in "0123456789" if d != number[pos]]) + number[pos + 1 :]
+            number = (
+                number[:pos] + rng.choice([d for d in "0123456789" if d != number[pos]]) + number[pos + 1 :]
+            )
         if number.endswith("X") and self.hit("id_lower_x"):
             number = number[:-1] + "x"
         if self.hit("id_spaced") and len(number) == 18:

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0001_initial'),
+        ("registry", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='sourcerecord',
-            name='flags',
-            field=models.JSONField(blank=True, default=list, verbose_name='标记'),
+            model_name="sourcerecord",
+            name="flags",
+            field=models.JSONField(blank=True, default=list, verbose_name="标记"),
         ),
     ]

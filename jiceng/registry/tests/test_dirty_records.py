@@ -119,7 +119,8 @@ def test_a_roster_row_with_an_unreadable_id_number_is_kept_as_a_record_and_linke
 ) -> None:
     idn = resident_id("19700101", "246")
     import_records(
-        tmp_path, [person_row("公安", "A1", "李娜", idn, "13900001111", "广东省深圳市宝安区海裕社区1号楼101室")]
+        tmp_path,
+        [person_row("公安", "A1", "李娜", idn, "13900001111", "广东省深圳市宝安区海裕社区1号楼101室")],
     )
     roster = tmp_path / "people.csv"
     roster.write_text(
@@ -152,7 +153,9 @@ def test_names_in_the_other_order_in_traditional_characters_or_as_a_nickname_sti
     records = [
         linkage.Record(name="张伟", id_number=idn, phone="13812345678"),
         linkage.Record(name="伟 張", id_number=idn[:6] + idn[8:17]),
-        linkage.Record(name="阿伟", id_number=idn.translate(str.maketrans("0123456789", "０１２３４５６７８９"))),
+        linkage.Record(
+            name="阿伟", id_number=idn.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+        ),
         linkage.Record(name="张伟", phone="+86 138 1234 5678"),
     ]
     result = linkage.link(records)

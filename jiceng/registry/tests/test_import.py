@@ -117,7 +117,7 @@ def test_the_error_report_is_downloadable_by_an_admin_and_hidden_from_a_grid_wor
 
 
 def test_a_people_roster_sets_care_tags_and_the_room(world, tmp_path: Path) -> None:
-    from jiceng.registry.importers import import_people
+    from jiceng.registry.importers import RowLevelReport, import_people
     from jiceng.registry.models import Person
 
     idn = resident_id("19400101", "321")
@@ -132,6 +132,7 @@ def test_a_people_roster_sets_care_tags_and_the_room(world, tmp_path: Path) -> N
     person = Person.objects.get()
     assert person.care_tags == ["独居老人", "高龄"] and person.occupancies.get().room == world.rooms["haiyu1"]
     # the row with an unreadable ID number is kept as a roster record for linkage, flagged
+    assert isinstance(report, RowLevelReport)
     assert report.created == 2 and not report.errors and report.warnings[0].column == "id_number"
 
 
