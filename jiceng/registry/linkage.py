@@ -254,7 +254,7 @@ class Model:
                 # Only the check character differs and one side passes its check: the 17 digits that
                 # carry the person (region, birth date, sequence) agree, so it counts almost as equal.
                 valid = a.id_number if a.id_valid else b.id_number
-                s += self._w("i", valid, self.M_ID_ONE * self.n_ids, self.ids)
+                s += self._w("j", valid, self.M_ID_ONE * self.n_ids, self.ids)
             elif not (a.id_valid and b.id_valid) and _one_off(a.id_number, b.id_number):
                 s += math.log2(self.M_ID_ONE * self.n_ids / 40.0)
             else:
