@@ -24,7 +24,7 @@ from jiceng.lib.identity import IdentityError, validate_credit_code, validate_ph
 from jiceng.org.access import access_room
 from jiceng.org.scopes import scope_for
 from jiceng.places.models import Grid, Room
-from jiceng.registry import linkage
+from jiceng.registry import cleaning, linkage
 from jiceng.registry.addressing import AddressIndex, Match, match_with_places
 from jiceng.registry.exceptions import OutsideScope, RegistryError, TaskClosed
 from jiceng.registry.models import (
@@ -78,11 +78,7 @@ def _event(
 
 
 def parse_date(text: str) -> dt.date:
-    text = text.strip().replace("/", "-").replace(".", "-")
-    if len(text) == 8 and text.isdigit():
-        text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
-    text = text[:10]
-    return dt.date.fromisoformat(text)
+    return cleaning.parse_date(text)
 
 
 def _utf8_path(path: Path) -> tuple[Path, str]:
@@ -135,8 +131,11 @@ def validate_record_row(
 ) -> tuple[dict[str, Any], list[tuple[str, str]], list[tuple[str, str]]]:
     """Clean one records row. Returns (clean values, errors, warnings) as (column, reason) lists.
 
-    An ID number whose only fault is its check digit is kept with a warning: it is almost always one
-    mistyped or transposed digit, which linkage tolerates; rejecting it would lose the record.
+    A dirty field never loses the record: a real person's record with a mistyped phone, an ID number
+    with a wrong check digit, an unreadable date or no name is kept, the field flagged (a warning,
+    stored on the record and in the import report), and linkage works on the rest. Only a row whose
+    department is unknown or contradicts ``--source`` is refused: filing it under the wrong
+    department would be worse than asking for the file again.
     """
     errors: list[tuple[str, str]] = []
     warnings: list[tuple[str, str]] = []
@@ -150,52 +149,68 @@ def validate_record_row(
         )
     if not clean["source"]:
         errors.append(("source", _("来源为空：请在文件中填写 source 列，或用 --source 指明")))
-    clean["record_id"] = row.get("record_id", "").strip()
+    clean["record_id"] = cleaning.fold(row.get("record_id", ""))
     if not clean["record_id"]:
-        errors.append(("record_id", _("记录号不能为空")))
+        # The content's digest stands in for the missing number, so importing the file again adds nothing.
+        clean["record_id"] = "~" + _digest(row)[:20]
+        warnings.append(("record_id", _("记录号为空，已按内容生成")))
     elif len(clean["record_id"]) > 64:
-        errors.append(("record_id", _("记录号超过 64 个字符")))
+        clean["record_id"] = clean["record_id"][:43] + "~" + _digest(row)[:20]
+        warnings.append(("record_id", _("记录号超过 64 个字符，已截短")))
+    code = cleaning.fold(row.get("uscc", "")).upper().replace(" ", "")
     kind = row.get("kind", "").strip().lower()
     if kind not in (RecordKind.PERSON, RecordKind.ENTITY):
-        errors.append(("kind", _("类型应为 person 或 entity，实为“%(v)s”") % {"v": row.get("kind", "")}))
+        guessed = RecordKind.ENTITY if code else RecordKind.PERSON
+        warnings.append(
+            (
+                "kind",
+                _("类型应为 person 或 entity，实为“%(v)s”；按 %(g)s 处理")
+                % {"v": row.get("kind", ""), "g": guessed},
+            )
+        )
+        kind = guessed
     clean["kind"] = kind
-    clean["name"] = row.get("name", "").strip()[:200]
+    clean["name"] = cleaning.fold(row.get("name", ""))[:200]
     if not clean["name"]:
-        errors.append(("name", _("名称/姓名不能为空")))
-    number = row.get("id_number", "").strip().upper().replace(" ", "")
-    clean["id_number"] = number
+        warnings.append(("name", _("名称/姓名为空")))
+    number, upgraded = cleaning.clean_id(row.get("id_number", ""))
+    clean["id_number"] = number[:18]
+    if upgraded:
+        warnings.append(("id_number", _("15 位旧身份证号码，已转为 18 位")))
     if number:
         try:
             validate_resident_id(number)
         except IdentityError as exc:
-            if len(number) == 18 and number[:17].isdigit() and linkage._birth(number) and "校验" in str(exc):
+            if cleaning.id_body_ok(number) and linkage._birth(number) and "校验" in str(exc):
                 warnings.append(("id_number", str(exc) + _("（已保留，关联时容错）")))
             else:
-                errors.append(("id_number", str(exc)))
-    code = row.get("uscc", "").strip().upper().replace(" ", "")
-    clean["uscc"] = code
+                warnings.append(("id_number", str(exc) + _("（已保留，按姓名、电话、地址关联）")))
+    clean["uscc"] = code[:18]
     if code:
         try:
             validate_credit_code(code)
         except IdentityError as exc:
-            errors.append(("uscc", str(exc)))
+            warnings.append(("uscc", str(exc) + _("（已保留）")))
     phone = row.get("phone", "").strip()
     clean["phone"] = ""
     if phone:
+        digits = cleaning.clean_phone(phone)
         try:
-            clean["phone"] = validate_phone(phone)
+            clean["phone"] = validate_phone(digits)
         except IdentityError as exc:
-            errors.append(("phone", str(exc)))
-    clean["address"] = row.get("address", "").strip()[:300]
+            clean["phone"] = digits[:20]
+            warnings.append(("phone", str(exc) + _("（已保留）")))
+    clean["address"] = cleaning.fold(row.get("address", ""))[:300]
     observed = row.get("observed_at", "").strip()
     clean["observed_at"] = None
     if observed:
         try:
             clean["observed_at"] = parse_date(observed)
             if clean["observed_at"] > timezone.localdate() + dt.timedelta(days=1):
-                errors.append(("observed_at", _("日期“%(v)s”晚于今天") % {"v": observed}))
+                clean["observed_at"] = None
+                warnings.append(("observed_at", _("日期“%(v)s”晚于今天，已留空") % {"v": observed}))
         except ValueError:
-            errors.append(("observed_at", _("日期“%(v)s”格式错误，应为 YYYY-MM-DD") % {"v": observed}))
+            warnings.append(("observed_at", _("日期“%(v)s”无法识别，已留空") % {"v": observed}))
     return clean, errors, warnings
 
 
@@ -260,6 +275,7 @@ def do_import_records(path: Path, source_name: str, actor: Any = None, chunk: in
             for column, reason in warnings:
                 report.warnings.append(RowError(path.name, number, column, reason))
             if not errors:
+                clean["flags"] = [{"column": c, "reason": r} for c, r in warnings]
                 pending.append((number, raw, clean))
                 if len(pending) >= chunk:
                     flush()
@@ -369,6 +385,8 @@ def do_link(actor: Any = None, progress: Callable[[str], None] | None = None) ->
     ]
     result = linkage.link(records)
     say(f"人员关联：{result.pairs_scored} 对候选")
+    # An address naming the building but not the room takes the room the person's other records give.
+    person_rooms = linkage.fill_rooms(records, result)
 
     with transaction.atomic():
         Link.objects.all().delete()
@@ -444,7 +462,7 @@ def do_link(actor: Any = None, progress: Callable[[str], None] | None = None) ->
         occupancy_rooms: dict[int, dict[str, dt.date | None]] = defaultdict(dict)
         for local, i in enumerate(person_idx):
             person = person_of_local.get(local)
-            room = rooms_by_code.get(matches[i].room_code or "")
+            room = rooms_by_code.get(person_rooms[local])
             status = result.status[local]
             score = (
                 1.0 if (status == linkage.LINKED and result.score[local] < -50) else result.probability(local)

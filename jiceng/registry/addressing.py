@@ -53,7 +53,9 @@ _STREET_RE = re.compile(r"[\u4e00-\u9fff]{2,4}街道(办事处)?")
 _COMMUNITY_RE = re.compile(r"[\u4e00-\u9fff]{2,4}社区(居委会|工作站)?")
 _NOISE_RE = re.compile(r"[\s，,。.、;；:：()（）\[\]【】\"'“”]")
 _BUILDING_MARK_RE = re.compile(r"(号楼|栋楼|幢|座|栋|楼)(?=[A-Za-z0-9\-]|$)")
-_ROOM_TAIL_RE = re.compile(r"[-—_]?([A-Za-z]?\d{1,5}[A-Za-z]?)(室|房|户|号房)?$")
+_ROOM_TAIL_RE = re.compile(r"[-—_]?([A-Za-z]?\d{1,5}[A-Za-z]?)(室|房|户|号房|号)?$")
+_UNIT_RE = re.compile(r"(?<=[栋座幢楼])\d{1,2}单元")
+_FLOOR_DOOR_RE = re.compile(r"((?:号楼|栋|座|幢)[-—_]?)(\d{1,2})(?:楼|层|[-—_])(\d{1,2})(?:室|房|户|号)?$")
 _DIGITS_RE = re.compile(r"\d+")
 
 
@@ -107,6 +109,10 @@ def normalise(text: str, aliases: dict[str, str] | None = None) -> str:
     for alias, canonical in _ordered(aliases if aliases is not None else _aliases()):
         if alias in s:
             s = s.replace(alias, canonical)
+    # After the building: a unit (2单元) does not change the room number, and a room written as
+    # floor and door (9楼01, 16-02) is the same room as 901, 1602.
+    s = _UNIT_RE.sub("", s)
+    s = _FLOOR_DOOR_RE.sub(lambda m: m.group(1) + m.group(2) + m.group(3).zfill(2), s)
     s = _BUILDING_MARK_RE.sub("栋", s)
     return s
 
@@ -150,6 +156,21 @@ def parse(text: str, aliases: dict[str, str] | None = None) -> ParsedAddress:
     return ParsedAddress(head, room, community)
 
 
+_HOUSE_RE = re.compile(r"(\d+)号(?=[^号]*$)")
+
+
+def _estate_tail(key: str) -> tuple[str, str]:
+    """("357", "华府花园12栋") for "前进2路357号华府花园12栋"; ("", "华府花园12栋") without a house number;
+    ("", "") when the key has no named estate before its building mark."""
+    if not key.endswith("栋"):
+        return "", ""
+    found = _HOUSE_RE.search(key)
+    house, tail = (found.group(1), key[found.end() :]) if found else ("", key)
+    if not _DIGITS_RE.sub("", tail[:-1]):  # "12栋" alone names no estate
+        return "", ""
+    return house, tail
+
+
 def room_key(room_no: str) -> str:
     s = unicodedata.normalize("NFKC", room_no or "").upper()
     s = re.sub(r"(室|房|户)$", "", s.strip())
@@ -180,6 +201,9 @@ class AddressIndex:
         self.shared: dict[str, dict[str, str]] = defaultdict(dict)
         self.by_numbers: dict[tuple[str, ...], list[tuple[str, str]]] = defaultdict(list)
         self.rooms: dict[str, dict[str, str]] = defaultdict(dict)
+        # Estate and building ("名仕大厦2栋") → (house number, code): finds a building written with the
+        # road's former name or without the road at all.
+        self.by_tail: dict[str, list[tuple[str, str]]] = defaultdict(list)
         self._cache: dict[str, Match] = {}
         self._communities: dict[str, str] = {}
 
@@ -193,6 +217,9 @@ class AddressIndex:
         self.buildings.setdefault(key, code)
         self._communities[code] = parsed.community
         self.by_numbers[tuple(_DIGITS_RE.findall(key))].append((key, code))
+        house, tail = _estate_tail(key)
+        if tail:
+            self.by_tail[tail].append((house, code))
 
     def add_room(self, code: str, room_no: str) -> None:
         self.rooms[code[:19]][room_key(room_no)] = code
@@ -232,6 +259,9 @@ class AddressIndex:
                     return shared[community], 1.0
                 return code, 0.5  # ambiguous without the community: a guess, for review
             return code, 1.0
+        found = self._by_estate(key)
+        if found is not None:
+            return found
         candidates = self.by_numbers.get(tuple(_DIGITS_RE.findall(key)), [])
         best, best_score = None, 0.0
         letters = _DIGITS_RE.sub("", key)
@@ -247,6 +277,27 @@ class AddressIndex:
             if code is not None:
                 return code, 0.9
         return None, 0.0
+
+    def _by_estate(self, key: str) -> tuple[str, float] | None:
+        """The one building with this estate and building number (and house number, when written).
+        A renamed road keeps its house numbers and estates, so "松岗路357号华府花园12栋" is the
+        "前进二路357号华府花园12栋" of the library; "华府花园12栋" alone is it when no other road has one.
+        Words in front of the estate (a district or village name) are dropped one by one."""
+        house, tail = _estate_tail(key)
+        if not tail:
+            return None
+        for start in range(0, max(1, len(tail) - 3)):
+            candidates = self.by_tail.get(tail[start:])
+            if not candidates:
+                continue
+            if house:
+                codes = {code for h, code in candidates if h == house}
+                if len(codes) == 1:
+                    return codes.pop(), 0.85
+            elif len({code for _h, code in candidates}) == 1:
+                return candidates[0][1], 0.75
+            return None  # several buildings fit: leave it to the similarity of the whole key
+        return None
 
     def match(self, text: str) -> Match:
         if not text:

@@ -7,11 +7,14 @@
 - ``entities``: uscc, name, kind (company|individual|social|institution|other), legal_representative,
   industry, phone, room_code.
 
-All three are row-level: valid rows are kept, invalid ones listed with their reasons.
+All three are row-level. ``records`` and ``people`` never lose a row for a dirty field: the field is
+flagged (in the report, and on the record) and the row kept; only unreadable rows are refused.
+``entities`` keeps valid rows and lists invalid ones with their reasons.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,28 +24,36 @@ from django.utils.translation import gettext as _
 from jiceng.core.importing import ImportReport, RowError, read_rows
 from jiceng.lib.identity import IdentityError, validate_credit_code, validate_phone, validate_resident_id
 from jiceng.places.models import Room
-from jiceng.registry.actions import _birth_date, _event, _utf8_path, do_import_records
+from jiceng.registry import cleaning
+from jiceng.registry.actions import _birth_date, _digest, _event, _utf8_path, do_import_records
 from jiceng.registry.models import (
     CareTag,
     EntityKind,
     EntityLocation,
+    ImportBatch,
     LegalEntity,
     Occupancy,
     Person,
+    RecordKind,
     Relation,
+    Source,
+    SourceRecord,
 )
 
 
+@dataclass
 class RowLevelReport(ImportReport):
     partial = True
+    warnings: list[RowError] = field(default_factory=list)  # rows kept with a flagged field
 
     def summary(self) -> str:
-        return _("%(file)s：共 %(rows)s 行，新增 %(c)s，更新 %(u)s，拒收 %(e)s。") % {
+        return _("%(file)s：共 %(rows)s 行，新增 %(c)s，更新 %(u)s，拒收 %(e)s，提示 %(w)s。") % {
             "file": self.file,
             "rows": self.rows,
             "c": self.created,
             "u": self.updated,
             "e": len(self.errors),
+            "w": len(self.warnings),
         }
 
 
@@ -59,50 +70,76 @@ def _room(code: str, errors: list[tuple[str, str]]) -> Room | None:
     return room
 
 
+ROSTER_SOURCE = "人员名册"
+
+
 def import_people(path: Path, **_options: Any) -> ImportReport:
+    """A verified roster. A dirty field never loses the row: a bad phone, an unknown care tag or
+    relation, a room code not in the library are flagged and the rest kept. A row whose ID number
+    cannot be read (wrong check digit, too short) becomes a record of the source 人员名册 with its
+    flags, linked to a person by ``jiceng link`` on its name, phone and room like any department's
+    record (a person is never filed under an ID number that fails its check)."""
     path = Path(path)
     readable, _enc = _utf8_path(path)
     report = RowLevelReport(kind="people", file=path.name)
+    batch: ImportBatch | None = None
     with transaction.atomic():
         for number, row in read_rows(readable, ["id_number", "name"]):
             report.rows += 1
-            errors: list[tuple[str, str]] = []
+            flags: list[tuple[str, str]] = []
             if "__error__" in row:
                 report.errors.append(RowError(path.name, number, "*", row["__error__"]))
                 continue
+            id_number, upgraded = cleaning.clean_id(row["id_number"])
+            if upgraded:
+                flags.append(("id_number", _("15 位旧身份证号码，已转为 18 位")))
             try:
-                resident = validate_resident_id(row["id_number"])
+                resident = validate_resident_id(id_number)
             except IdentityError as exc:
-                errors.append(("id_number", str(exc)))
+                flags.append(("id_number", str(exc) + _("（已作为名册记录保留，待关联）")))
                 resident = None
             phone = ""
             if row.get("phone"):
                 try:
-                    phone = validate_phone(row["phone"])
+                    phone = validate_phone(cleaning.clean_phone(row["phone"]))
                 except IdentityError as exc:
-                    errors.append(("phone", str(exc)))
+                    flags.append(("phone", str(exc) + _("（未写入）")))
             tags = [t.strip() for t in row.get("care_tags", "").replace("、", ";").split(";") if t.strip()]
             bad = [t for t in tags if t not in CareTag.values]
             if bad:
-                errors.append(("care_tags", _("未知的关爱标签：%(t)s") % {"t": "、".join(bad)}))
+                flags.append(("care_tags", _("未知的关爱标签：%(t)s（未写入）") % {"t": "、".join(bad)}))
+                tags = [t for t in tags if t in CareTag.values]
             relation = row.get("relation") or Relation.RESIDENT
             if relation not in Relation.values:
-                errors.append(("relation", _("关系“%(r)s”无效") % {"r": relation}))
-            if not row.get("name"):
-                errors.append(("name", _("姓名不能为空")))
-            room = _room(row.get("room_code", ""), errors)
-            if errors or resident is None:
-                report.errors += [RowError(path.name, number, c, r) for c, r in errors]
-                continue
-            person, created = Person.objects.get_or_create(
-                id_number=resident.number,
-                defaults={"name": row["name"], "birth_date": resident.birth_date, "sex": resident.sex},
-            )
-            person.name = row["name"]
+                flags.append(("relation", _("关系“%(r)s”无效，按居住处理") % {"r": relation}))
+                relation = Relation.RESIDENT
+            name = cleaning.fold(row.get("name", ""))[:64]
+            if not name:
+                flags.append(("name", _("姓名为空")))
+            room_errors: list[tuple[str, str]] = []
+            room = _room(cleaning.fold(row.get("room_code", "")), room_errors)
+            flags += [(c, r + _("（未登记居住）")) for c, r in room_errors]
+            report.warnings += [RowError(path.name, number, c, r) for c, r in flags]
+            if resident is None:
+                named = _the_person_named(name, phone, room)
+                if named is None:
+                    roster = Source.objects.get_or_create(name=ROSTER_SOURCE)[0]
+                    if batch is None:
+                        batch = ImportBatch.objects.create(source=roster, file_name=path.name[:255])
+                    _roster_record(batch, roster, number, row, id_number, name, phone, room, flags)
+                    report.created += 1
+                    continue
+                person, created = named, False
+            else:
+                person, created = Person.objects.get_or_create(
+                    id_number=resident.number,
+                    defaults={"name": name, "birth_date": resident.birth_date, "sex": resident.sex},
+                )
+            person.name = name or person.name
             person.care_tags = sorted(set(person.care_tags) | set(tags))
             if phone and phone not in person.phones:
                 person.phones = [phone, *person.phones][:5]
-            person.birth_date = person.birth_date or _birth_date(resident.number)
+            person.birth_date = person.birth_date or _birth_date(person.id_number)
             person.save()
             if (
                 room is not None
@@ -111,8 +148,69 @@ def import_people(path: Path, **_options: Any) -> ImportReport:
                 Occupancy.objects.create(person=person, room=room, relation=relation, source="people import")
             report.created += int(created)
             report.updated += int(not created)
-        _event(None, "import_people", "file", path.name, created=report.created, updated=report.updated)
+        if batch is not None:
+            batch.rows = report.rows
+            batch.accepted = SourceRecord.objects.filter(batch=batch).count()
+            batch.errors = [
+                {"row": e.row, "column": e.column, "reason": e.reason, "level": "warning"}
+                for e in report.warnings
+            ]
+            batch.save(update_fields=["rows", "accepted", "errors"])
+        _event(
+            None,
+            "import_people",
+            "file",
+            path.name,
+            created=report.created,
+            updated=report.updated,
+            flagged=len(report.warnings),
+        )
     return report
+
+
+def _the_person_named(name: str, phone: str, room: Room | None) -> Person | None:
+    """The one person of this name who has this phone or lives in this room; None when none or several."""
+    if not name or not (phone or room):
+        return None
+    found = [
+        p
+        for p in Person.objects.filter(name=name).prefetch_related("occupancies")
+        if (phone and phone in p.phones)
+        or (
+            room is not None and any(o.room_id == room.pk and o.ended_on is None for o in p.occupancies.all())
+        )
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+def _roster_record(
+    batch: ImportBatch,
+    source: Source,
+    number: int,
+    row: dict[str, str],
+    id_number: str,
+    name: str,
+    phone: str,
+    room: Room | None,
+    flags: list[tuple[str, str]],
+) -> None:
+    """A roster row without a readable ID number, kept as a record for linkage (idempotent by content)."""
+    digest = _digest(row)
+    if SourceRecord.objects.filter(source=source, digest=digest).exists():
+        return
+    SourceRecord.objects.create(
+        source=source,
+        batch=batch,
+        record_id=f"{batch.file_name[:40]}#{number}~{digest[:12]}"[:64],
+        kind=RecordKind.PERSON,
+        raw=row,
+        digest=digest,
+        name=name,
+        id_number=id_number[:18],
+        phone=phone,
+        address=f"{room.building.address}{room.room_no}" if room else "",
+        flags=[{"column": c, "reason": r} for c, r in flags],
+    )
 
 
 def import_entities(path: Path, **_options: Any) -> ImportReport:

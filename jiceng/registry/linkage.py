@@ -31,6 +31,8 @@ from typing import Any
 
 from pypinyin import Style, lazy_pinyin
 
+from jiceng.registry import cleaning
+
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 
@@ -44,6 +46,7 @@ class Thresholds:
     merge: float = 0.0  # merge clusters when the pair's score is at least this (p >= 0.5)
     review_low: float = -2.0  # pairs in [review_low, review_high) go to a grid worker
     review_high: float = 2.0
+    attach: float = -2.0  # a record merged with nothing joins its only candidate cluster from this score
     max_block: int = 60  # larger blocks (a very common name in one big building) are skipped
     workers: int = 2  # processes scoring pairs; 2 matches the benchmark's 2 cores
 
@@ -59,6 +62,7 @@ class Record:
     building_code: str = ""
     # Filled in by prepare():
     pinyin: str = ""
+    sound: str = ""  # the pinyin syllables in sorted order: 张伟 and 伟张 (order swapped) block together
     id_valid: bool = False
     birth: str = ""  # yyyymmdd read from the ID number, "" when unreadable
     sex: str = ""
@@ -117,22 +121,12 @@ def name_pinyin(name: str) -> str:
     return " ".join(_char_pinyin(ch) for ch in name)
 
 
-def clean_name(name: str) -> str:
-    return "".join(ch for ch in (name or "") if not ch.isspace() and ch not in "·•.")
-
-
-def clean_phone(phone: str) -> str:
-    digits = "".join(ch for ch in (phone or "") if ch.isdigit())
-    if digits.startswith("86") and len(digits) == 13:
-        digits = digits[2:]
-    return digits
-
-
 def prepare(records: Sequence[Record]) -> None:
     for r in records:
-        r.name = clean_name(r.name)
+        r.name = cleaning.clean_name(r.name)
         r.pinyin = name_pinyin(r.name) if r.name else ""
-        r.id_number = (r.id_number or "").strip().upper()
+        r.sound = " ".join(sorted(r.pinyin.split()))
+        r.id_number = cleaning.clean_id(r.id_number)[0]
         r.id_valid = id_checksum_ok(r.id_number)
         r.birth = _birth(r.id_number)
         r.sex = (
@@ -140,7 +134,7 @@ def prepare(records: Sequence[Record]) -> None:
             if len(r.id_number) == 18 and r.id_number[16].isdigit()
             else ""
         )
-        r.phone = clean_phone(r.phone)
+        r.phone = cleaning.clean_phone(r.phone)
 
 
 def _one_off(a: str, b: str) -> bool:
@@ -158,16 +152,37 @@ def _one_off(a: str, b: str) -> bool:
     )
 
 
+_NICK_PREFIXES = "阿小老"
+
+
+def _nickname_of(short: str, full: str) -> bool:
+    """阿伟, 小伟 or 老王 for 张伟 / 王强: a prefix and one character of the full name."""
+    return (
+        len(short) == 2
+        and short[0] in _NICK_PREFIXES
+        and len(full) >= 2
+        and short != full
+        and (short[1] == full[-1] or short[1] == full[0])
+    )
+
+
 def _name_level(a: Record, b: Record) -> int:
-    """3 equal, 2 same pinyin, 1 one character different or missing, 0 different."""
+    """3 equal, 2 same pinyin (or the same characters with family and given name swapped), 1 one
+    character different or missing, or a nickname of the other; 0 different."""
     if a.name == b.name:
         return 3
     if a.pinyin == b.pinyin:
         return 2
     na, nb = a.name, b.name
+    if len(na) == len(nb) and len(na) >= 2 and (nb in na + na or a.sound == b.sound):
+        return 2  # 伟张 for 张伟: family and given name in the other order
+    if _nickname_of(na, nb) or _nickname_of(nb, na):
+        return 1
     if len(na) == len(nb):
         if sum(1 for x, y in zip(na, nb, strict=True) if x != y) == 1:
             return 1
+        if len(na) >= 3 and sum((Counter(na) - Counter(nb)).values()) == 1:
+            return 1  # order swapped and one character mistyped: 晓佳钱 / 钱晓住
         return 0
     if abs(len(na) - len(nb)) == 1:
         short, long_ = (na, nb) if len(na) < len(nb) else (nb, na)
@@ -235,6 +250,11 @@ class Model:
         if a.id_number and b.id_number:
             if a.id_number == b.id_number:
                 s += self._w("i", a.id_number, self.M_ID_EQ * self.n_ids, self.ids)
+            elif len(a.id_number) == 18 and a.id_number[:17] == b.id_number[:17] and a.id_valid != b.id_valid:
+                # Only the check character differs and one side passes its check: the 17 digits that
+                # carry the person (region, birth date, sequence) agree, so it counts almost as equal.
+                valid = a.id_number if a.id_valid else b.id_number
+                s += self._w("j", valid, self.M_ID_ONE * self.n_ids, self.ids)
             elif not (a.id_valid and b.id_valid) and _one_off(a.id_number, b.id_number):
                 s += math.log2(self.M_ID_ONE * self.n_ids / 40.0)
             else:
@@ -271,6 +291,10 @@ class Model:
                 s += math.log2(self.M_PLACE_DIFF)
         elif a.building_code and a.building_code == b.building_code:
             s += math.log2(self.M_BUILDING_EQ * self.n_places / max(self.buildings[a.building_code], 1))
+        if a.id_valid and a.id_number == b.id_number and level >= 1:
+            # A shared ID number that passes its checksum, and names that do not contradict it (one
+            # missing, a nickname, a typo): the same person, whatever else is missing.
+            s = max(s, 3.0)
         if level == 0:
             # Names that share nothing are another person of the household or a wrong ID: never a
             # match on contact details alone.
@@ -284,22 +308,23 @@ def _keys(r: Record) -> list[str]:
     if len(idn) == 18:
         # Each key survives a typo in the part it leaves out. The region + birth date key also takes
         # the name's first letter: alone it puts everyone born on one day in one county together.
-        keys += ["a" + idn[:12] + r.pinyin[:1], "b" + idn[6:], "c" + idn[:6] + idn[12:]]
+        keys += ["a" + idn[:12] + r.sound[:1], "b" + idn[6:], "c" + idn[:6] + idn[12:]]
+        keys.append("d" + idn[:17])  # a wrong check character alone (and a nickname) hides nothing
     elif idn:
         keys.append("i" + idn)
     if r.phone:
         keys.append("p" + r.phone)
-    if r.pinyin:
-        keys.append("N" + r.pinyin)  # only kept when the name is rare (see RARE_BLOCK)
+    if r.sound:
+        keys.append("N" + r.sound)  # only kept when the name is rare (see RARE_BLOCK)
         if r.birth:
-            keys.append("n" + r.pinyin + r.birth)
+            keys.append("n" + r.sound + r.birth)
         if r.room_code:
-            keys.append("r" + r.pinyin + r.room_code)
+            keys.append("r" + r.sound + r.room_code)
         if r.building_code:
-            keys.append("g" + r.pinyin + r.building_code)
+            keys.append("g" + r.sound + r.building_code)
         if len(r.phone) >= 7:
-            keys.append("t" + r.pinyin + r.phone[-4:])
-            keys.append("h" + r.pinyin + r.phone[:7])
+            keys.append("t" + r.sound + r.phone[-4:])
+            keys.append("h" + r.sound + r.phone[:7])
     return keys
 
 
@@ -425,6 +450,27 @@ def score_pairs(records: Sequence[Record], model: Model, pairs: list[int], t: Th
         _WORK = None
 
 
+def _attach_sole_candidates(
+    records: Sequence[Record], clusters: _Clusters, review: list[tuple[int, int, float]], floor: float
+) -> None:
+    """A record that merged with nothing and whose every doubtful candidate (score >= ``floor``) lies in
+    one cluster joins it. Such a record is thin (a name and one field, the rest missing): its score
+    stays low because little was written, not because anything disagrees, and there is no other
+    person it could be. Two plausible people → it stays for review."""
+    near: dict[int, list[int]] = defaultdict(list)
+    for a, b, s in review:
+        if s >= floor:
+            near[a].append(b)
+            near[b].append(a)
+    sizes = Counter(clusters.find(i) for i in near)
+    alone = [i for i in near if sizes[clusters.find(i)] == 1 and clusters.find(i) == i]
+    for i in alone:
+        roots = {clusters.find(o) for o in near[i]}
+        roots.discard(clusters.find(i))
+        if len(roots) == 1:
+            clusters.union(i, roots.pop())
+
+
 def link(records: Sequence[Record], thresholds: Thresholds | None = None) -> Result:
     """Cluster ``records`` into people. Mutates the records (normalisation)."""
     t = thresholds or Thresholds()
@@ -441,6 +487,7 @@ def link(records: Sequence[Record], thresholds: Thresholds | None = None) -> Res
     for _s, a, b in scored:
         if not clusters.union(a, b):
             conflicts.append((a, b))
+    _attach_sole_candidates(records, clusters, review, t.attach)
     cluster = [clusters.find(i) for i in range(len(records))]
     sizes = Counter(cluster)
     status = []
@@ -460,6 +507,27 @@ def link(records: Sequence[Record], thresholds: Thresholds | None = None) -> Res
         id_conflicts=conflicts,
         pairs_scored=len(pairs),
     )
+
+
+def fill_rooms(records: Sequence[Record], result: Result) -> list[str]:
+    """Each record's room, completed from its person: an address that names the building but not the
+    room ("12栋") takes the room that the person's other records give in that building (the most
+    frequent one). Records whose own address gave a room keep it."""
+    rooms_of: dict[int, Counter[str]] = defaultdict(Counter)
+    for i, r in enumerate(records):
+        if r.room_code:
+            rooms_of[result.cluster[i]][r.room_code] += 1
+    out = []
+    for i, r in enumerate(records):
+        room = r.room_code
+        if not room and r.building_code:
+            found = [
+                (n, code) for code, n in rooms_of[result.cluster[i]].items() if code[:19] == r.building_code
+            ]
+            if found:
+                room = max(found)[1]
+        out.append(room)
+    return out
 
 
 def pairwise_quality(predicted: Sequence[int | str], truth: Sequence[int | str]) -> dict[str, float]:

@@ -256,6 +256,26 @@ def grid_lookup(who: Any, user: Any, code: str) -> dict[str, Any]:
     }
 
 
+def _flagged(who: Any, person: Person) -> list[dict[str, str]]:
+    """Fields of this person's records that the import flagged (kept, but dirty). The reasons quote the
+    values as received, so only staff who may see personal data read them; others see which field."""
+    full = may_see_personal_data(getattr(who, "user", who))
+    out = []
+    for source, record_id, flags in person.links.values_list(
+        "record__source__name", "record__record_id", "record__flags"
+    ):
+        for flag in flags or []:
+            out.append(
+                {
+                    "source": source,
+                    "record_id": record_id,
+                    "column": flag.get("column", ""),
+                    "reason": flag.get("reason", "") if full else "",
+                }
+            )
+    return out
+
+
 def person_lookup(who: Any, user: Any, id_number: str) -> dict[str, Any]:
     try:
         number = validate_resident_id(id_number).number
@@ -302,6 +322,7 @@ def person_lookup(who: Any, user: Any, id_number: str) -> dict[str, Any]:
             for o, address in zip(visible, addresses, strict=True)
         ],
         "sources": sorted(set(person.links.values_list("record__source__name", flat=True))),
+        "flagged": _flagged(who, person),
         "open_tasks": _open_tasks(Q(person=person) & scope.q("grid__code")),
         "open_cases": hooks.open_cases([o.room.code for o in visible if o.ended_on is None]),
     }

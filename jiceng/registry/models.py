@@ -167,6 +167,11 @@ class ImportBatch(models.Model):
     def __str__(self) -> str:
         return f"{self.source or '—'} {self.file_name}"
 
+    @property
+    def flagged(self) -> int:
+        """Rows kept with a flagged field (the import report's warnings)."""
+        return sum(1 for e in self.errors or [] if e.get("level") == "warning")
+
 
 class RecordKind(models.TextChoices):
     PERSON = "person", _("人员")
@@ -188,6 +193,9 @@ class SourceRecord(models.Model):
     phone = models.CharField(max_length=20, blank=True)
     address = models.CharField(max_length=300, blank=True)
     observed_at = models.DateField(null=True, blank=True)
+    # Fields the import could not read as they should be ({"column", "reason"}): the record is kept
+    # and linked on the rest; staff who may see personal data see the flags on the person's page.
+    flags = models.JSONField(_("标记"), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

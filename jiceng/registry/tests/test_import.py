@@ -20,22 +20,22 @@ def rows() -> list[dict[str, str]]:
     ]
 
 
-def test_valid_rows_are_kept_and_invalid_ones_listed_with_reasons(tmp_path: Path) -> None:
+def test_rows_with_dirty_fields_are_kept_and_each_dirty_field_is_flagged(tmp_path: Path) -> None:
     report = do_import_records(write_records(tmp_path / "a.csv", rows()), "公安")
-    assert report.created == 1
-    assert sorted((e.row, e.column) for e in report.errors) == [
+    assert report.created == 4 and not report.errors
+    assert sorted((e.row, e.column) for e in report.warnings) == [
         (3, "id_number"),
         (4, "phone"),
         (5, "observed_at"),
     ]
-    assert ImportBatch.objects.get().errors[0]["reason"]
+    assert [e["level"] for e in ImportBatch.objects.get().errors] == ["warning"] * 3
 
 
 def test_importing_the_same_file_twice_adds_nothing(tmp_path: Path) -> None:
     path = write_records(tmp_path / "a.csv", rows())
     do_import_records(path, "公安")
     again = do_import_records(path, "公安")
-    assert (again.created, again.skipped, SourceRecord.objects.count()) == (0, 1, 1)
+    assert (again.created, again.skipped, SourceRecord.objects.count()) == (0, 4, 4)
 
 
 def test_the_raw_row_is_kept_exactly_as_received(tmp_path: Path) -> None:
@@ -117,7 +117,7 @@ def test_the_error_report_is_downloadable_by_an_admin_and_hidden_from_a_grid_wor
 
 
 def test_a_people_roster_sets_care_tags_and_the_room(world, tmp_path: Path) -> None:
-    from jiceng.registry.importers import import_people
+    from jiceng.registry.importers import RowLevelReport, import_people
     from jiceng.registry.models import Person
 
     idn = resident_id("19400101", "321")
@@ -131,7 +131,9 @@ def test_a_people_roster_sets_care_tags_and_the_room(world, tmp_path: Path) -> N
     report = import_people(path)
     person = Person.objects.get()
     assert person.care_tags == ["独居老人", "高龄"] and person.occupancies.get().room == world.rooms["haiyu1"]
-    assert report.created == 1 and report.errors[0].column == "id_number"
+    # the row with an unreadable ID number is kept as a roster record for linkage, flagged
+    assert isinstance(report, RowLevelReport)
+    assert report.created == 2 and not report.errors and report.warnings[0].column == "id_number"
 
 
 def test_an_entities_file_places_the_entity_in_its_room(world, tmp_path: Path) -> None:

@@ -33,12 +33,20 @@ class Command(BaseCommand):
             self.stderr.write(str(error))
         if len(report.errors) > 200:
             self.stderr.write(f"……另有 {len(report.errors) - 200} 处错误")
-        if options["report"] is not None and report.errors:
+        # Rows kept with a flagged field (importers that keep dirty rows list them as warnings).
+        warnings = list(getattr(report, "warnings", []))
+        for warning in warnings[:50]:
+            self.stderr.write(f"提示：{warning}")
+        if len(warnings) > 50:
+            self.stderr.write(f"……另有 {len(warnings) - 50} 处提示")
+        if options["report"] is not None and (report.errors or warnings):
             with options["report"].open("w", encoding="utf-8-sig", newline="") as fh:
                 writer = csv_writer(fh)
-                writer.writerow(["file", "row", "column", "reason"])
+                writer.writerow(["file", "row", "column", "reason", "level"])
                 for e in report.errors:
-                    writer.writerow([e.file, e.row, e.column, e.reason])
+                    writer.writerow([e.file, e.row, e.column, e.reason, "error"])
+                for e in warnings:
+                    writer.writerow([e.file, e.row, e.column, e.reason, "warning"])
         if not report.ok and not getattr(report, "partial", False):
             raise CommandError(report.summary())
         self.stdout.write(report.summary())
