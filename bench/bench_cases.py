@@ -85,7 +85,9 @@ def prepare(existing: int) -> dict[str, Any]:
     at = {c: i for i, c in enumerate(columns)}
     event_columns = [f.column for f in CaseEvent._meta.concrete_fields if f.column != "id"]
     keyed = event_columns.index("keyed")
-    clocks_of: dict[int, Any] = {}  # minutes ago -> clocks (deadlines only depend on the moments)
+    clocks_of: dict[
+        tuple[str, int], Any
+    ] = {}  # (type, minutes ago) -> clocks (deadlines only depend on the moments)
 
     def clocks(key: tuple[str, int]) -> Any:
         if key not in clocks_of:
@@ -361,7 +363,7 @@ def sweep(last_id: int, most: int, runners: int = 1) -> dict[str, Any]:
     passes: list[float] = []
     bursts: list[dict[str, Any]] = []
     warnings = overdue = 0
-    moment = now
+    moment: Any = now
     while True:
         # The next moment any case comes due (a warning marked now moves its check to its deadline,
         # so close-of-business moments appear as the runner goes, as they do for the real runner).

@@ -127,7 +127,9 @@ if c_make_encoder is not None:
         return "".join(_c_encode(value, 0))
 
 else:  # pragma: no cover - CPython always has the C encoder
-    canonical_data = _CANONICAL.encode
+
+    def canonical_data(value: Any) -> str:
+        return _CANONICAL.encode(value)
 
 
 def event_body(
