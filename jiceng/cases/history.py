@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import operator
 import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -213,13 +214,34 @@ def day_weight(day: dt.date) -> float:
 # -- one case's path ---------------------------------------------------------------------------------
 
 
+class _Event(NamedTuple):
+    """An event row as written: ``data`` is its canonical JSON text (hashed and stored as is)."""
+
+    at: dt.datetime
+    case_id: int
+    seq: int
+    action: str
+    from_status: str
+    to_status: str
+    actor_id: int | None
+    unit_id: int | None
+    reason: str
+    data: str
+    prev_hash: str
+    hash: str
+
+
+_NO_DATA = trail.canonical_data({})
+
+
 @dataclass
 class _Walk:
     """A case being walked through the lifecycle: its row values and its events so far."""
 
     case: Any  # a SimpleNamespace of Case's columns (attnames)
     end: dt.datetime
-    events: list[Any] = field(default_factory=list)
+    mac: Callable[[bytes], str]
+    events: list[_Event] = field(default_factory=list)
     cut: bool = False
 
     def move(
@@ -238,31 +260,21 @@ class _Walk:
             self.cut = True
             return False
         case = self.case
-        from_status = case.status if case.trail_length else ""
-        target = from_status if to is None else to
+        from_status = str(case.status) if case.trail_length else ""
+        target = from_status if to is None else str(to)
         seq = case.trail_length + 1
-        event = _ns(
-            EVENT_DEFAULTS,
-            case_id=case.id,
-            seq=seq,
-            at=at,
-            action=action,
-            from_status=from_status,
-            to_status=target,
-            actor_id=actor,
-            unit_id=unit,
-            reason=reason,
-            data=data or {},
-            prev_hash=case.trail_head,
-            keyed=True,
+        data_json = trail.canonical_data(data) if data else _NO_DATA
+        # The engine's own hash (``trail.event_hash``: the same body, the same key), with ``data``
+        # encoded once for the hash and the row.
+        body = trail.event_body(case.id, seq, at, action, from_status, target, actor, unit, reason, data_json)
+        prev = case.trail_head
+        digest = self.mac((prev + body).encode())
+        self.events.append(
+            _Event(
+                at, case.id, seq, action, from_status, target, actor, unit, reason, data_json, prev, digest
+            )
         )
-        # The engine's own hash (``trail.new_event`` computes it the same way).
-        event.hash = trail.event_hash(
-            case_id=case.id, seq=seq, at=at, action=action, from_status=from_status, to_status=target,
-            actor_id=actor, unit_id=unit, reason=reason, data=event.data, prev_hash=case.trail_head,
-        )  # fmt: skip
-        case.trail_head, case.trail_length = event.hash, seq
-        self.events.append(event)
+        case.trail_head, case.trail_length = digest, seq
         case.status = target
         case.version += 1
         return True
@@ -276,6 +288,7 @@ class Walker:
         self.max_reopens = max_reopens
         self.channels, self.channel_weights = zip(*CHANNELS, strict=True)
         self.recent: list[int] = []  # earlier cases of the day: what a duplicate is merged into
+        self.mac = trail.hasher()
 
     def hours(self, low: float, high: float) -> dt.timedelta:
         """A lognormal-ish delay between ``low`` and ``high`` hours."""
@@ -308,7 +321,7 @@ class Walker:
             registered_at=at,
             updated_at=at,
         )
-        w = _Walk(case, self.end)
+        w = _Walk(case, self.end, self.mac)
         if len(self.recent) < 200:
             self.recent.append(pk)
         confidence = round(rng.uniform(0.55, 0.99), 3)
@@ -525,6 +538,12 @@ class Walker:
 
 # -- writing -----------------------------------------------------------------------------------------
 
+# Events per transaction (about 12 K cases): few round trips and commits, bounded memory. Days are
+# grouped whole, so a batch is some days, each complete or absent (what ``resume`` relies on).
+BATCH_EVENTS = 100_000
+EVENTS_PER_CASE = 8.5  # what the walker writes on average: only to size the batches
+COPY_CHUNK = 5_000  # rows per write to the COPY stream
+
 
 def _columns(model: type[models.Model]) -> list[models.Field]:
     return list(model._meta.concrete_fields)
@@ -551,28 +570,126 @@ CASE_DEFAULTS = _defaults(
     trail_head="",
     trail_length=0,
 )
-EVENT_DEFAULTS = {
-    k: v
-    for k, v in _defaults(CaseEvent).items()
-    if k not in {"case_id", "seq", "at", "action", "from_status", "to_status", "actor_id", "unit_id",
-                 "reason", "data", "prev_hash", "keyed"}
-}  # fmt: skip
 
 
 def _ns(defaults: dict[str, Any], **given: Any) -> SimpleNamespace:
     return SimpleNamespace(**{**defaults, **given})
 
 
-def _row(obj: Any, fields: list[models.Field], sqlite: bool) -> tuple[Any, ...]:
-    out = []
-    for f in fields:
-        value = getattr(obj, f.attname)
-        if isinstance(f, models.JSONField):
-            value = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-        elif sqlite and isinstance(value, dt.datetime):
-            value = connection.ops.adapt_datetimefield_value(value)
-        out.append(value)
-    return tuple(out)
+# COPY's text format: tab between columns, \N for NULL, backslash escapes.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _event_line(e: _Event) -> str:
+    actor = "\\N" if e.actor_id is None else e.actor_id
+    unit = "\\N" if e.unit_id is None else e.unit_id
+    reason = e.reason.translate(_COPY_ESCAPES) if e.reason else ""
+    data = e.data.translate(_COPY_ESCAPES) if "\\" in e.data else e.data  # JSON has no raw tab/newline
+    return (
+        f"{e.case_id}\t{e.seq}\t{e.at.isoformat()}\t{e.action}\t{e.from_status}\t{e.to_status}\t{actor}\t"
+        f"{unit}\t{reason}\t{data}\t{e.prev_hash}\t{e.hash}\tt\n"
+    )
+
+
+EVENT_COLUMNS = (
+    "case_id", "seq", "at", "action", "from_status", "to_status", "actor_id", "unit_id", "reason", "data",
+    "prev_hash", "hash", "keyed",
+)  # fmt: skip
+
+
+def _copy(table: str, columns: list[str] | tuple[str, ...], lines: Any) -> None:
+    """PostgreSQL: stream ready-made text lines through ``COPY … FROM STDIN``."""
+    qn = connection.ops.quote_name
+    names = ", ".join(qn(c) for c in columns)
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {qn(table)} ({names}) FROM STDIN") as copy:
+        chunk: list[str] = []
+        for line in lines:
+            chunk.append(line)
+            if len(chunk) >= COPY_CHUNK:
+                copy.write("".join(chunk))
+                chunk = []
+        if chunk:
+            copy.write("".join(chunk))
+
+
+def _insert(table: str, columns: list[str] | tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """SQLite: one ``executemany``."""
+    qn = connection.ops.quote_name
+    sql = f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _write(model: type[models.Model], objs: list[Any], *, with_id: bool = True) -> None:
+    """Rows of ``model`` from objects carrying its attnames (without ``id``: the database numbers
+    them in the order written)."""
+    if not objs:
+        return
+    fields = [f for f in _columns(model) if with_id or not f.primary_key]
+    columns = [f.column for f in fields]
+    attnames = [f.attname for f in fields]
+    json_fields = {f.attname for f in fields if isinstance(f, models.JSONField)}
+    table = model._meta.db_table
+    if connection.vendor == "postgresql":
+
+        def line(obj: Any) -> str:
+            values = vars(obj) if isinstance(obj, SimpleNamespace) else obj.__dict__
+            return (
+                "\t".join(
+                    _text(json.dumps(values[a], ensure_ascii=False)) if a in json_fields else _text(values[a])
+                    for a in attnames
+                )
+                + "\n"
+            )
+
+        _copy(table, columns, (line(obj) for obj in objs))
+        return
+    adapt = connection.ops.adapt_datetimefield_value
+    rows = []
+    for obj in objs:
+        values = vars(obj) if isinstance(obj, SimpleNamespace) else obj.__dict__
+        row = []
+        for a in attnames:
+            value = values[a]
+            if a in json_fields:
+                value = json.dumps(value, ensure_ascii=False)
+            elif isinstance(value, dt.datetime):
+                value = adapt(value)
+            row.append(value)
+        rows.append(tuple(row))
+    _insert(table, columns, rows)
+
+
+def _write_events(events: list[_Event]) -> None:
+    """The trail rows, numbered by the database in the order given (time order)."""
+    table = CaseEvent._meta.db_table
+    if connection.vendor == "postgresql":
+        _copy(table, EVENT_COLUMNS, map(_event_line, events))
+        return
+    adapt = connection.ops.adapt_datetimefield_value
+    _insert(
+        table,
+        EVENT_COLUMNS,
+        [
+            (e.case_id, e.seq, adapt(e.at), e.action, e.from_status, e.to_status, e.actor_id, e.unit_id,
+             e.reason, e.data, e.prev_hash, e.hash, True)
+            for e in events
+        ],
+    )  # fmt: skip
 
 
 def _reserve(model: type[models.Model], n: int) -> list[int]:
@@ -588,24 +705,6 @@ def _reserve(model: type[models.Model], n: int) -> list[int]:
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")
         top = int(cursor.fetchone()[0])
         return list(range(top + 1, top + n + 1))
-
-
-def _write(model: type[models.Model], objs: list[Any]) -> None:
-    if not objs:
-        return
-    fields = _columns(model)
-    qn = connection.ops.quote_name
-    table = qn(model._meta.db_table)
-    names = ", ".join(qn(f.column) for f in fields)
-    sqlite = connection.vendor != "postgresql"
-    with connection.cursor() as cursor:
-        if not sqlite:
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for obj in objs:
-                    copy.write_row(_row(obj, fields, False))
-            return
-        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(fields))})"
-        cursor.executemany(sql, [_row(obj, fields, True) for obj in objs])
 
 
 def _day_times(rng: random.Random, day: dt.date, n: int) -> list[dt.datetime]:
@@ -625,6 +724,19 @@ def existing(start: dt.datetime, end: dt.datetime) -> tuple[int, dt.datetime | N
     return (qs.count() if last is not None else 0), last
 
 
+def _batches(plan: list[tuple[dt.date, int]]) -> list[list[tuple[dt.date, int]]]:
+    """Consecutive days grouped into transactions of about ``BATCH_EVENTS`` events."""
+    out: list[list[tuple[dt.date, int]]] = []
+    size = 0.0
+    for day, n in plan:
+        if not out or size + n * EVENTS_PER_CASE > BATCH_EVENTS:
+            out.append([])
+            size = 0.0
+        out[-1].append((day, n))
+        size += n * EVENTS_PER_CASE
+    return out
+
+
 def generate(
     *,
     years: float,
@@ -636,7 +748,7 @@ def generate(
     progress: Callable[[Report, dt.date, int], None] | None = None,
 ) -> Report:
     """Write ``cases`` cases (default: the scale's yearly volume × ``years``) registered over the
-    ``years`` before ``now``, with their whole trails. One transaction per day."""
+    ``years`` before ``now``, with their whole trails. Whole days per transaction (``BATCH_EVENTS``)."""
     if years <= 0:
         raise HistoryError("--history 须为正数（年）。")
     total = cases if cases is not None else int(SCALE_CASES_PER_YEAR[scale] * years)
@@ -662,28 +774,32 @@ def generate(
     else:
         skip_to = first
     world = load_world()
-    report = Report()
-    started = time.perf_counter()
+    plan: list[tuple[dt.date, int]] = []
     carry = 0.0
     for day, weight in zip(days, weights, strict=True):
         carry += weight * scale_f
         n = int(carry)
         carry -= n
-        if day < skip_to or n == 0:
-            continue
-        rng = random.Random(f"{seed}:{day.isoformat()}")
-        times = [t for t in _day_times(rng, day, n) if t <= now]
-        if not times:
-            continue
-        walker = Walker(world, rng, now)
+        if day >= skip_to and n > 0:
+            plan.append((day, n))
+    report = Report()
+    started = time.perf_counter()
+    for batch in _batches(plan):
         with transaction.atomic():
-            ids = _reserve(Case, len(times))
-            walks = [walker.walk(pk, at) for pk, at in zip(ids, times, strict=True)]
+            # Each day draws from its own generator (seed and day): the same day comes out the same
+            # whatever the batching.
+            drawn = []
+            for day, n in batch:
+                rng = random.Random(f"{seed}:{day.isoformat()}")
+                drawn.append((rng, [t for t in _day_times(rng, day, n) if t <= now]))
+            ids = iter(_reserve(Case, sum(len(times) for _rng, times in drawn)))
+            walks: list[_Walk] = []
+            for rng, times in drawn:
+                walker = Walker(world, rng, now)
+                walks.extend(walker.walk(next(ids), at) for at in times)
             events = [e for w in walks for e in w.events]
             # Ids follow time as they would have when the actions wrote them (seq order kept).
-            events.sort(key=lambda e: (e.at, e.case_id, e.seq))
-            for event, pk in zip(events, _reserve(CaseEvent, len(events)), strict=True):
-                event.id = pk
+            events.sort(key=_EVENT_ORDER)
             links = []
             for w in walks:
                 _finish(w.case, now)
@@ -698,19 +814,19 @@ def generate(
                         )
                     )
             _write(Case, [w.case for w in walks])
-            _write(CaseEvent, events)
-            if links:
-                for link, pk in zip(links, _reserve(CaseUnit, len(links)), strict=True):
-                    link.pk = pk
-                _write(CaseUnit, links)
+            _write_events(events)
+            _write(CaseUnit, links, with_id=False)
         report.cases += len(walks)
         report.events += len(events)
-        report.days += 1
+        report.days += sum(1 for _rng, times in drawn if times)
         report.seconds = time.perf_counter() - started
         if progress is not None:
-            progress(report, day, len(days))
+            progress(report, batch[-1][0], len(days))
     report.seconds = time.perf_counter() - started
     return report
+
+
+_EVENT_ORDER = operator.itemgetter(0, 1, 2)  # (at, case_id, seq)
 
 
 def _finish(case: Any, now: dt.datetime) -> None:

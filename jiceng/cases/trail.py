@@ -34,11 +34,12 @@ import hmac
 import json
 import logging
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db.models import Max
@@ -71,23 +72,83 @@ _keyed_base: dict[tuple[str, str], Any] = {}
 def _keyed() -> Any:
     # The keyed state is set up once per key and copied per event: HMAC then costs about what the
     # plain SHA-256 did (two more compressions of a short message), with no key derivation per event.
+    # The OpenSSL object underneath ``hmac.HMAC`` is copied directly when there is one (half the cost
+    # of ``HMAC.copy``, which builds a Python wrapper each time).
     settings_key = (getattr(settings, "JICENG_TRAIL_KEY", ""), settings.SECRET_KEY)
     base = _keyed_base.get(settings_key)
     if base is None:
         _keyed_base.clear()
-        base = _keyed_base[settings_key] = hmac.new(trail_key(), digestmod=hashlib.sha256)
+        mac = hmac.new(trail_key(), digestmod=hashlib.sha256)
+        base = _keyed_base[settings_key] = getattr(mac, "_hmac", None) or mac
     return base.copy()
+
+
+def hasher() -> Callable[[bytes], str]:
+    """``message -> hex HMAC`` with the key of the moment, for hashing many events in a row (no
+    settings lookup per event)."""
+    base = _keyed()
+
+    def mac(message: bytes) -> str:
+        state = base.copy()
+        state.update(message)
+        return str(state.hexdigest())
+
+    return mac
+
+
+def mac_hex(message: bytes) -> str:
+    """Hex HMAC-SHA256 of ``message`` with the trail key."""
+    mac = _keyed()
+    mac.update(message)
+    return str(mac.hexdigest())
 
 
 def sign(text: str) -> str:
     """HMAC of ``text`` with the trail key (seals and checkpoint lines)."""
-    mac = _keyed()
-    mac.update(text.encode())
-    return str(mac.hexdigest())
+    return mac_hex(text.encode())
 
 
 def _iso(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    utc = at.astimezone(UTC)
+    if utc.year < 1000:  # strftime does not pad the year; isoformat does
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # The same text as strftime("%Y-%m-%dT%H:%M:%S.%fZ"), at a fifth of the cost.
+    return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+# The canonical JSON of the hashed body: ``json.dumps(ensure_ascii=False, sort_keys=True,
+# separators=(",", ":"), default=str)``. ``dumps`` with options builds a new encoder per call; the C
+# encoder it would build is made once here (the same text: it is what ``JSONEncoder.encode`` runs).
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+if c_make_encoder is not None:
+    _c_encode = c_make_encoder(None, str, encode_basestring, None, ":", ",", True, False, True)
+
+    def canonical_data(value: Any) -> str:
+        return "".join(_c_encode(value, 0))
+
+else:  # pragma: no cover - CPython always has the C encoder
+
+    def canonical_data(value: Any) -> str:
+        return _CANONICAL.encode(value)
+
+
+def event_body(
+    case_id: int,
+    seq: int,
+    at: datetime,
+    action: str,
+    from_status: str,
+    to_status: str,
+    actor_id: int | None,
+    unit_id: int | None,
+    reason: str,
+    data_json: str,
+) -> str:
+    """The hashed text of an event, ``data`` given as its ``canonical_data`` text (the bulk writer
+    encodes it once for both the hash and the row). The canonical list with ``data`` last, so the
+    list without it, its closing bracket replaced by ``data``, is the same text."""
+    head = canonical_data([case_id, seq, _iso(at), action, from_status, to_status, actor_id, unit_id, reason])
+    return f"{head[:-1]},{data_json}]"
 
 
 def event_hash(
@@ -105,22 +166,16 @@ def event_hash(
     prev_hash: str,
     keyed: bool = True,
 ) -> str:
-    body = json.dumps(
-        [case_id, seq, _iso(at), action, from_status, to_status, actor_id, unit_id, reason, data],
-        ensure_ascii=False,
-        sort_keys=True,
-        separators=(",", ":"),
-        default=str,
+    body = event_body(
+        case_id, seq, at, action, from_status, to_status, actor_id, unit_id, reason, canonical_data(data)
     )
     message = (prev_hash + body).encode()
     if not keyed:
         return hashlib.sha256(message).hexdigest()  # the first, unkeyed version (events before the upgrade)
-    mac = _keyed()
-    mac.update(message)
-    return str(mac.hexdigest())
+    return mac_hex(message)
 
 
-def hash_of(event: CaseEvent) -> str:
+def hash_of(event: CaseEvent | Any) -> str:
     return event_hash(
         case_id=event.case_id,
         seq=event.seq,
@@ -257,6 +312,28 @@ def verify_case(
         )
 
 
+class _Row(NamedTuple):
+    """An event as ``verify`` reads it: the attributes ``hash_of`` and ``verify_case`` use."""
+
+    pk: int
+    case_id: int
+    seq: int
+    at: datetime
+    action: str
+    from_status: str
+    to_status: str
+    actor_id: int | None
+    unit_id: int | None
+    reason: str
+    data: Any
+    prev_hash: str
+    hash: str
+    keyed: bool
+
+
+_ROW_FIELDS = ("pk", *_Row._fields[1:])
+
+
 def verify(
     cases: Any = None, chunk: int = 500, checkpoints: dict[int, tuple[int, str]] | None = None
 ) -> Iterator[Break]:
@@ -274,8 +351,12 @@ def verify(
         if not batch:
             break
         ids = [row[0] for row in batch]
-        by_case: dict[int, list[CaseEvent]] = {pk: [] for pk in ids}
-        for event in CaseEvent.objects.filter(case_id__in=ids).order_by("case_id", "seq"):
+        by_case: dict[int, list[Any]] = {pk: [] for pk in ids}
+        # Plain rows, not model instances: verifying is hashing, and building a model per event
+        # cost as much as the hash.
+        rows = CaseEvent.objects.filter(case_id__in=ids).order_by("case_id", "seq").values_list(*_ROW_FIELDS)
+        for row in rows:
+            event = _Row._make(row)
             by_case[event.case_id].append(event)
         for pk, head, length in batch:
             yield from verify_case(
