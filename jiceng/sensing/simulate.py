@@ -175,6 +175,9 @@ def devices_from_db(limit: int) -> list[SimDevice]:
     return [SimDevice(d, k) for d, k in rows]
 
 
+QUEUE = 20_000  # QoS 1 messages queued or in flight at most per publisher
+
+
 class MqttPublisher:
     """QoS 1 publisher with a deep in-flight window (the simulator is not the bottleneck)."""
 
@@ -191,13 +194,22 @@ class MqttPublisher:
             protocol=mqtt.MQTTv5,
         )
         self.client.max_inflight_messages_set(1000)
-        self.client.max_queued_messages_set(0)
+        # Bounded well below the 65,535 message ids: past that, ids wrap and paho refuses the message.
+        self.client.max_queued_messages_set(QUEUE)
         self.client.connect(host, port, keepalive=30)
         self.client.loop_start()
         self.last: Any = None
 
     def publish(self, device_id: str, channel: str, body: bytes) -> None:
-        self.last = self.client.publish(f"{self.prefix}/devices/{device_id}/{channel}", body, qos=1)
+        """Queue one message; while the queue is full, wait for the broker's acknowledgements."""
+        import paho.mqtt.client as mqtt
+
+        topic = f"{self.prefix}/devices/{device_id}/{channel}"
+        while True:
+            self.last = self.client.publish(topic, body, qos=1)
+            if self.last.rc != mqtt.MQTT_ERR_QUEUE_SIZE:
+                return
+            time.sleep(0.005)
 
     def close(self) -> None:
         if self.last is not None:
