@@ -20,10 +20,9 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ import pytest
 import yaml
 
 from jiceng.lib.pgcluster import free_port
+from jiceng.lib.procs import wait_for
 
 ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
@@ -109,15 +109,6 @@ def beat_state(db: Path, name: str) -> str | None:
     return row[0] if row else None
 
 
-def wait_until(check: Callable[[], object], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"waited {seconds} s for {what}")
-
-
 def healthz(port: int, host_header: str) -> bool:
     request = urllib.request.Request(  # noqa: S310 — our own server
         f"http://127.0.0.1:{port}/healthz", headers={"Host": host_header, "X-Forwarded-Proto": "https"}
@@ -146,7 +137,7 @@ def run_service(
     try:
         if worker is None:
             assert port is not None
-            wait_until(lambda: proc.poll() is None and healthz(port, host_header), 90, "/healthz")
+            wait_for(lambda: proc.poll() is None and healthz(port, host_header), 90, "/healthz")
         else:
             check = [str(JICENG), "workers", "--check", worker]
 
@@ -156,7 +147,7 @@ def run_service(
                     subprocess.run(check, env=env, cwd=cwd, capture_output=True, timeout=60).returncode == 0
                 )
 
-            wait_until(healthy, 90, f"the health check of {worker}")
+            wait_for(healthy, 90, f"the health check of {worker}")
         proc.send_signal(stop_signal)
         try:
             code = proc.wait(stop_seconds)

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from jiceng.cases.models import Case
 from jiceng.core.loop import close_connections
+from jiceng.lib import procs
 from jiceng.sensing.models import Alarm, AlarmStatus, DeadLetter, Receipt, Telemetry
 from jiceng.sensing.mqtt import IngestWorker, writer
 from jiceng.sensing.simulate import MqttPublisher
@@ -100,13 +101,12 @@ def sos(msg_id: str, seconds: float) -> bytes:
 
 def wait_for(check: Callable[[], bool], timeout: float = 40.0) -> None:
     """Poll the database; on SQLite between the workers' batches (one writer per process)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def between_batches() -> bool:
         with writer():
-            if check():
-                return
-        time.sleep(0.2)
-    raise AssertionError("timed out waiting for the worker")
+            return check()
+
+    procs.wait_for(between_batches, timeout, "the worker")
 
 
 def leak_stream(n: int) -> list[tuple[str, str, bytes]]:
