@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from jiceng.cases.exceptions import ActionForbidden, CaseNotFound
 from jiceng.cases.models import Case, CaseUnit
 from jiceng.cases.routing import rank
-from jiceng.org.models import STAFF_ROLES, Membership, Role
-from jiceng.org.scopes import scope_for
+from jiceng.org.models import STAFF_ROLES, Role
+from jiceng.org.scopes import post_rows, scope_for
 
 DESK_ROLES = frozenset({Role.DISPATCHER, Role.COMMUNITY_STAFF})
 SUPERVISING_ROLES = frozenset({Role.SUPERVISOR, Role.LEADER})
@@ -41,18 +41,10 @@ def posts(user: Any) -> list[Post]:
     cached = getattr(user, "_jiceng_case_posts", None)
     if cached is not None:
         return cached
-    # One joined query (a post has few jurisdiction divisions and grids, so the product is small).
-    rows = Membership.objects.filter(
-        user=user, is_active=True, role__in=STAFF_ROLES, unit__isnull=False, unit__is_active=True
-    ).values_list("pk", "role", "unit_id", "unit__level", "unit__jurisdiction__code", "grids__code")
-    by_post: dict[int, tuple[str, int, str, set[str]]] = {}
-    for pk, role, unit_id, level, division_code, grid_code in rows:
-        post = by_post.setdefault(pk, (role, unit_id, level, set()))
-        code = grid_code if role == Role.GRID_WORKER else division_code
-        if code:
-            post[3].add(code)
     found = [
-        Post(role, unit_id, level, tuple(sorted(codes))) for role, unit_id, level, codes in by_post.values()
+        Post(row.role, row.unit_id, row.unit_level, tuple(sorted(row.codes)))
+        for row in post_rows(user)
+        if row.role in STAFF_ROLES and row.unit_id is not None and row.unit_active
     ]
     user._jiceng_case_posts = found
     return found

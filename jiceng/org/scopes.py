@@ -107,8 +107,46 @@ def _valid(code: str | None) -> bool:
     return code.isascii() and code.isdigit() and len(code) in _VALID_PREFIX_LENGTHS
 
 
+@dataclass(frozen=True)
+class PostRow:
+    """One active membership with its unit and the codes its post covers, read in one query."""
+
+    pk: int
+    role: str
+    unit_id: int | None
+    unit_level: str | None
+    unit_active: bool
+    codes: frozenset[str]  # a grid worker's grid codes; anyone else's unit jurisdiction codes
+
+
+def post_rows(user: Any) -> tuple[PostRow, ...]:
+    """The user's active memberships, cached on the user object for the request. Scopes and the case
+    permissions both read them, so a request pays for one joined query however often either asks (a
+    post has few jurisdiction divisions and grids, so the product of the two joins is small)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ()
+    cached = getattr(user, "_jiceng_post_rows", None)
+    if cached is not None:
+        return cached
+    rows = Membership.objects.filter(user=user, is_active=True).values_list(
+        "pk", "role", "unit_id", "unit__level", "unit__is_active", "unit__jurisdiction__code", "grids__code"
+    )
+    by_post: dict[int, tuple[str, int | None, str | None, bool, set[str]]] = {}
+    for pk, role, unit_id, level, unit_active, division_code, grid_code in rows:
+        post = by_post.setdefault(pk, (role, unit_id, level, bool(unit_active), set()))
+        code = grid_code if role == Role.GRID_WORKER else division_code
+        if code:
+            post[4].add(code)
+    found = tuple(
+        PostRow(pk, role, unit_id, level, active, frozenset(codes))
+        for pk, (role, unit_id, level, active, codes) in sorted(by_post.items())
+    )
+    user._jiceng_post_rows = found
+    return found
+
+
 def compute_scope(user: Any) -> Scope:
-    """The scope from the database, without the per-request cache."""
+    """The scope from the user's memberships, without the per-request cache of the scope itself."""
     if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", True):
         return EMPTY
     prefixes: set[str] = set()
@@ -117,25 +155,17 @@ def compute_scope(user: Any) -> Scope:
     if user.is_superuser:
         prefixes.add(district)
         roles.add(Role.ADMIN)
-    memberships = (
-        Membership.objects.filter(user=user, is_active=True)
-        .select_related("unit")
-        .prefetch_related("grids", "unit__jurisdiction")
-    )
-    for membership in memberships:
-        unit = membership.unit
-        if unit is not None and not unit.is_active:
+    for post in post_rows(user):
+        if post.unit_id is not None and not post.unit_active:
             continue  # a disbanded or suspended unit's posts give nothing
-        roles.add(membership.role)
-        if membership.role in (Role.RESIDENT, Role.BUILDING_HEAD):
+        roles.add(post.role)
+        if post.role in (Role.RESIDENT, Role.BUILDING_HEAD):
             continue
-        if membership.role == Role.ADMIN:
+        if post.role == Role.ADMIN:
             prefixes.add(district)
-        elif membership.role == Role.GRID_WORKER:
+        elif post.role == Role.GRID_WORKER or post.unit_id is not None:
             # A grid worker sees their grids only, not the rest of their workstation's community.
-            prefixes.update(grid.code for grid in membership.grids.all())
-        elif unit is not None:
-            prefixes.update(d.code for d in unit.jurisdiction.all())
+            prefixes.update(post.codes)
     return Scope(_compact({p for p in prefixes if _valid(p)}), frozenset(roles))
 
 
@@ -153,8 +183,11 @@ def scope_for(user: Any) -> Scope:
 
 def forget_scope(user: Any) -> None:
     """Drop the cached scope after changing a user's posts within the same request or test."""
-    if user is not None and hasattr(user, "_jiceng_scope"):
-        del user._jiceng_scope
+    if user is None:
+        return
+    for cache in ("_jiceng_scope", "_jiceng_post_rows", "_jiceng_case_posts"):
+        if hasattr(user, cache):
+            delattr(user, cache)
 
 
 def roles_of(user: Any) -> frozenset[str]:
