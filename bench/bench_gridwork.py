@@ -147,19 +147,8 @@ def time_coverage(start_text: str, repeats: int) -> dict[str, Any]:
     return out
 
 
-def _own_database(url: str) -> str:
-    """A database of this benchmark's own next to ``url``'s (other benchmarks load their own districts)."""
-    import psycopg
-
-    base, _slash, _name = url.rpartition("/")
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS bench_gridwork")
-        conn.execute("CREATE DATABASE bench_gridwork")
-    return f"{base}/bench_gridwork"
-
-
 def run(ctx: Context) -> None:
-    url = _own_database(ctx.pg_url)
+    url = ctx.pg_url  # this module's own fresh database (bench_gridwork)
     made = ctx.in_django(url, "bench.bench_gridwork:prepare", ctx.quick)
     ctx.row(
         "gridwork",
