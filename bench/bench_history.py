@@ -6,6 +6,10 @@ opt-in with ``BENCH_HISTORY_1M=1`` (about 8.5 M events: an hour or more on two s
 Bao'an history (33 M cases, about 275 M events; many hours and ~100 GB of disk) with
 ``BENCH_HISTORY_33M=1``.
 
+Read routing: a primary and a ``pg_basebackup`` hot standby of their own (``BENCH_REPLICA_CASES``, 5 K
+cases under ``--quick``, else 20 K), the panels timed on the primary and then through
+``DATABASE_REPLICA_URLS`` / ``using_replica`` on the standby.
+
 The machine's load average is in every note: on a shared machine the wall-clock rates say more about
 the neighbours than about the code, so generation is also given per CPU-second (the generating
 process and its PostgreSQL backend, read from ``/proc``).
@@ -145,6 +149,78 @@ def verify() -> dict[str, Any]:
     return {"events": CaseEvent.objects.count(), "seconds": seconds, "breaks": breaks, "load": load()}
 
 
+def replica_panels(reps: int) -> dict[str, Any]:
+    """The command-centre panels read through the replica routing (``using_replica``), with how many
+    queries the standby served and whether it really is one (``pg_is_in_recovery``)."""
+    from django.db import connections
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.bench_command import time_panels
+    from jiceng.core.replicas import replica_aliases, using_replica
+
+    alias = replica_aliases()[0]
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT pg_is_in_recovery()")
+        in_recovery = bool(cursor.fetchone()[0])
+    with using_replica(alias), CaptureQueriesContext(connections[alias]) as served:
+        timings = time_panels(reps)
+    return {"in_recovery": in_recovery, "queries": len(served), "timings": timings, "load": load()}
+
+
+REPLICA_PG_OPTIONS = "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=256MB"
+
+
+def _replica_rows(ctx: Context, cases: int) -> None:
+    """A primary and a ``pg_basebackup`` hot standby of their own, a generated history rebuilt on the
+    primary, and the same panels timed on the primary and through the replica routing on the standby."""
+    from jiceng.lib.pgcluster import ThrowawayPostgres, pg_bin
+
+    if pg_bin() is None:
+        ctx.row(AREA, "replica-routed panels", "skipped", "", note="PostgreSQL server binaries not installed")
+        return
+    reps = 5 if ctx.quick else 15
+    primary = ThrowawayPostgres(ctx.workdir / "replica-primary", options=REPLICA_PG_OPTIONS)
+    try:
+        url = primary.create_database("bench_replica")
+        made = ctx.in_django(url, "bench.bench_history:prepare", cases, timeout=6 * 3600)
+        ctx.in_django(url, "bench.bench_history:rebuild", timeout=6 * 3600)
+        standby = primary.standby(ctx.workdir / "replica-standby")
+        try:
+            standby.wait_replayed(primary, 300)
+            direct = ctx.in_django(url, "bench.bench_command:time_panels", reps)
+            routed = ctx.in_django(
+                url,
+                "bench.bench_history:replica_panels",
+                reps,
+                env={"DATABASE_REPLICA_URLS": standby.url("bench_replica")},
+            )
+        finally:
+            standby.stop()
+    finally:
+        primary.stop()
+    if not routed["in_recovery"] or not routed["queries"]:
+        raise RuntimeError(f"the panels did not read from the standby: {routed}")
+    on_primary = {(t["level"], t["panel"]): t["p99"] for t in direct}
+    worst = max(routed["timings"], key=lambda t: t["p99"])
+    for t in routed["timings"]:
+        if t["level"] == "区·近30天" or t is worst:
+            ctx.row(
+                AREA,
+                f"replica-routed panel {t['panel']} ({t['level']}) p99",
+                t["p99"],
+                "ms",
+                "< 300 ms",
+                f"primary {on_primary[(t['level'], t['panel'])]:.1f} ms",
+            )
+    ctx.row(
+        AREA,
+        "replica-routed panels: queries served by the standby",
+        routed["queries"],
+        "queries",
+        note=f"hot standby (pg_basebackup -R), {made['cases']:,} cases rebuilt on the primary; {routed['load']}",
+    )
+
+
 def run(ctx: Context) -> None:
     if os.environ.get("BENCH_HISTORY_33M") == "1":
         cases = BAOAN_CASES
@@ -197,3 +273,4 @@ def run(ctx: Context) -> None:
     for t in timings:
         if t["level"] == "区·近30天" or t is worst:
             ctx.row(AREA, f"panel {t['panel']} ({t['level']}) p99", t["p99"], "ms", "< 300 ms")
+    _replica_rows(ctx, int(os.environ.get("BENCH_REPLICA_CASES", "5000" if ctx.quick else "20000")))

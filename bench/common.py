@@ -82,10 +82,19 @@ class Context:
     def sqlite_url(self, name: str) -> str:
         return f"sqlite:///{self.workdir / (name + '.sqlite3')}"
 
-    def in_django(self, database_url: str, target: str, *args: Any, timeout: int = 3600) -> Any:
-        """Run ``module:function(*args)`` in a fresh process with Django on ``database_url``; return its JSON."""
+    def in_django(
+        self,
+        database_url: str,
+        target: str,
+        *args: Any,
+        timeout: int = 3600,
+        env: dict[str, str] | None = None,
+    ) -> Any:
+        """Run ``module:function(*args)`` in a fresh process with Django on ``database_url`` (and ``env``
+        added to its environment); return its JSON."""
         env = {
             **os.environ,
+            **(env or {}),
             "DATABASE_URL": database_url,
             "DJANGO_SETTINGS_MODULE": "jiceng.settings",
             "JICENG_FAST_HASHER": "1",
