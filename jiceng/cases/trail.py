@@ -354,7 +354,15 @@ def verify(
         by_case: dict[int, list[Any]] = {pk: [] for pk in ids}
         # Plain rows, not model instances: verifying is hashing, and building a model per event
         # cost as much as the hash.
-        rows = CaseEvent.objects.filter(case_id__in=ids).order_by("case_id", "seq").values_list(*_ROW_FIELDS)
+        # The id range as well as the list: PostgreSQL then walks the (case, seq) index over this
+        # chunk's range, already in order, instead of scanning the whole trail and sorting for every
+        # chunk (at 161 K cases each chunk read all 1.3 M events; the walk grew with the square of the
+        # history).
+        rows = (
+            CaseEvent.objects.filter(case_id__gte=ids[0], case_id__lte=ids[-1], case_id__in=ids)
+            .order_by("case_id", "seq")
+            .values_list(*_ROW_FIELDS)
+        )
         for row in rows:
             event = _Row._make(row)
             by_case[event.case_id].append(event)
