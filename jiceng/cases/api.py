@@ -27,6 +27,7 @@ from jiceng.core.api import ObjectJSONParser
 from jiceng.core.exceptions import NotFound
 from jiceng.core.params import is_ascii_digits, parse_day, parse_moment
 from jiceng.lib.identity import mask_name, mask_phone
+from jiceng.lib.paging import BoundedPageNumberPagination
 from jiceng.org.privacy import reveal
 from jiceng.org.scopes import prefix_q
 
@@ -329,10 +330,11 @@ def _with_relations(queryset: QuerySet[Case]) -> QuerySet[Case]:
 class CasePageSerializer(serializers.Serializer):
     """One page of cases, as ``PageNumberPagination`` answers it."""
 
-    count = serializers.IntegerField()
+    count = serializers.IntegerField(help_text="总数；超过一万条时为数据库估计值（见 count_exact）")
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = CaseSerializer(many=True)
+    count_exact = serializers.BooleanField(help_text="count 是否为精确值（超过一万条时为估计）")
 
 
 class CaseListView(APIView):
@@ -342,11 +344,9 @@ class CaseListView(APIView):
 
     @extend_schema(parameters=LIST_PARAMETERS, responses=CasePageSerializer, summary="工单列表")
     def get(self, request: Request) -> Response:
-        from rest_framework.pagination import PageNumberPagination
-
         queryset = _with_relations(filter_cases(perm.visible_cases(request.user), request.query_params))
         queryset = queryset.order_by("-registered_at", "-id")
-        paginator = PageNumberPagination()
+        paginator = BoundedPageNumberPagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
         data = CaseSerializer(page, many=True, context={"request": request}).data
         return paginator.get_paginated_response(data)

@@ -19,7 +19,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -48,6 +47,7 @@ from jiceng.cases.models import OPEN_STATUSES, Case, CaseEvent, CaseUnit, EventT
 from jiceng.core.exceptions import JicengError, NotFound
 from jiceng.core.redirects import safe_target
 from jiceng.lib.identity import mask_name, mask_phone
+from jiceng.lib.paging import BoundedPaginator
 from jiceng.org.models import Role, Unit
 from jiceng.org.privacy import reveal
 from jiceng.org.scopes import prefix_q, scope_for
@@ -261,7 +261,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         messages.error(request, exc.message)
         queryset = perm.visible_cases(request.user)
     queryset = queryset.select_related("event_type", "lead_unit").order_by("-registered_at", "-id")
-    page = Paginator(queryset, 50).get_page(params.get("page"))
+    page = BoundedPaginator(queryset, 50).get_page(params.get("page"))
     rows = _decorate(list(page.object_list))
     staff = is_staff(request.user)
     query = saved.filter_query(params)
