@@ -649,7 +649,9 @@ def _mark_in_one_statement(marks: list[_Mark], created: datetime, messages: dict
     def iso(at: datetime | None) -> str | None:
         return None if at is None else at.isoformat()
 
-    cases, events, notices = [], [], []
+    cases: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    notices: list[dict[str, Any]] = []
     for m in marks:
         cases.append(
             {
@@ -706,7 +708,7 @@ def _mark_in_one_statement(marks: list[_Mark], created: datetime, messages: dict
         notice=quote(Notification._meta.db_table),
     )
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-    params = [dumps(cases), created, dumps(events), created, created, dumps(notices)]
+    params: list[Any] = [dumps(cases), created, dumps(events), created, created, dumps(notices)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {row[0] for row in cursor.fetchall()}

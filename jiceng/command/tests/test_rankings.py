@@ -44,12 +44,20 @@ def units(n: int, seed: int) -> list[UnitEvaluation]:
         rated = rng.randint(0, completed)
         rows.append(
             UnitEvaluation(
-                i, f"u{i:03d}", f"单位{i}", received=received, accepted=received,
-                accepted_on_time=rng.randint(0, received), completed=completed,
-                completed_on_time=rng.randint(0, completed), overdue=rng.randint(0, received),
-                rated=rated, satisfied=rng.randint(0, rated),
-                handling_hours_total=rng.choice([0.0, 3.5, 12.25]), handling_hours_count=rng.randint(0, 3),
-            )  # fmt: skip
+                i,
+                f"u{i:03d}",
+                f"单位{i}",
+                received=received,
+                accepted=received,
+                accepted_on_time=rng.randint(0, received),
+                completed=completed,
+                completed_on_time=rng.randint(0, completed),
+                overdue=rng.randint(0, received),
+                rated=rated,
+                satisfied=rng.randint(0, rated),
+                handling_hours_total=rng.choice([0.0, 3.5, 12.25]),
+                handling_hours_count=rng.randint(0, 3),
+            )
         )
     return sorted(rows, key=lambda r: (-r.received, r.unit_code))
 
