@@ -815,7 +815,7 @@ def sweep(
     Cases whose cached deadlines say what is due (a unit in its accept or handle phase, no
     supervision, a known calendar) are marked set-wise: one compare-and-set ``UPDATE … RETURNING``
     per batch claims them and writes their new cached columns, and their hash-chained events and
-    outbox rows are inserted in bulk in the same transaction. The rest go one by one through
+    outbox rows are inserted in bulk in the same transaction (on PostgreSQL all of it one statement). The rest go one by one through
     ``process`` (``chunk`` claims per commit), which replays each trail.
     """
     from django.db import connection
