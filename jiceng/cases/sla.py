@@ -496,17 +496,17 @@ def _due_rows_full(
     rows = qs.values_list(*_FAST_COLUMNS)[:batch]
     from django.db import connection
 
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or not settings.USE_TZ or connection.timezone_name != "UTC":
         return list(rows)
     # PostgreSQL: the same statement, read with psycopg's C loader for timestamps. Django's own loader
     # (a Python subclass, to set the time zone) parsed four timestamps a row at a quarter of the
     # runner's own time; the connection's time zone is UTC, so the values are the same.
     sql, params = rows.query.get_compiler(using=rows.db).as_sql()
     with connection.cursor() as cursor:
-        raw = cursor.cursor
-        raw.adapters.register_loader("timestamptz", _c_timestamptz_loader())
-        raw.execute(sql, params)
-        return [tuple(row) for row in raw.fetchall()]
+        # On this cursor only; the statement still goes through Django's wrapper (logging, wrappers).
+        cursor.cursor.adapters.register_loader("timestamptz", _c_timestamptz_loader())
+        cursor.execute(sql, params)
+        return [tuple(row) for row in cursor.fetchall()]
 
 
 def _c_timestamptz_loader() -> Any:
