@@ -16,7 +16,7 @@ period:
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -121,7 +121,9 @@ class UnitEvaluation:
         return round(self.handling_hours_total / self.handling_hours_count, 2)
 
     def as_dict(self) -> dict[str, Any]:
-        out = asdict(self)
+        # Every field is a number or a string: a shallow dict is what ``dataclasses.asdict`` gives,
+        # without its deep copy of each value (the command centre turns hundreds of rows a request).
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
         for name in (
             "accept_on_time_rate",
             "complete_on_time_rate",

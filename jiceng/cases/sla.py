@@ -346,16 +346,31 @@ class SweepReport:
         )
 
 
+def _after(qs: Any, after: tuple[datetime, int] | None) -> Any:
+    """Keyset paging past ``after`` (next_check_at, id), so a case whose check failed is not met
+    again within one pass. A row comparison, which the ``(next_check_at, id)`` index answers as a
+    range: a backlog of cases all due at one moment is read in index order a batch at a time."""
+    if after is None:
+        return qs
+    from django.db import connection
+    from django.db.models import BooleanField
+    from django.db.models.expressions import RawSQL
+
+    table = connection.ops.quote_name(Case._meta.db_table)
+    # Fixed SQL (the table's own name); the values are parameters.
+    beyond = RawSQL(  # noqa: S611
+        f"({table}.next_check_at, {table}.id) > (%s, %s)",
+        (connection.ops.adapt_datetimefield_value(after[0]), after[1]),
+        output_field=BooleanField(),
+    )
+    return qs.filter(beyond)
+
+
 def due_rows(
     now: datetime, batch: int = 500, after: tuple[datetime, int] | None = None
 ) -> list[tuple[int, int, datetime]]:
     """(id, version, next_check_at) of cases whose check has come, oldest first, through the index."""
-    from django.db.models import Q
-
-    qs = Case.objects.filter(next_check_at__lte=now).order_by("next_check_at", "pk")
-    if after is not None:
-        # Keyset paging, so a case whose check failed is not retried forever within one pass.
-        qs = qs.filter(Q(next_check_at__gt=after[0]) | Q(next_check_at=after[0], pk__gt=after[1]))
+    qs = _after(Case.objects.filter(next_check_at__lte=now).order_by("next_check_at", "pk"), after)
     return [
         (pk, v, at)
         for pk, v, at in qs.values_list("pk", "version", "next_check_at")[:batch]
@@ -475,14 +490,31 @@ def _due_rows_full(
 ) -> list[tuple[Any, ...]]:
     """The next ``batch`` due cases; with ``lock`` (PostgreSQL, inside a transaction) locked and
     without those another runner holds, so runners side by side take disjoint batches."""
-    from django.db.models import Q
-
-    qs = Case.objects.filter(next_check_at__lte=now).order_by("next_check_at", "pk")
+    qs = _after(Case.objects.filter(next_check_at__lte=now).order_by("next_check_at", "pk"), after)
     if lock:
         qs = qs.select_for_update(skip_locked=True, of=("self",))
-    if after is not None:
-        qs = qs.filter(Q(next_check_at__gt=after[0]) | Q(next_check_at=after[0], pk__gt=after[1]))
-    return list(qs.values_list(*_FAST_COLUMNS)[:batch])
+    rows = qs.values_list(*_FAST_COLUMNS)[:batch]
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or not settings.USE_TZ or connection.timezone_name != "UTC":
+        return list(rows)
+    # PostgreSQL: the same statement, read with psycopg's C loader for timestamps. Django's own loader
+    # (a Python subclass, to set the time zone) parsed four timestamps a row at a quarter of the
+    # runner's own time; the connection's time zone is UTC, so the values are the same.
+    sql, params = rows.query.get_compiler(using=rows.db).as_sql()
+    with connection.cursor() as cursor:
+        # On this cursor only; the statement still goes through Django's wrapper (logging, wrappers).
+        cursor.cursor.adapters.register_loader("timestamptz", _c_timestamptz_loader())
+        cursor.execute(sql, params)
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def _c_timestamptz_loader() -> Any:
+    """psycopg's own timestamptz loader (its C one when installed), not Django's override."""
+    import psycopg
+    from psycopg.pq import Format
+
+    return psycopg.adapters.get_loader(psycopg.adapters.types["timestamptz"].oid, Format.TEXT)
 
 
 def plan_marks(row: tuple[Any, ...], now: datetime, cal: Calendar) -> _Mark | None:
@@ -562,9 +594,9 @@ def plan_marks(row: tuple[Any, ...], now: datetime, cal: Calendar) -> _Mark | No
     )
 
 
-def _claim_and_mark(marks: list[_Mark], now: datetime) -> set[int]:
-    """One statement claims every case by compare-and-set and writes its new cached columns; the
-    events and outbox rows of the cases won follow in bulk. Returns the ids won."""
+def _claim_and_mark(marks: list[_Mark], now: datetime, updated: datetime) -> set[int]:
+    """SQLite: one statement claims every case by compare-and-set and writes its new cached columns;
+    the events and outbox rows of the cases won follow in bulk. Returns the ids won."""
     from django.db import connection
 
     ops = connection.ops
@@ -574,26 +606,14 @@ def _claim_and_mark(marks: list[_Mark], now: datetime) -> set[int]:
         (m.pk, m.version, m.head, m.length, m.warned, m.overdue, m.resident_overdue, m.next_check_at)
         for m in marks
     ]
-    if connection.vendor == "postgresql":
-        # One array per column: eight parameters however many cases, instead of eight per case.
-        types = ("bigint", "integer", "varchar", "integer", "boolean", "boolean", "boolean", "timestamptz")
-        source = "unnest(" + ", ".join(f"%s::{t}[]" for t in types) + f") AS v({columns})"
-        # The SET clause's %s (updated_at) comes before the arrays in the statement.
-        params: list[Any] = [ops.adapt_datetimefield_value(timezone.now())]
-        params += [list(column) for column in zip(*rows, strict=True)]
-        prefix = ""
-    else:
-        source = "v"
-        prefix = (
-            f"WITH v({columns}) AS (VALUES {', '.join(['(%s, %s, %s, %s, %s, %s, %s, %s)'] * len(rows))}) "
-        )
-        params = [value for row in rows for value in row[:7] + (ops.adapt_datetimefield_value(row[7]),)]
-        params.append(ops.adapt_datetimefield_value(timezone.now()))
+    prefix = f"WITH v({columns}) AS (VALUES {', '.join(['(%s, %s, %s, %s, %s, %s, %s, %s)'] * len(rows))}) "
+    params = [value for row in rows for value in row[:7] + (ops.adapt_datetimefield_value(row[7]),)]
+    params.append(ops.adapt_datetimefield_value(updated))
     sql = (
         f"{prefix}UPDATE {table} SET version = v.version + 1, trail_head = v.head, trail_length = v.length, "
         "warned = v.warned, overdue = v.overdue, resident_overdue = v.resident_overdue, "
         "next_check_at = v.next_check_at, sla_note = '', updated_at = %s "
-        f"FROM {source} WHERE {table}.id = v.id AND {table}.version = v.version RETURNING {table}.id"
+        f"FROM v WHERE {table}.id = v.id AND {table}.version = v.version RETURNING {table}.id"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -601,33 +621,154 @@ def _claim_and_mark(marks: list[_Mark], now: datetime) -> set[int]:
     return won
 
 
+# PostgreSQL: a batch's claims, cached columns, events and outbox rows in one statement. The rows
+# travel as three JSON parameters (encoded in C, parsed by the server) instead of a parameter per
+# value or a COPY row by row; the events and outbox rows are written only for the cases the
+# compare-and-set UPDATE won, in the order planned (ids in that order).
+_MARK_STATEMENT = """
+WITH v AS (
+    SELECT * FROM json_to_recordset(%s::json) AS v(
+        id bigint, version integer, head varchar, length integer, warned boolean, overdue boolean,
+        resident_overdue boolean, next_check_at timestamptz)
+), won AS (
+    UPDATE {case} AS c SET version = v.version + 1, trail_head = v.head, trail_length = v.length,
+        warned = v.warned, overdue = v.overdue, resident_overdue = v.resident_overdue,
+        next_check_at = v.next_check_at, sla_note = '', updated_at = %s
+    FROM v WHERE c.id = v.id AND c.version = v.version
+    RETURNING c.id
+), events AS (
+    INSERT INTO {event} (case_id, seq, at, action, from_status, to_status, actor_id, unit_id, reason,
+        data, prev_hash, hash)
+    SELECT e.case_id, e.seq, e.at, e.action, e.from_status, e.to_status, e.actor_id, e.unit_id,
+        e.reason, e.data, e.prev_hash, e.hash
+    FROM json_to_recordset(%s::json) AS e(
+        n integer, case_id bigint, seq integer, at timestamptz, action varchar, from_status varchar,
+        to_status varchar, actor_id bigint, unit_id bigint, reason text, data jsonb, prev_hash varchar,
+        hash varchar)
+    WHERE e.case_id IN (SELECT id FROM won)
+    ORDER BY e.n
+), notices AS (
+    INSERT INTO {notice} (kind, case_id, unit_id, role, message, data, created_at, sent_at, state,
+        next_attempt_at, attempts, claimed_by, last_error)
+    SELECT o.kind, o.case_id, o.unit_id, '', o.message, '{{}}'::jsonb, %s, NULL, 'pending', %s, 0, '', ''
+    FROM json_to_recordset(%s::json) AS o(n integer, kind varchar, case_id bigint, unit_id bigint,
+        message varchar)
+    WHERE o.case_id IN (SELECT id FROM won)
+    ORDER BY o.n
+)
+SELECT id FROM won
+"""
+
+
+def _mark_in_one_statement(marks: list[_Mark], created: datetime, messages: dict[str, str]) -> set[int]:
+    """PostgreSQL: claim, update, and write the events and outbox rows of the cases won, in one
+    statement (``_MARK_STATEMENT``). Returns the ids won."""
+    import json
+
+    from django.db import connection
+
+    def iso(at: datetime | None) -> str | None:
+        return None if at is None else at.isoformat()
+
+    cases: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    notices: list[dict[str, Any]] = []
+    for m in marks:
+        cases.append(
+            {
+                "id": m.pk,
+                "version": m.version,
+                "head": m.head,
+                "length": m.length,
+                "warned": m.warned,
+                "overdue": m.overdue,
+                "resident_overdue": m.resident_overdue,
+                "next_check_at": iso(m.next_check_at),
+            }  # fmt: skip
+        )
+        for (
+            case_id,
+            seq,
+            at,
+            action,
+            from_status,
+            to_status,
+            actor_id,
+            unit_id,
+            reason,
+            data,
+            prev,
+            digest,
+        ) in m.events:
+            events.append(
+                {
+                    "n": len(events),
+                    "case_id": case_id,
+                    "seq": seq,
+                    "at": iso(at),
+                    "action": action,
+                    "from_status": from_status,
+                    "to_status": to_status,
+                    "actor_id": actor_id,
+                    "unit_id": unit_id,
+                    "reason": reason,
+                    "data": data,
+                    "prev_hash": prev,
+                    "hash": digest,
+                }  # fmt: skip
+            )
+        for kind, unit_id in m.notices:
+            message = (messages[kind] % {"title": m.title})[:300]
+            notices.append(
+                {"n": len(notices), "kind": kind, "case_id": m.pk, "unit_id": unit_id, "message": message}
+            )
+    quote = connection.ops.quote_name
+    sql = _MARK_STATEMENT.format(
+        case=quote(Case._meta.db_table),
+        event=quote(CaseEvent._meta.db_table),
+        notice=quote(Notification._meta.db_table),
+    )
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    params: list[Any] = [dumps(cases), created, dumps(events), created, created, dumps(notices)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0] for row in cursor.fetchall()}
+
+
 def _mark_in_bulk(marks: list[_Mark], now: datetime, report: SweepReport) -> None:
+    from django.db import connection
     from django.utils.translation import gettext as _
 
     messages = {"sla_overdue": _("工单超期：%(title)s"), "sla_warning": _("工单即将超期：%(title)s")}
     created = timezone.now()
     with transaction.atomic():
-        won = _claim_and_mark(marks, now)
-        events: list[tuple[Any, ...]] = []
-        notices: list[tuple[Any, ...]] = []
-        for m in marks:
-            if m.pk not in won:
-                report.skipped += 1
-                continue
-            report.claimed += 1
-            events += m.events
-            for e in m.events:
-                if e[3] == "sla_overdue":
-                    report.overdue += 1
-                else:
-                    report.warnings += 1
-            for kind, unit_id in m.notices:
-                notices.append(
-                    (kind, m.pk, unit_id, "", (messages[kind] % {"title": m.title})[:300], {}, created, None)
-                    + ("pending", created, 0, "", "")  # due for ``jiceng notify run`` at once
-                )
-        _insert_rows(CaseEvent._meta.db_table, _EVENT_COLUMNS, events, json_at=9, times_at=(2,))
-        _insert_rows(Notification._meta.db_table, _NOTICE_COLUMNS, notices, json_at=5, times_at=(6, 7, 9))
+        if connection.vendor == "postgresql":
+            won = _mark_in_one_statement(marks, created, messages)
+        else:
+            won = _claim_and_mark(marks, now, created)
+            events: list[tuple[Any, ...]] = []
+            notices: list[tuple[Any, ...]] = []
+            for m in marks:
+                if m.pk not in won:
+                    continue
+                events += m.events
+                for kind, unit_id in m.notices:
+                    notices.append(
+                        (kind, m.pk, unit_id, "", (messages[kind] % {"title": m.title})[:300], {}, created)
+                        + (None, "pending", created, 0, "", "")  # due for ``jiceng notify run`` at once
+                    )
+            _insert_rows(CaseEvent._meta.db_table, _EVENT_COLUMNS, events, json_at=9, times_at=(2,))
+            _insert_rows(Notification._meta.db_table, _NOTICE_COLUMNS, notices, json_at=5, times_at=(6, 7, 9))
+    for m in marks:
+        if m.pk not in won:
+            report.skipped += 1
+            continue
+        report.claimed += 1
+        for e in m.events:
+            if e[3] == "sla_overdue":
+                report.overdue += 1
+            else:
+                report.warnings += 1
 
 
 def _insert_rows(
@@ -674,7 +815,7 @@ def sweep(
     Cases whose cached deadlines say what is due (a unit in its accept or handle phase, no
     supervision, a known calendar) are marked set-wise: one compare-and-set ``UPDATE … RETURNING``
     per batch claims them and writes their new cached columns, and their hash-chained events and
-    outbox rows are inserted in bulk in the same transaction. The rest go one by one through
+    outbox rows are inserted in bulk in the same transaction (on PostgreSQL all of it one statement). The rest go one by one through
     ``process`` (``chunk`` claims per commit), which replays each trail.
     """
     from django.db import connection

@@ -526,8 +526,8 @@ def ranking_rows(f: Filters) -> list[UnitEvaluation]:
         row.handling_hours_total = float(values["s_hours_total"] or 0)
         row.handling_hours_count = int(values["s_hours_count"] or 0)
         rows[row.unit_id] = row
-    for unit in Unit.objects.filter(pk__in=rows.keys()).only("pk", "code", "name"):
-        rows[unit.pk].unit_code, rows[unit.pk].unit_name = unit.code, unit.name
+    for pk, code, name in Unit.objects.filter(pk__in=rows.keys()).values_list("pk", "code", "name"):
+        rows[pk].unit_code, rows[pk].unit_name = code, name
     return sorted(rows.values(), key=lambda r: (-r.received, r.unit_code))
 
 
@@ -556,18 +556,21 @@ unit_score = evaluation.unit_score
 
 
 def rankings(f: Filters, limit: int = 15) -> dict[str, Any]:
+    """Units by score, best first, the first ``limit`` of them. Every unit is scored and ranked, but
+    only the rows shown are turned into dictionaries: a district has hundreds of units, and building
+    every row's dictionary cost more than the query (issue #20)."""
     rows = ranking_rows(f)
+    # A unit that received no case in the period has nothing to be scored on: it is listed after the
+    # ranked units, unranked, instead of topping the table with a perfect 100.
+    scored = [(unit_score(row) if row.received else None, row) for row in rows]
+    scored.sort(key=lambda sr: (sr[0] is None, -(sr[0] or 0), -sr[1].received))
     items = []
-    for row in rows:
+    for n, (score, row) in enumerate(scored[:limit], start=1):
         data = row.as_dict()
-        # A unit that received no case in the period has nothing to be scored on: it is listed
-        # after the ranked units, unranked, instead of topping the table with a perfect 100.
-        data["score"] = unit_score(row) if row.received else None
+        data["score"] = score
+        data["rank"] = n if score is not None else None
         items.append(data)
-    items.sort(key=lambda d: (d["score"] is None, -(d["score"] or 0), -d["received"]))
-    for n, item in enumerate(items, start=1):
-        item["rank"] = n if item["score"] is not None else None
-    return {"filters": f.as_dict(), "items": items[:limit], "total": len(items)}
+    return {"filters": f.as_dict(), "items": items, "total": len(scored)}
 
 
 def _type_names(ids: Any) -> dict[int, str]:

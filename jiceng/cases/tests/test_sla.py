@@ -187,3 +187,57 @@ def test_the_runner_is_a_worker_loop_with_a_heartbeat(cw: World) -> None:
     report = sla.Runner(interval=0.01).run(once=True)
     assert report.claimed >= 1
     assert WorkerBeat.objects.get(name="sla").state == "stopped"
+
+
+def test_bulk_marks_write_what_the_case_by_case_check_writes(cw: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # given two identical sets of cases; the second is always checked case by case (a replay)
+    moments = [at(2026, 3, 10, 9), at(2026, 3, 10, 15), at(2026, 3, 11, 10)]
+    bulk = [accepted(cw, when) for when in moments]
+    replayed = [accepted(cw, when) for when in moments]
+    slow = {c.pk for c in replayed}
+    plan = sla.plan_marks
+    monkeypatch.setattr(
+        sla, "plan_marks", lambda row, now, cal: None if row[0] in slow else plan(row, now, cal)
+    )
+    marked_in_bulk: set[int] = set()
+    mark_in_bulk = sla._mark_in_bulk
+
+    def spy(marks, now, report):  # type: ignore[no-untyped-def]
+        marked_in_bulk.update(m.pk for m in marks)
+        mark_in_bulk(marks, now, report)
+
+    monkeypatch.setattr(sla, "_mark_in_bulk", spy)
+    # when the runner passes at warnings, unit deadlines and the residents' deadlines
+    for now in (at(2026, 3, 12, 17), at(2026, 3, 12, 19), at(2026, 3, 16, 9), at(2026, 3, 20, 9)):
+        sla.sweep(now=now)
+    # then the events, the outbox rows and the cached columns are the same, and the chains verify
+
+    def written(case: Case) -> tuple[object, ...]:
+        events = list(
+            case.events.order_by("seq").values_list(
+                "seq",
+                "at",
+                "action",
+                "from_status",
+                "to_status",
+                "actor_id",
+                "unit_id",
+                "reason",
+                "data",
+                "keyed",
+            )
+        )
+        notices = list(
+            Notification.objects.filter(case=case, kind__startswith="sla_")
+            .order_by("id")
+            .values_list("kind", "unit_id", "role", "message", "data", "sent_at", "state", "attempts")
+        )
+        fresh = Case.objects.get(pk=case.pk)
+        return events, notices, [getattr(fresh, name) for name in (*sla.CACHED, "sla_note", "trail_length")]
+
+    for a, b in zip(bulk, replayed, strict=True):
+        assert written(a) == written(b)
+    assert any(e[2] == "sla_overdue" for c in bulk for e in written(c)[0])
+    assert Notification.objects.filter(case__in=bulk, kind="sla_warning").exists()
+    assert marked_in_bulk == {c.pk for c in bulk}
+    assert list(trail.verify()) == []
