@@ -1,7 +1,8 @@
 """The production server under load: ``jiceng serve`` on PostgreSQL, 4 / 16 / 64 / 256 concurrent
 clients, each either keeping its connection alive or opening a new one per request (phones on
 mobile networks). Each client sends an authenticated API read (``GET /api/v1/cases/`` with a token:
-authentication, scoping, a count and a page — four queries). Figures: throughput, p50 and p99
+the token, the user's posts, a count bounded at 10,000 rows, and the page itself once there are
+cases — three queries on the bench's empty database). Figures: throughput, p50 and p99
 latency, and errors by kind (5xx, connection reset, refused, timeout).
 
 Durations: ``BENCH_SERVE_SECONDS`` per level (default 60, 3 under ``--quick``). The load generator is
