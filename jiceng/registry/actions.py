@@ -380,13 +380,22 @@ def do_link(actor: Any = None, progress: Callable[[str], None] | None = None) ->
             phone=rows[i][5],
             room_code=matches[i].room_code or "",
             building_code=matches[i].building_code or "",
+            options=matches[i].options,
+            source=rows[i][8] or "",
         )
         for i in person_idx
     ]
     result = linkage.link(records)
     say(f"人员关联：{result.pairs_scored} 对候选")
-    # An address naming the building but not the room takes the room the person's other records give.
+    # An address naming the building but not the room takes the room the person's other records (or
+    # the household's phone) give; one that fits several buildings, the building the person lives in.
     person_rooms = linkage.fill_rooms(records, result)
+    resolved = list({code for code in person_rooms if code and code not in rooms_by_code})
+    for chunk_start in range(0, len(resolved), 5000):
+        codes = resolved[chunk_start : chunk_start + 5000]
+        rooms_by_code.update(
+            {room.code: room for room in Room.objects.filter(code__in=codes).select_related("building__grid")}
+        )
 
     with transaction.atomic():
         Link.objects.all().delete()
@@ -472,7 +481,7 @@ def do_link(actor: Any = None, progress: Callable[[str], None] | None = None) ->
                     record_id=rows[i][0],
                     person=person,
                     room=room,
-                    building_code=matches[i].building_code or "",
+                    building_code=room.building.code if room else (matches[i].building_code or ""),
                     address_score=matches[i].score,
                     cluster_key=person.cluster_key if person else f"R{rows[i][0]}",
                     score=round(score, 4),
