@@ -331,6 +331,12 @@ class Model:
                 # carry the person (region, birth date, sequence) agree, so it counts almost as equal.
                 valid = a.id_number if a.id_valid else b.id_number
                 s += self._w("j", valid, self.M_ID_ONE * self.n_ids, self.ids)
+            elif a.id_valid != b.id_valid and _one_off(a.id_number, b.id_number):
+                # One digit mistyped (or two transposed) against a number that passes its check: one
+                # slip explains the difference, and a valid number one slip away from another person's
+                # mistyped one is rare (about one in ten of its neighbours passes the check).
+                valid = a.id_number if a.id_valid else b.id_number
+                s += self._w("j", valid, self.M_ID_ONE * self.n_ids, self.ids) - 2.0
             elif not (a.id_valid and b.id_valid) and _one_off(a.id_number, b.id_number):
                 s += math.log2(self.M_ID_ONE * self.n_ids / 40.0)
             else:
