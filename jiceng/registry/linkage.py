@@ -481,6 +481,20 @@ def candidate_pairs(records: Sequence[Record], max_block: int) -> set[int]:
         if size < 2 or size > (RARE_BLOCK if key[0] == "N" else max_block):
             continue
         members.sort()
+        if key[0] == "R":
+            # A room's records pair only where one side has no valid ID number (two valid numbers
+            # find each other by their own keys) and the names share a character or one is missing:
+            # the rest of the household need not be scored.
+            for x in range(size):
+                a = members[x]
+                base, valid, chars = a * n, records[a].id_valid, set(records[a].name)
+                for y in range(x + 1, size):
+                    other = records[members[y]]
+                    if not (valid and other.id_valid) and (
+                        not chars or not other.name or chars & set(other.name)
+                    ):
+                        add(base + members[y])
+            continue
         for x in range(size):
             base = members[x] * n
             for y in range(x + 1, size):
