@@ -114,7 +114,7 @@ def _features(data: dict[str, Any]) -> tuple[list[Any], float, float]:
     index = AddressIndex.build(data["buildings"], data["rooms"])
     records = []
     hits = total = 0
-    for _s, _rid, name, idn, phone, address, _tp, true_room in data["kept"]:
+    for source, _rid, name, idn, phone, address, _tp, true_room in data["kept"]:
         m = index.match(address)
         if address:
             total += 1
@@ -126,6 +126,8 @@ def _features(data: dict[str, Any]) -> tuple[list[Any], float, float]:
                 phone=phone,
                 room_code=m.room_code or "",
                 building_code=m.building_code or "",
+                options=m.options,
+                source=source,
             )
         )
     return records, time.perf_counter() - started, hits / max(total, 1)

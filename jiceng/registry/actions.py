@@ -329,6 +329,16 @@ def _match_address(index: AddressIndex, text: str) -> Match:
     return found
 
 
+def _valid_uscc(code: str) -> bool:
+    if not code:
+        return False
+    try:
+        validate_credit_code(code)
+    except IdentityError:
+        return False
+    return True
+
+
 def _birth_date(number: str) -> dt.date | None:
     b = linkage._birth(number)
     if not b:
@@ -380,13 +390,22 @@ def do_link(actor: Any = None, progress: Callable[[str], None] | None = None) ->
             phone=rows[i][5],
             room_code=matches[i].room_code or "",
             building_code=matches[i].building_code or "",
+            options=matches[i].options,
+            source=rows[i][8] or "",
         )
         for i in person_idx
     ]
     result = linkage.link(records)
     say(f"人员关联：{result.pairs_scored} 对候选")
-    # An address naming the building but not the room takes the room the person's other records give.
+    # An address naming the building but not the room takes the room the person's other records (or
+    # the household's phone) give; one that fits several buildings, the building the person lives in.
     person_rooms = linkage.fill_rooms(records, result)
+    resolved = list({code for code in person_rooms if code and code not in rooms_by_code})
+    for chunk_start in range(0, len(resolved), 5000):
+        codes = resolved[chunk_start : chunk_start + 5000]
+        rooms_by_code.update(
+            {room.code: room for room in Room.objects.filter(code__in=codes).select_related("building__grid")}
+        )
 
     with transaction.atomic():
         Link.objects.all().delete()
@@ -472,7 +491,7 @@ def do_link(actor: Any = None, progress: Callable[[str], None] | None = None) ->
                     record_id=rows[i][0],
                     person=person,
                     room=room,
-                    building_code=matches[i].building_code or "",
+                    building_code=room.building.code if room else (matches[i].building_code or ""),
                     address_score=matches[i].score,
                     cluster_key=person.cluster_key if person else f"R{rows[i][0]}",
                     score=round(score, 4),
@@ -487,28 +506,54 @@ def do_link(actor: Any = None, progress: Callable[[str], None] | None = None) ->
                 ):  # type: ignore[operator]
                     seen[room.code] = observed
 
-        # Entities: one per valid credit code, otherwise per name.
+        # Entities: one per valid credit code. A record whose code fails its check (or has none) is
+        # the entity of the same name — the one at the same room or building when several share it —
+        # and otherwise an entity of its own name without a code (never filed under a bad code).
         entity_idx = [i for i, r in enumerate(rows) if r[1] == RecordKind.ENTITY]
         entities: dict[str, LegalEntity] = {}
         by_uscc = {e.uscc: e for e in LegalEntity.objects.exclude(uscc="")}
         by_name = {e.name: e for e in LegalEntity.objects.filter(uscc="")}
+        entity_names: dict[str, set[str]] = defaultdict(set)  # normalised name → entity keys
+        entity_places: dict[str, set[str]] = defaultdict(set)  # entity key → room and building codes
+        for e in by_uscc.values():
+            entity_names[cleaning.clean_name(e.name)].add("C" + e.uscc)
+        for key_code, room_code in (
+            EntityLocation.objects.filter(ended_on=None)
+            .exclude(entity__uscc="")
+            .values_list("entity__uscc", "room__code")
+        ):
+            entity_places["C" + key_code] |= {room_code, room_code[:19]}
         new_entities: list[LegalEntity] = []
         entity_rooms: dict[str, set[str]] = defaultdict(set)
-        for i in entity_idx:
+        key_of: dict[int, str] = {}
+        valid_code = {i: _valid_uscc(rows[i][4]) for i in entity_idx}
+        for i in sorted(entity_idx, key=lambda i: not valid_code[i]):  # valid codes first
             pk, _k, name, _idn, code, phone = rows[i][:6]
-            key = code or name
-            entity = entities.get(key) or (by_uscc.get(code) if code else by_name.get(name))
+            here = {c for c in (matches[i].room_code, matches[i].building_code) if c}
+            if valid_code[i]:
+                key = "C" + code
+            else:
+                same_name = entity_names.get(cleaning.clean_name(name), set())
+                if len(same_name) > 1:
+                    same_name = {k for k in same_name if entity_places[k] & here}
+                key = next(iter(same_name)) if len(same_name) == 1 else "N" + name
+            key_of[i] = key
+            entity = entities.get(key)
             if entity is None:
-                entity = LegalEntity(uscc=code, name=name[:200], phone=phone)
+                entity = by_uscc.get(key[1:]) if key[0] == "C" else by_name.get(key[1:])
+            if entity is None:
+                entity = LegalEntity(uscc=key[1:] if key[0] == "C" else "", name=name[:200], phone=phone)
                 new_entities.append(entity)
             entities[key] = entity
+            if key[0] == "C":
+                entity_names[cleaning.clean_name(name)].add(key)
+                entity_places[key] |= here
             if matches[i].room_code in rooms_by_code:
                 entity_rooms[key].add(matches[i].room_code)  # type: ignore[arg-type]
         LegalEntity.objects.bulk_create(new_entities, batch_size=2000)
         summary.entities = len(entities)
         for i in entity_idx:
-            key = rows[i][4] or rows[i][2]
-            entity = entities[key]
+            entity = entities[key_of[i]]
             room = rooms_by_code.get(matches[i].room_code or "")
             links.append(
                 Link(
@@ -518,7 +563,7 @@ def do_link(actor: Any = None, progress: Callable[[str], None] | None = None) ->
                     building_code=matches[i].building_code or "",
                     address_score=matches[i].score,
                     cluster_key=f"E{entity.pk}",
-                    score=1.0 if rows[i][4] else 0.9,
+                    score=1.0 if valid_code[i] else 0.9,
                     status=LinkStatus.LINKED,
                 )
             )

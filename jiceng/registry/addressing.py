@@ -182,6 +182,10 @@ class Match:
     room_code: str | None
     building_code: str | None
     score: float  # 1.0 exact; lower when the building was found by similarity
+    # When the address fits several buildings (an estate and building number found on several
+    # roads, written without the road): each (building code, room code or ""). Left unmatched here;
+    # linkage picks the one the person's other records live in (``linkage.fill_rooms``).
+    options: tuple[tuple[str, str], ...] = ()
 
     @property
     def matched(self) -> bool:
@@ -278,6 +282,20 @@ class AddressIndex:
                 return code, 0.9
         return None, 0.0
 
+    def estate_options(self, key: str) -> list[str]:
+        """Every building the estate and building number (and house number, when written) could be,
+        when ``_by_estate`` finds several; [] otherwise."""
+        house, tail = _estate_tail(key)
+        if not tail:
+            return []
+        for start in range(0, max(1, len(tail) - 3)):
+            candidates = self.by_tail.get(tail[start:])
+            if not candidates:
+                continue
+            codes = sorted({code for h, code in candidates if not house or h == house})
+            return codes if len(codes) > 1 else []
+        return []
+
     def _by_estate(self, key: str) -> tuple[str, float] | None:
         """The one building with this estate and building number (and house number, when written).
         A renamed road keeps its house numbers and estates, so "松岗路357号华府花园12栋" is the
@@ -299,6 +317,9 @@ class AddressIndex:
             return None  # several buildings fit: leave it to the similarity of the whole key
         return None
 
+    def _room(self, building: str, room_no: str) -> str:
+        return (self.rooms.get(building, {}).get(room_no) or "") if room_no else ""
+
     def match(self, text: str) -> Match:
         if not text:
             return NO_MATCH
@@ -308,7 +329,12 @@ class AddressIndex:
         parsed = parse(text, self.aliases)
         building, score = self.find_building(parsed.building_key, parsed.community)
         if building is None:
-            result = NO_MATCH
+            options = self.estate_options(parsed.building_key)
+            result = (
+                Match(None, None, 0.0, tuple((code, self._room(code, parsed.room_no)) for code in options))
+                if 1 < len(options) <= 8
+                else NO_MATCH
+            )
         else:
             room = self.rooms.get(building, {}).get(parsed.room_no) if parsed.room_no else None
             result = Match(room, building, score if room else score * 0.5)

@@ -9,7 +9,8 @@
 
 All three are row-level. ``records`` and ``people`` never lose a row for a dirty field: the field is
 flagged (in the report, and on the record) and the row kept; only unreadable rows are refused.
-``entities`` keeps valid rows and lists invalid ones with their reasons.
+``entities`` keeps a row whose credit code fails its check as a flagged record of the source 单位名录,
+linked on its name and address; only a row without a name or with an unknown kind is refused.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from jiceng.registry.models import (
     EntityLocation,
     ImportBatch,
     LegalEntity,
+    Link,
+    LinkStatus,
     Occupancy,
     Person,
     RecordKind,
@@ -213,23 +216,44 @@ def _roster_record(
     )
 
 
+ENTITY_ROSTER_SOURCE = "单位名录"
+
+
+def _the_entity_named(name: str, room: Room | None) -> LegalEntity | None:
+    """The one entity of this name (at this room, when one is given and several share the name)."""
+    found = list(LegalEntity.objects.filter(name=name))
+    if len(found) > 1 and room is not None:
+        found = [e for e in found if e.locations.filter(room=room, ended_on=None).exists()]
+    return found[0] if len(found) == 1 else None
+
+
 def import_entities(path: Path, **_options: Any) -> ImportReport:
+    """Entities by credit code. A row whose unified social credit code fails its check (a wrong check
+    character, a mistyped letter, a wrong length) is still a real organisation: the row is kept as a
+    record of the source 单位名录 with the field flagged (the code as written), linked now to the one
+    entity of that name when there is one, and by ``jiceng link`` on its name and address otherwise.
+    An entity is never filed under a code that fails its check. Only a row without a name or with an
+    unknown kind is refused."""
     path = Path(path)
     readable, _enc = _utf8_path(path)
     report = RowLevelReport(kind="entities", file=path.name)
+    batch: ImportBatch | None = None
     with transaction.atomic():
         for number, row in read_rows(readable, ["uscc", "name"]):
             report.rows += 1
             errors: list[tuple[str, str]] = []
+            flags: list[tuple[str, str]] = []
             if "__error__" in row:
                 report.errors.append(RowError(path.name, number, "*", row["__error__"]))
                 continue
+            written = cleaning.fold(row["uscc"]).upper().replace(" ", "")
             code = ""
             try:
-                code = validate_credit_code(row["uscc"])
+                code = validate_credit_code(written)
             except IdentityError as exc:
-                errors.append(("uscc", str(exc)))
-            if not row.get("name"):
+                flags.append(("uscc", str(exc) + _("（已保留，按名称、地址关联）")))
+            name = cleaning.fold(row.get("name", ""))[:200]
+            if not name:
                 errors.append(("name", _("名称不能为空")))
             kind = row.get("kind") or EntityKind.COMPANY
             if kind not in EntityKind.values:
@@ -238,24 +262,92 @@ def import_entities(path: Path, **_options: Any) -> ImportReport:
             if errors:
                 report.errors += [RowError(path.name, number, c, r) for c, r in errors]
                 continue
-            entity, created = LegalEntity.objects.update_or_create(
-                uscc=code,
-                defaults={
-                    "name": row["name"],
-                    "kind": kind,
-                    "legal_representative": row.get("legal_representative", ""),
-                    "industry": row.get("industry", ""),
-                    "phone": row.get("phone", ""),
-                },
-            )
+            values = {
+                "name": name,
+                "kind": kind,
+                "legal_representative": row.get("legal_representative", ""),
+                "industry": row.get("industry", ""),
+                "phone": row.get("phone", ""),
+            }
+            entity: LegalEntity | None
+            if code:
+                entity, created = LegalEntity.objects.update_or_create(uscc=code, defaults=values)
+            else:
+                report.warnings += [RowError(path.name, number, c, r) for c, r in flags]
+                source = Source.objects.get_or_create(name=ENTITY_ROSTER_SOURCE)[0]
+                if batch is None:
+                    batch = ImportBatch.objects.create(source=source, file_name=path.name[:255])
+                record = _entity_record(batch, source, number, row, written, name, room, flags)
+                entity, created = _the_entity_named(name, room), False
+                if entity is not None and record is not None:
+                    Link.objects.update_or_create(
+                        record=record,
+                        defaults={
+                            "entity": entity,
+                            "room": room,
+                            "building_code": room.building.code if room else "",
+                            "cluster_key": f"E{entity.pk}",
+                            "score": 0.9,
+                            "status": LinkStatus.LINKED,
+                        },
+                    )
+                if entity is None:
+                    report.created += 1  # kept as a record; ``jiceng link`` makes or finds its entity
+                    continue
             if room is not None:
                 EntityLocation.objects.get_or_create(
                     entity=entity, room=room, ended_on=None, defaults={"source": "entities import"}
                 )
             report.created += int(created)
             report.updated += int(not created)
-        _event(None, "import_entities", "file", path.name, created=report.created, updated=report.updated)
+        if batch is not None:
+            batch.rows = report.rows
+            batch.accepted = SourceRecord.objects.filter(batch=batch).count()
+            batch.errors = [
+                {"row": e.row, "column": e.column, "reason": e.reason, "level": "warning"}
+                for e in report.warnings
+            ]
+            batch.save(update_fields=["rows", "accepted", "errors"])
+        _event(
+            None,
+            "import_entities",
+            "file",
+            path.name,
+            created=report.created,
+            updated=report.updated,
+            flagged=len(report.warnings),
+        )
     return report
+
+
+def _entity_record(
+    batch: ImportBatch,
+    source: Source,
+    number: int,
+    row: dict[str, str],
+    code: str,
+    name: str,
+    room: Room | None,
+    flags: list[tuple[str, str]],
+) -> SourceRecord | None:
+    """An entities row whose credit code fails its check, kept as a record (idempotent by content)."""
+    digest = _digest(row)
+    existing = SourceRecord.objects.filter(source=source, digest=digest).first()
+    if existing is not None:
+        return existing
+    return SourceRecord.objects.create(
+        source=source,
+        batch=batch,
+        record_id=f"{batch.file_name[:40]}#{number}~{digest[:12]}"[:64],
+        kind=RecordKind.ENTITY,
+        raw=row,
+        digest=digest,
+        name=name,
+        uscc=code[:18],
+        phone=cleaning.clean_phone(row.get("phone", ""))[:20],
+        address=f"{room.building.address}{room.room_no}" if room else "",
+        flags=[{"column": c, "reason": r} for c, r in flags],
+    )
 
 
 IMPORTERS = {"records": import_records, "people": import_people, "entities": import_entities}

@@ -60,6 +60,9 @@ class Record:
     phone: str = ""
     room_code: str = ""
     building_code: str = ""
+    # An address that fits several buildings: (building code, room code or "") of each; see fill_rooms.
+    options: tuple[tuple[str, str], ...] = ()
+    source: str = ""  # the department; a register has one row per person (see _attach_sole_candidates)
     # Filled in by prepare():
     pinyin: str = ""
     sound: str = ""  # the pinyin syllables in sorted order: 张伟 and 伟张 (order swapped) block together
@@ -137,6 +140,10 @@ def prepare(records: Sequence[Record]) -> None:
         r.phone = cleaning.clean_phone(r.phone)
 
 
+def _mobile(phone: str) -> bool:
+    return len(phone) == 11 and phone[0] == "1"
+
+
 def _one_off(a: str, b: str) -> bool:
     """Same length and one substitution, or one transposition of neighbouring characters."""
     if len(a) != len(b):
@@ -153,22 +160,84 @@ def _one_off(a: str, b: str) -> bool:
 
 
 _NICK_PREFIXES = "阿小老"
+# Two-character family names: 欧阳伟 and 欧阳明 share the family name only, not two of three characters.
+COMPOUND_SURNAMES = frozenset(
+    [
+        "欧阳",
+        "司马",
+        "上官",
+        "诸葛",
+        "司徒",
+        "东方",
+        "慕容",
+        "夏侯",
+        "皇甫",
+        "尉迟",
+        "公孙",
+        "长孙",
+        "宇文",
+        "令狐",
+        "端木",
+        "独孤",
+        "南宫",
+        "西门",
+        "轩辕",
+        "呼延",
+        "闻人",
+        "澹台",
+        "公冶",
+        "宗政",
+        "濮阳",
+        "太史",
+        "申屠",
+        "钟离",
+        "赫连",
+        "第五",
+        "万俟",
+        "百里",
+        "东郭",
+        "左丘",
+    ]
+)
+FAMILY_ONLY = -1  # name level: the same family name and nothing else of the name in common
+
+
+def _family_name(name: str) -> str:
+    return name[:2] if name[:2] in COMPOUND_SURNAMES else name[:1]
+
+
+def _family_only(na: str, nb: str) -> bool:
+    """张伟 / 张强, 欧阳伟 / 欧阳明: the same family name, and the given names share no character.
+    Members of one household share the family name, the phone and the room, so such a pair says
+    nothing about being one person."""
+    fa = _family_name(na)
+    if not fa or _family_name(nb) != fa:
+        return False
+    ga, gb = na[len(fa) :], nb[len(fa) :]
+    return bool(ga) and bool(gb) and not set(ga) & set(gb)
+
+
+def _nickname_form(name: str) -> bool:
+    """阿伟, 小伟, 老王: a prefix and one character. Such a name says little about who it is."""
+    return len(name) == 2 and name[0] in _NICK_PREFIXES
 
 
 def _nickname_of(short: str, full: str) -> bool:
-    """阿伟, 小伟 or 老王 for 张伟 / 王强: a prefix and one character of the full name."""
-    return (
-        len(short) == 2
-        and short[0] in _NICK_PREFIXES
-        and len(full) >= 2
-        and short != full
-        and (short[1] == full[-1] or short[1] == full[0])
-    )
+    """阿伟, 小伟 or 老王 for 张伟 / 王强 / 张建伟 / 伟张 (order swapped): a prefix and one character of
+    the full name."""
+    return _nickname_form(short) and len(full) >= 2 and short != full and short[1] in full
+
+
+def _names_touch(na: str, nb: str) -> bool:
+    """Names that do not contradict each other outright: a character in common (晟刘 for 刘晨, the
+    order swapped and a character misread)."""
+    return bool(set(na) & set(nb))
 
 
 def _name_level(a: Record, b: Record) -> int:
     """3 equal, 2 same pinyin (or the same characters with family and given name swapped), 1 one
-    character different or missing, or a nickname of the other; 0 different."""
+    character different or missing, or a nickname of the other; 0 different; ``FAMILY_ONLY`` (−1)
+    the same family name with given names that share nothing (张伟 / 张强: two people of a household)."""
     if a.name == b.name:
         return 3
     if a.pinyin == b.pinyin:
@@ -178,6 +247,8 @@ def _name_level(a: Record, b: Record) -> int:
         return 2  # 伟张 for 张伟: family and given name in the other order
     if _nickname_of(na, nb) or _nickname_of(nb, na):
         return 1
+    if _family_only(na, nb):
+        return FAMILY_ONLY
     if len(na) == len(nb):
         if sum(1 for x, y in zip(na, nb, strict=True) if x != y) == 1:
             return 1
@@ -201,12 +272,14 @@ class Model:
     M_NAME = (0.004, 0.05, 0.07, 0.876)  # by level 0..3
     M_PHONE_EQ = 0.55
     M_PHONE_ONE = 0.04
+    M_PHONE_PREFIX = 0.02
     M_PHONE_DIFF = 0.41
     M_ROOM_EQ = 0.6
     M_BUILDING_EQ = 0.12
     M_PLACE_DIFF = 0.28
 
     POPULATION = 10_000
+    FAMILY_CAP = -3.0  # below the review band and the sole-candidate floor
 
     def __init__(self, records: Sequence[Record]) -> None:
         n = max(len(records), self.POPULATION)
@@ -225,6 +298,7 @@ class Model:
         self.n_places = max(sum(self.rooms.values()), floor)
         self.n_ids = max(sum(self.ids.values()), floor)
         self.surname_share = 0.02  # chance two random people share all but one character of a name
+        self.family_share = 0.05  # chance two random people share the family name
         # Records per person, estimated from valid ID numbers. Frequencies count records, and one
         # person's own records must not make their name or phone look common.
         valid = [r.id_number for r in records if r.id_valid]
@@ -247,7 +321,9 @@ class Model:
         """(score, name level, both have valid and different ID numbers)."""
         s = self.prior
         id_conflict = False
+        id_agrees = False  # equal, or one typo apart
         if a.id_number and b.id_number:
+            id_agrees = True
             if a.id_number == b.id_number:
                 s += self._w("i", a.id_number, self.M_ID_EQ * self.n_ids, self.ids)
             elif len(a.id_number) == 18 and a.id_number[:17] == b.id_number[:17] and a.id_valid != b.id_valid:
@@ -255,9 +331,16 @@ class Model:
                 # carry the person (region, birth date, sequence) agree, so it counts almost as equal.
                 valid = a.id_number if a.id_valid else b.id_number
                 s += self._w("j", valid, self.M_ID_ONE * self.n_ids, self.ids)
+            elif a.id_valid != b.id_valid and _one_off(a.id_number, b.id_number):
+                # One digit mistyped (or two transposed) against a number that passes its check: one
+                # slip explains the difference, and a valid number one slip away from another person's
+                # mistyped one is rare (about one in ten of its neighbours passes the check).
+                valid = a.id_number if a.id_valid else b.id_number
+                s += self._w("j", valid, self.M_ID_ONE * self.n_ids, self.ids) - 2.0
             elif not (a.id_valid and b.id_valid) and _one_off(a.id_number, b.id_number):
                 s += math.log2(self.M_ID_ONE * self.n_ids / 40.0)
             else:
+                id_agrees = False
                 s += math.log2(self.M_ID_DIFF)
                 id_conflict = a.id_valid and b.id_valid
                 if id_conflict:
@@ -271,6 +354,8 @@ class Model:
                 s += self._w("y", a.pinyin, self.M_NAME[2] * self.n_names, self.pinyins)
             elif level == 1:
                 s += math.log2(self.M_NAME[1] / self.surname_share)
+            elif level == FAMILY_ONLY:
+                s += math.log2(self.M_NAME[1] / self.family_share)
             else:
                 s += math.log2(self.M_NAME[0])
         else:
@@ -278,10 +363,15 @@ class Model:
         if a.phone and b.phone:
             if a.phone == b.phone:
                 s += self._w("p", a.phone, self.M_PHONE_EQ * self.n_phones, self.phones)
+            elif len(a.phone) == 11 and a.phone[3:] == b.phone[3:]:
+                # The same eight subscriber digits behind another prefix (138 → 188, 12x): a mistyped
+                # prefix. Two people's numbers rarely share the last eight digits.
+                s += math.log2(self.M_PHONE_PREFIX * self.n_phones / 4.0)
             elif _one_off(a.phone, b.phone):
                 s += math.log2(self.M_PHONE_ONE * self.n_phones / 20.0)
-            else:
+            elif _mobile(a.phone) == _mobile(b.phone):
                 s += math.log2(self.M_PHONE_DIFF)
+            # else a landline and a mobile: one person has both, so they neither agree nor disagree
         if a.room_code and b.room_code:
             if a.room_code == b.room_code:
                 s += self._w("r", a.room_code, self.M_ROOM_EQ * self.n_places, self.rooms)
@@ -291,14 +381,19 @@ class Model:
                 s += math.log2(self.M_PLACE_DIFF)
         elif a.building_code and a.building_code == b.building_code:
             s += math.log2(self.M_BUILDING_EQ * self.n_places / max(self.buildings[a.building_code], 1))
-        if a.id_valid and a.id_number == b.id_number and level >= 1:
+        if a.id_valid and a.id_number == b.id_number and (level != 0 or _names_touch(a.name, b.name)):
             # A shared ID number that passes its checksum, and names that do not contradict it (one
-            # missing, a nickname, a typo): the same person, whatever else is missing.
+            # missing, a nickname, a typo, a character in common): the same person, whatever else
+            # is missing.
             s = max(s, 3.0)
-        if level == 0:
+        elif level == 0:
             # Names that share nothing are another person of the household or a wrong ID: never a
             # match on contact details alone.
             s = min(s, -6.0 if not (a.id_number and a.id_number == b.id_number) else -1.0)
+        elif level == FAMILY_ONLY and not id_agrees:
+            # Only the family name in common, as in a household sharing a phone and a room: never a
+            # match on contact details alone (nor a thin record's sole candidate, nor a doubt to review).
+            s = min(s, self.FAMILY_CAP)
         return s, level, id_conflict
 
 
@@ -310,10 +405,19 @@ def _keys(r: Record) -> list[str]:
         # the name's first letter: alone it puts everyone born on one day in one county together.
         keys += ["a" + idn[:12] + r.sound[:1], "b" + idn[6:], "c" + idn[:6] + idn[12:]]
         keys.append("d" + idn[:17])  # a wrong check character alone (and a nickname) hides nothing
+        # Region and birth date without the name: a typo in the sequence digits and a nickname
+        # together (阿桂 / 贾嘉桂). Common days in one county make blocks past max_block, skipped.
+        keys.append("e" + idn[:14])
     elif idn:
         keys.append("i" + idn)
     if r.phone:
         keys.append("p" + r.phone)
+        if len(r.phone) == 11:
+            # The subscriber's eight digits: a mistyped prefix (138 → 188, 12x) keeps them.
+            keys.append("q" + r.phone[3:])
+    if r.room_code:
+        # The people of one room: a nickname or a mistyped character with nothing else in common.
+        keys.append("R" + r.room_code)
     if r.sound:
         keys.append("N" + r.sound)  # only kept when the name is rare (see RARE_BLOCK)
         if r.birth:
@@ -377,6 +481,20 @@ def candidate_pairs(records: Sequence[Record], max_block: int) -> set[int]:
         if size < 2 or size > (RARE_BLOCK if key[0] == "N" else max_block):
             continue
         members.sort()
+        if key[0] == "R":
+            # A room's records pair only where one side has no valid ID number (two valid numbers
+            # find each other by their own keys) and the names share a character or one is missing:
+            # the rest of the household need not be scored.
+            for x in range(size):
+                a = members[x]
+                base, valid, chars = a * n, records[a].id_valid, set(records[a].name)
+                for y in range(x + 1, size):
+                    other = records[members[y]]
+                    if not (valid and other.id_valid) and (
+                        not chars or not other.name or chars & set(other.name)
+                    ):
+                        add(base + members[y])
+            continue
         for x in range(size):
             base = members[x] * n
             for y in range(x + 1, size):
@@ -419,7 +537,7 @@ def _score_chunk(bounds: tuple[int, int]) -> _Scored:
             best[b] = s
         if s >= threshold:
             merge.append((s, a, b))
-        if level == 0 and ra.id_valid and ra.id_number == rb.id_number:
+        if level == 0 and ra.id_valid and ra.id_number == rb.id_number and s < threshold:
             conflicts.append((a, b))  # two people claiming one ID number
         elif low <= s < high:
             review.append((a, b, s))
@@ -450,25 +568,69 @@ def score_pairs(records: Sequence[Record], model: Model, pairs: list[int], t: Th
         _WORK = None
 
 
+def _beyond_name(a: Record, b: Record) -> bool:
+    """Whether two records agree on anything but the name (an ID number or phone equal or one typo
+    apart, the same room or building)."""
+    if (
+        a.id_number
+        and b.id_number
+        and (
+            a.id_number == b.id_number
+            or a.id_number[:17] == b.id_number[:17]
+            or _one_off(a.id_number, b.id_number)
+        )
+    ):
+        return True
+    if (
+        a.phone
+        and b.phone
+        and (
+            a.phone == b.phone
+            or (len(a.phone) == 11 and a.phone[3:] == b.phone[3:])
+            or _one_off(a.phone, b.phone)
+        )
+    ):
+        return True
+    return bool(a.building_code and a.building_code == b.building_code)
+
+
 def _attach_sole_candidates(
     records: Sequence[Record], clusters: _Clusters, review: list[tuple[int, int, float]], floor: float
 ) -> None:
     """A record that merged with nothing and whose every doubtful candidate (score >= ``floor``) lies in
     one cluster joins it. Such a record is thin (a name and one field, the rest missing): its score
     stays low because little was written, not because anything disagrees, and there is no other
-    person it could be. Two plausible people → it stays for review."""
+    person it could be. Two plausible people → it stays for review. It stays alone too when
+
+    - that cluster already holds a record of the same department (a department's register has one
+      row per person, so a second row with the name is more likely a namesake), or
+    - it shares only the name with the cluster and the name has two characters (王丽, 张伟: a family
+      name and one character are shared by many people, most of them not in the data)."""
     near: dict[int, list[int]] = defaultdict(list)
     for a, b, s in review:
         if s >= floor:
             near[a].append(b)
             near[b].append(a)
-    sizes = Counter(clusters.find(i) for i in near)
-    alone = [i for i in near if sizes[clusters.find(i)] == 1 and clusters.find(i) == i]
-    for i in alone:
+    sizes = Counter(clusters.find(i) for i in range(len(records)))
+    sources: dict[int, set[str]] = defaultdict(set)
+    for i, r in enumerate(records):
+        if r.source:
+            sources[clusters.find(i)].add(r.source)
+    for i in [i for i in near if sizes[clusters.find(i)] == 1]:
         roots = {clusters.find(o) for o in near[i]}
         roots.discard(clusters.find(i))
-        if len(roots) == 1:
-            clusters.union(i, roots.pop())
+        if len(roots) != 1:
+            continue
+        root = roots.pop()
+        r = records[i]
+        if r.source and r.source in sources[root]:
+            continue
+        if len(r.name) < 3 and not any(_beyond_name(r, records[o]) for o in near[i]):
+            continue
+        clusters.union(i, root)
+        root = clusters.find(i)
+        sources[root] |= sources[i] | {r.source} - {""}
+        sizes[root] += 1
 
 
 def link(records: Sequence[Record], thresholds: Thresholds | None = None) -> Result:
@@ -510,22 +672,52 @@ def link(records: Sequence[Record], thresholds: Thresholds | None = None) -> Res
 
 
 def fill_rooms(records: Sequence[Record], result: Result) -> list[str]:
-    """Each record's room, completed from its person: an address that names the building but not the
-    room ("12栋") takes the room that the person's other records give in that building (the most
-    frequent one). Records whose own address gave a room keep it."""
+    """Each record's room, completed from its person and household. Records whose own address gave
+    a room keep it. Otherwise, in this order:
+
+    - an address that fits several buildings (``Record.options``: an estate and building number
+      found on several roads, written without the road) is the one building among them where the
+      person's other records are;
+    - an address that names the building but not the room ("12栋") takes the room the person's other
+      records give in that building (the most frequent one);
+    - failing that, the one room in that building where records sharing the person's phone numbers
+      (the household's phone) are.
+    """
+    cluster = result.cluster
     rooms_of: dict[int, Counter[str]] = defaultdict(Counter)
+    buildings_of: dict[int, set[str]] = defaultdict(set)
+    phones_of: dict[int, set[str]] = defaultdict(set)
+    rooms_by_phone: dict[str, set[str]] = defaultdict(set)
     for i, r in enumerate(records):
         if r.room_code:
-            rooms_of[result.cluster[i]][r.room_code] += 1
+            rooms_of[cluster[i]][r.room_code] += 1
+        if r.building_code:
+            buildings_of[cluster[i]].add(r.building_code)
+        if r.phone:
+            phones_of[cluster[i]].add(r.phone)
+            if r.room_code:
+                rooms_by_phone[r.phone].add(r.room_code)
     out = []
     for i, r in enumerate(records):
-        room = r.room_code
-        if not room and r.building_code:
-            found = [
-                (n, code) for code, n in rooms_of[result.cluster[i]].items() if code[:19] == r.building_code
-            ]
+        room, building = r.room_code, r.building_code
+        if not room and not building and r.options:
+            mine = buildings_of[cluster[i]] - {""}
+            fitting = [(b, rm) for b, rm in r.options if b in mine]
+            if len(fitting) == 1:
+                building, room = fitting[0]
+        if not room and building:
+            found = [(n, code) for code, n in rooms_of[cluster[i]].items() if code[:19] == building]
             if found:
                 room = max(found)[1]
+            else:
+                household = {
+                    code
+                    for phone in phones_of[cluster[i]]
+                    for code in rooms_by_phone.get(phone, ())
+                    if code[:19] == building
+                }
+                if len(household) == 1:
+                    room = household.pop()
         out.append(room)
     return out
 

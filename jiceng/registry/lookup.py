@@ -25,6 +25,7 @@ from jiceng.registry import hooks
 from jiceng.registry.exceptions import RegistryError
 from jiceng.registry.models import (
     EntityLocation,
+    Link,
     Occupancy,
     Person,
     RegistryEvent,
@@ -72,9 +73,24 @@ def _occupant(who: Any, occupancy: Occupancy, purpose: str) -> dict[str, Any]:
 
 
 def _entities(room_filter: Q) -> list[dict[str, Any]]:
-    locations = EntityLocation.objects.filter(room_filter, ended_on=None).select_related("entity", "room")[
-        :200
-    ]
+    locations = list(
+        EntityLocation.objects.filter(room_filter, ended_on=None).select_related("entity", "room")[:200]
+    )
+    # Fields the import flagged on the entity's records (a credit code that fails its check, kept): an
+    # organisation's code is public, so the reason is shown to whoever sees the entity.
+    flagged: dict[int, list[dict[str, str]]] = defaultdict(list)
+    for entity_id, source, record_id, flags in Link.objects.filter(
+        entity_id__in={loc.entity_id for loc in locations}
+    ).values_list("entity_id", "record__source__name", "record__record_id", "record__flags"):
+        for flag in flags or []:
+            flagged[entity_id].append(
+                {
+                    "source": source,
+                    "record_id": record_id,
+                    "column": flag.get("column", ""),
+                    "reason": flag.get("reason", ""),
+                }
+            )
     return [
         {
             "id": loc.entity.pk,
@@ -84,6 +100,7 @@ def _entities(room_filter: Q) -> list[dict[str, Any]]:
             "legal_representative": loc.entity.legal_representative,
             "industry": loc.entity.industry,
             "room_code": loc.room.code,
+            "flagged": flagged.get(loc.entity_id, []),
         }
         for loc in locations
     ]

@@ -54,3 +54,16 @@ def test_an_address_that_matches_nothing_gives_no_room() -> None:
 def test_a_building_without_a_room_number_matches_the_building_only() -> None:
     found = index().match("宝城路12号3栋")
     assert found.room_code is None and found.building_code == BUILDING
+
+
+def test_an_estate_building_found_on_several_roads_is_left_unmatched_with_its_options() -> None:
+    a, b = "4403060010010100003", "4403060010010100004"
+    idx = AddressIndex.build(
+        [(a, "深圳市宝安区宝源路391号翠湖苑3栋"), (b, "深圳市宝安区宝源大道57号翠湖苑3栋")],
+        [(a + "020001", "2001"), (b + "020001", "2001")],
+    )
+    found = idx.match("广东省深圳市宝安区翠湖苑3栋2001")
+    assert found.room_code is None and found.building_code is None
+    assert set(found.options) == {(a, a + "020001"), (b, b + "020001")}
+    # With the house number it is the one building.
+    assert idx.match("宝源大道57号翠湖苑三栋2001").room_code == b + "020001"

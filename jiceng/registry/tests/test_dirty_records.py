@@ -160,3 +160,88 @@ def test_names_in_the_other_order_in_traditional_characters_or_as_a_nickname_sti
     ]
     result = linkage.link(records)
     assert len(set(result.cluster)) == 1
+
+
+def _entities_file(path: Path, rows: list[tuple[str, str, str]]) -> Path:
+    lines = ["uscc,name,kind,legal_representative,industry,phone,room_code"]
+    lines += [f"{code},{name},company,张三,I65,,{room}" for code, name, room in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _bad_check(code: str) -> str:
+    return code[:17] + ("0" if code[17] != "0" else "1")
+
+
+def test_an_entity_with_a_bad_credit_code_is_kept_flagged_and_shown_with_its_entity(
+    world: World, tmp_path: Path
+) -> None:
+    """A wrong check character in the credit code does not lose the organisation: the row is kept as a
+    record with the field flagged (report, batch, record), linked to the entity of that name, and the
+    flag is shown with the entity on the room's page and in the lookup."""
+    import random
+
+    from jiceng.registry.models import LegalEntity
+    from jiceng.registry.synth import make_uscc
+
+    room = world.rooms["haiyu1"].code
+    code = make_uscc(random.Random(5))
+    _entities_file(tmp_path / "good.csv", [(code, "深圳市海裕科技有限公司", room)])
+    call_command("import", "entities", str(tmp_path / "good.csv"))
+    report = tmp_path / "report.csv"
+    bad = _entities_file(tmp_path / "bad.csv", [(_bad_check(code), "深圳市海裕科技有限公司", room)])
+    call_command("import", "entities", str(bad), "--report", str(report))
+    entity = LegalEntity.objects.get()  # no second entity, none filed under the bad code
+    assert entity.uscc == code
+    record = SourceRecord.objects.get()
+    assert record.kind == "entity" and record.uscc == _bad_check(code)
+    assert [f["column"] for f in record.flags] == ["uscc"]
+    assert record.link.entity == entity
+    with report.open(encoding="utf-8") as fh:
+        assert [(r["column"], r["level"]) for r in csv.DictReader(fh)] == [("uscc", "warning")]
+    assert ImportBatch.objects.get(pk=record.batch_id).flagged == 1
+    # Linking again keeps the record with its entity (by name, and the same room).
+    call_command("link")
+    assert Link.objects.get(record=record).entity == entity and LegalEntity.objects.count() == 1
+    client = APIClient()
+    client.force_authenticate(world.people["grid_worker"])
+    shown = client.get(URL, {"code": room}).json()["entities"]
+    assert [(e["uscc"], [f["column"] for f in e["flagged"]]) for e in shown] == [(code, ["uscc"])]
+    web = client_page(world, f"/registry/p/{room}/")
+    assert "存疑字段" in web and "统一社会信用代码" in web
+
+
+def test_an_entity_known_only_by_a_bad_credit_code_is_linked_on_its_name_and_address(
+    world: World, tmp_path: Path
+) -> None:
+    import random
+
+    from jiceng.registry.models import LegalEntity
+    from jiceng.registry.synth import make_uscc
+
+    room = world.rooms["haiyu1"].code
+    bad = _bad_check(make_uscc(random.Random(6)))
+    path = _entities_file(tmp_path / "bad.csv", [(bad, "宝安区鹏程物流有限公司", room)])
+    call_command("import", "entities", str(path))
+    assert not LegalEntity.objects.exists() and SourceRecord.objects.get().flags
+    # A department's record of the same organisation at the same address, without the code.
+    import_records(
+        tmp_path,
+        [
+            {"source": "市场监管", "record_id": "M1", "kind": "entity", "name": "宝安区鹏程物流有限公司",
+             "uscc": bad, "address": "广东省深圳市宝安区海裕社区1号楼101室"},
+        ],
+    )  # fmt: skip
+    call_command("link")
+    entity = LegalEntity.objects.get()
+    assert entity.uscc == "" and entity.name == "宝安区鹏程物流有限公司"
+    assert set(Link.objects.values_list("entity", flat=True)) == {entity.pk}
+    assert entity.locations.get().room.code == room
+
+
+def client_page(world: World, url: str) -> str:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(world.people["grid_worker"])
+    return client.get(url).content.decode()

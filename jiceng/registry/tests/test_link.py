@@ -93,3 +93,25 @@ def test_a_person_reported_in_two_rooms_at_once_becomes_a_room_conflict_task(
     )
     task = VerificationTask.objects.get(kind=TaskKind.ROOM_CONFLICT)
     assert task.room == world.rooms["gushu1"] and len(task.details["rooms"]) == 2
+
+
+def test_an_address_that_fits_buildings_on_two_roads_takes_the_one_the_person_lives_in(
+    world: World, tmp_path: Path
+) -> None:
+    from jiceng.testing import make_building, make_room
+
+    grid = world.grids["haiyu1"]
+    a = make_building(grid, "00091", "深圳市宝安区宝源路391号翠湖苑3栋")
+    b = make_building(grid, "00092", "深圳市宝安区宝源大道57号翠湖苑3栋")
+    room_a, room_b = make_room(a, "020001", "2001", 20), make_room(b, "020001", "2001", 20)
+    idn = resident_id("19580116", "053")
+    import_and_link(
+        tmp_path,
+        [
+            person_row("公安", "A1", "陆玉", idn, "17327461554", "宝源大道57号翠湖苑3栋2001"),
+            person_row("医保", "B1", "陸玉", idn, "", "翠湖苑3栋2001"),  # no road: two buildings fit
+        ],
+    )
+    links = {link.record.record_id: link for link in Link.objects.select_related("record", "room")}
+    assert links["B1"].room == room_b != room_a
+    assert links["B1"].building_code == b.code
