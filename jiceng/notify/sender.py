@@ -237,18 +237,30 @@ class Sender(Loop):
         self._passes += 1
         self.token = f"{self.worker}#{self._passes}"[-64:]
         table = connection.ops.quote_name(Notification._meta.db_table)
-        skip = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
         ops = connection.ops
         at = ops.adapt_datetimefield_value(now)
         lease = ops.adapt_datetimefield_value(now - LEASE)
-        sql = (
-            f"UPDATE {table} SET state = %s, claimed_at = %s, claimed_by = %s WHERE id IN ("
+        due = (
             f"SELECT id FROM {table} WHERE (state = %s AND next_attempt_at <= %s) OR (state = %s AND "
-            f"claimed_at < %s) ORDER BY next_attempt_at, id LIMIT %s{skip})"
+            "claimed_at < %s) ORDER BY next_attempt_at, id LIMIT %s"
         )
+        if connection.vendor == "postgresql":
+            # The batch is chosen once, in a CTE (always evaluated once with FOR UPDATE). As an
+            # ``IN (subquery)`` the planner may rescan the subquery for each row it updates, and each
+            # rescan skips the rows this statement has just updated and takes the next ones: a sender
+            # then claimed the whole backlog instead of its batch.
+            sql = (
+                f"WITH batch AS ({due} FOR UPDATE SKIP LOCKED) UPDATE {table} SET state = %s, "
+                f"claimed_at = %s, claimed_by = %s FROM batch WHERE {table}.id = batch.id"
+            )
+        else:
+            sql = f"UPDATE {table} SET state = %s, claimed_at = %s, claimed_by = %s WHERE id IN ({due})"
         pending, sending = NotificationState.PENDING.value, NotificationState.SENDING.value
+        selection: list[Any] = [pending, at, sending, lease, self.batch]
+        marks: list[Any] = [sending, at, self.token]
+        params = selection + marks if connection.vendor == "postgresql" else marks + selection
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql, [sending, at, self.token, pending, at, sending, lease, self.batch])
+            cursor.execute(sql, params)
         return list(
             Notification.objects.filter(state=NotificationState.SENDING, claimed_by=self.token)
             .select_related("case")
