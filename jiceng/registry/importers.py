@@ -151,24 +151,29 @@ def import_people(path: Path, **_options: Any) -> ImportReport:
                 Occupancy.objects.create(person=person, room=room, relation=relation, source="people import")
             report.created += int(created)
             report.updated += int(not created)
-        if batch is not None:
-            batch.rows = report.rows
-            batch.accepted = SourceRecord.objects.filter(batch=batch).count()
-            batch.errors = [
-                {"row": e.row, "column": e.column, "reason": e.reason, "level": "warning"}
-                for e in report.warnings
-            ]
-            batch.save(update_fields=["rows", "accepted", "errors"])
-        _event(
-            None,
-            "import_people",
-            "file",
-            path.name,
-            created=report.created,
-            updated=report.updated,
-            flagged=len(report.warnings),
-        )
+        _close_batch(batch, report, "import_people", path.name)
     return report
+
+
+def _close_batch(batch: ImportBatch | None, report: Any, action: str, file_name: str) -> None:
+    """A finished import's batch row (rows, records accepted, flagged fields) and its audit event."""
+    if batch is not None:
+        batch.rows = report.rows
+        batch.accepted = SourceRecord.objects.filter(batch=batch).count()
+        batch.errors = [
+            {"row": e.row, "column": e.column, "reason": e.reason, "level": "warning"}
+            for e in report.warnings
+        ]
+        batch.save(update_fields=["rows", "accepted", "errors"])
+    _event(
+        None,
+        action,
+        "file",
+        file_name,
+        created=report.created,
+        updated=report.updated,
+        flagged=len(report.warnings),
+    )
 
 
 def _the_person_named(name: str, phone: str, room: Room | None) -> Person | None:
@@ -300,23 +305,7 @@ def import_entities(path: Path, **_options: Any) -> ImportReport:
                 )
             report.created += int(created)
             report.updated += int(not created)
-        if batch is not None:
-            batch.rows = report.rows
-            batch.accepted = SourceRecord.objects.filter(batch=batch).count()
-            batch.errors = [
-                {"row": e.row, "column": e.column, "reason": e.reason, "level": "warning"}
-                for e in report.warnings
-            ]
-            batch.save(update_fields=["rows", "accepted", "errors"])
-        _event(
-            None,
-            "import_entities",
-            "file",
-            path.name,
-            created=report.created,
-            updated=report.updated,
-            flagged=len(report.warnings),
-        )
+        _close_batch(batch, report, "import_entities", path.name)
     return report
 
 
