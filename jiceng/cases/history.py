@@ -34,7 +34,7 @@ from typing import Any, NamedTuple
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from jiceng.cases import routing, trail
+from jiceng.cases import routing, storage, trail
 from jiceng.cases.models import Case, CaseEvent, CaseUnit, CaseUnitRole, Channel, EventType, Status
 from jiceng.core.exceptions import JicengError
 from jiceng.org.models import Unit
@@ -774,6 +774,9 @@ def generate(
     else:
         skip_to = first
     world = load_world()
+    # PostgreSQL: the events table's monthly partitions for the whole window, made before the first
+    # write (else two years of events would pile up in the default partition).
+    storage.ensure_partitions(first)
     plan: list[tuple[dt.date, int]] = []
     carry = 0.0
     for day, weight in zip(days, weights, strict=True):
