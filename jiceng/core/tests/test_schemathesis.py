@@ -27,6 +27,21 @@ schema = schemathesis.openapi.from_dict(SchemaGenerator().get_schema(request=Non
 schema.app = application
 
 
+@pytest.fixture(autouse=True)
+def _the_test_keeps_its_connection() -> Any:
+    """As Django's test client does: the WSGI handler's request signals would close the test's
+    connection (it is inside the test's transaction, so Django counts it as obsolete); on PostgreSQL
+    every later query then failed with "the connection is closed"."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def staff_headers(world: Any) -> dict[str, str]:
     token, _ = Token.objects.get_or_create(user=world.people["dispatcher"])
