@@ -29,6 +29,7 @@ import operator
 import random
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -122,7 +123,8 @@ class Report:
     cases: int = 0
     events: int = 0
     days: int = 0
-    seconds: float = 0.0
+    seconds: float = 0.0  # in all, the index rebuild of a bulk load included
+    index_seconds: float = 0.0  # rebuilding the indexes and foreign keys after a bulk load
 
     @property
     def events_per_s(self) -> float:
@@ -884,6 +886,98 @@ def _write_batch(batch: _Batch) -> None:
     _insert(link_table, LINK_COLUMNS, batch.links)
 
 
+# -- bulk load (PostgreSQL) ---------------------------------------------------------------------------
+
+# While a bulk load runs, the secondary indexes, unique constraints and foreign keys of the case, event
+# and case-unit tables are gone; their definitions wait in this table (written in the same transaction
+# as the drops), so a load that dies half-way leaves a record of what to put back
+# (``restore_indexes``, which every later ``jiceng generate --history`` runs first).
+BULK_TABLE = "jiceng_history_bulk_pending"
+_BULK_MODELS = (Case, CaseEvent, CaseUnit)
+_RESTORE_ORDER = {"index": 0, "unique": 1, "foreign": 2}
+
+
+def _bulk_tables() -> list[str]:
+    return [m._meta.db_table for m in _BULK_MODELS]
+
+
+def pending_indexes() -> list[tuple[str, str]]:
+    """(kind, SQL) of what a bulk load dropped and has not put back yet, in restore order."""
+    if connection.vendor != "postgresql" or BULK_TABLE not in connection.introspection.table_names():
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT kind, sql, pos FROM {BULK_TABLE}")
+        rows = cursor.fetchall()
+    rows.sort(key=lambda r: (_RESTORE_ORDER[r[0]], r[2]))
+    return [(kind, sql) for kind, sql, _pos in rows]
+
+
+def drop_indexes() -> int:
+    """Drop the secondary indexes, unique constraints and foreign keys of the case, event and
+    case-unit tables (primary keys and checks stay), recording each definition in ``BULK_TABLE`` in
+    the same transaction. Returns how many were dropped."""
+    tables = _bulk_tables()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {BULK_TABLE} "
+            "(pos serial PRIMARY KEY, kind text NOT NULL, name text NOT NULL, sql text NOT NULL)"
+        )
+        cursor.execute(
+            """
+            SELECT CASE contype WHEN 'f' THEN 'foreign' ELSE 'unique' END,
+                   conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid)
+            FROM pg_constraint
+            WHERE conrelid = ANY(%s::regclass[]) AND contype IN ('f', 'u')
+            ORDER BY contype = 'u', conname
+            """,
+            [tables],
+        )
+        constraints = cursor.fetchall()
+        cursor.execute(
+            """
+            SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid)
+            FROM pg_index i
+            WHERE indrelid = ANY(%s::regclass[]) AND NOT indisprimary
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid
+                              AND k.conrelid = i.indrelid)
+            ORDER BY 1
+            """,
+            [tables],
+        )
+        indexes = cursor.fetchall()
+        # Foreign keys first (a foreign key may lean on a unique constraint), then the rest.
+        for kind, table, name, definition in constraints:
+            cursor.execute(
+                f"INSERT INTO {BULK_TABLE} (kind, name, sql) VALUES (%s, %s, %s)",
+                [kind, name, f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"],
+            )
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
+        for name, definition in indexes:
+            cursor.execute(
+                f"INSERT INTO {BULK_TABLE} (kind, name, sql) VALUES ('index', %s, %s)", [name, definition]
+            )
+            cursor.execute(f"DROP INDEX {name}")
+    return len(constraints) + len(indexes)
+
+
+def restore_indexes() -> int:
+    """Put back what ``drop_indexes`` dropped (indexes, then unique constraints, then foreign keys,
+    each validated against the rows now there), in one transaction, and forget the record. Returns
+    how many were restored; 0 when nothing was pending."""
+    if connection.vendor != "postgresql" or BULK_TABLE not in connection.introspection.table_names():
+        return 0
+    pending = pending_indexes()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        for _kind, sql in pending:
+            cursor.execute(sql)
+        cursor.execute(f"DROP TABLE {BULK_TABLE}")
+    with connection.cursor() as cursor:
+        for table in _bulk_tables():
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+    return len(pending)
+
+
 def _day_count(seed: int, day: dt.date, n: int, now: dt.datetime) -> int:
     """How many of the day's ``n`` cases are registered by ``now`` (all but on the last day)."""
     if dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), timezone.get_current_timezone()) <= now:
@@ -900,10 +994,15 @@ def generate(
     seed: int = 20,
     now: dt.datetime | None = None,
     resume: bool = False,
+    bulk: bool = False,
     progress: Callable[[Report, dt.date, int], None] | None = None,
 ) -> Report:
     """Write ``cases`` cases (default: the scale's yearly volume × ``years``) registered over the
-    ``years`` before ``now``, with their whole trails. Whole days per transaction (``BATCH_EVENTS``)."""
+    ``years`` before ``now``, with their whole trails. Whole days per transaction (``BATCH_EVENTS``).
+
+    ``bulk`` (PostgreSQL; an empty database, or ``resume``): the secondary indexes, unique
+    constraints and foreign keys of the case, event and case-unit tables are dropped for the load
+    and built again after it, also when it fails (``drop_indexes`` / ``restore_indexes``)."""
     if years <= 0:
         raise HistoryError("--history 须为正数（年）。")
     total = cases if cases is not None else int(SCALE_CASES_PER_YEAR[scale] * years)
@@ -929,6 +1028,13 @@ def generate(
     else:
         skip_to = first
     world = load_world()
+    bulk = bulk and connection.vendor == "postgresql"
+    if bulk and not resume and Case.objects.exists():
+        raise HistoryError(
+            "--bulk 会在写入期间删除工单、记录和承办单位表的索引与外键：只用于空库（或加 --resume 续写）。"
+        )
+    if not bulk:
+        restore_indexes()  # a bulk load that died left them dropped
     plan: list[tuple[dt.date, int]] = []
     carry = 0.0
     for day, weight in zip(days, weights, strict=True):
@@ -940,17 +1046,49 @@ def generate(
     report = Report()
     lines = connection.vendor == "postgresql"
     started = time.perf_counter()
-    for batch in _batches(plan):
-        with transaction.atomic():
-            ids = _reserve(Case, sum(_day_count(seed, day, n, now) for day, n in batch))
-            made = _walk_days(world, batch, seed, now, ids, lines)
-            _write_batch(made)
+    if bulk:
+        drop_indexes()
+    batches = _batches(plan)
+
+    def written(made: _Batch, batch: list[tuple[dt.date, int]]) -> None:
         report.cases += len(made.cases)
         report.events += len(made.events)
         report.days += made.days
         report.seconds = time.perf_counter() - started
         if progress is not None:
             progress(report, batch[-1][0], len(days))
+
+    try:
+        if connection.vendor != "postgresql":  # SQLite numbers the cases above the highest written
+            for batch in batches:
+                with transaction.atomic():
+                    ids = _reserve(Case, sum(_day_count(seed, day, n, now) for day, n in batch))
+                    made = _walk_days(world, batch, seed, now, ids, lines)
+                    _write_batch(made)
+                written(made, batch)
+        else:
+            # PostgreSQL: the next batch is walked in a second thread (pure Python, no database)
+            # while this one's COPY and commit run, so the server and the generator work at the same
+            # time; every statement stays on this thread's connection, batches commit in order.
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="history-walk") as walker:
+
+                def walk(batch: list[tuple[dt.date, int]]) -> Future[_Batch]:
+                    ids = _reserve(Case, sum(_day_count(seed, day, n, now) for day, n in batch))
+                    return walker.submit(_walk_days, world, batch, seed, now, ids, lines)
+
+                ahead = walk(batches[0]) if batches else None
+                for i, batch in enumerate(batches):
+                    assert ahead is not None
+                    made = ahead.result()
+                    ahead = walk(batches[i + 1]) if i + 1 < len(batches) else None
+                    with transaction.atomic():
+                        _write_batch(made)
+                    written(made, batch)
+    finally:
+        if bulk:
+            restored = time.perf_counter()
+            restore_indexes()
+            report.index_seconds = time.perf_counter() - restored
     report.seconds = time.perf_counter() - started
     return report
 
