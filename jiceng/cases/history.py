@@ -849,29 +849,31 @@ def _walk_days(
         walks.extend(walker.walk(next(ids_iter), at) for at in times)
     events = [e for w in walks for e in w.events]
     # Ids follow time as they would have when the actions wrote them (seq order kept).
-    links: list[Any] = []
     for w in walks:
         _finish(w.case, end)
     if lines:
         events.sort()  # (at, case_id, seq, line): never compares the lines, (case_id, seq) is unique
-        event_rows = [e[3] for e in events]
-        case_rows: list[Any] = [_case_line(w.case) for w in walks]
-        for w in walks:
-            c = w.case
-            if c.lead_unit_id is not None:
-                links.append(f"{c.id}\t{c.lead_unit_id}\t{_LEAD}\tt\t{_text(c.registered_at)}\n")
+        event_rows: list[Any] = [e[3] for e in events]
     else:
         events.sort(key=_EVENT_ORDER)
         event_rows = events
-        case_rows = [
-            (*map(_db_value, _case_values(w.case)), *(_db_value(CASE_DEFAULTS[a]) for a in _CASE_CONSTANT))
-            for w in walks
-        ]
-        for w in walks:
-            c = w.case
-            if c.lead_unit_id is not None:
-                links.append((c.id, c.lead_unit_id, _LEAD, True, _db_value(c.registered_at)))
+    case_rows, links = _case_rows([w.case for w in walks], lines)
     return _Batch(case_rows, event_rows, links, days_done)
+
+
+def _case_rows(cases: list[_CaseRow], lines: bool) -> tuple[list[Any], list[Any]]:
+    """The case rows and their lead-unit rows: COPY lines, or row tuples (SQLite)."""
+    links: list[Any] = []
+    if lines:
+        for c in cases:
+            if c.lead_unit_id is not None:
+                links.append(f"{c.id}\t{c.lead_unit_id}\t{_LEAD}\tt\t{_text(c.registered_at)}\n")
+        return [_case_line(c) for c in cases], links
+    constant = tuple(_db_value(CASE_DEFAULTS[a]) for a in _CASE_CONSTANT)
+    for c in cases:
+        if c.lead_unit_id is not None:
+            links.append((c.id, c.lead_unit_id, _LEAD, True, _db_value(c.registered_at)))
+    return [(*map(_db_value, _case_values(c)), *constant) for c in cases], links
 
 
 def _write_batch(batch: _Batch) -> None:
@@ -901,6 +903,12 @@ def _bulk_tables() -> list[str]:
     return [m._meta.db_table for m in _BULK_MODELS]
 
 
+def _check_deferred(cursor: Any) -> None:
+    """Run the foreign-key checks still deferred in a caller's transaction (PostgreSQL alters no
+    table with pending trigger events); the deferrable ones defer again afterwards."""
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 def pending_indexes() -> list[tuple[str, str]]:
     """(kind, SQL) of what a bulk load dropped and has not put back yet, in restore order."""
     if connection.vendor != "postgresql" or BULK_TABLE not in connection.introspection.table_names():
@@ -915,9 +923,12 @@ def pending_indexes() -> list[tuple[str, str]]:
 def drop_indexes() -> int:
     """Drop the secondary indexes, unique constraints and foreign keys of the case, event and
     case-unit tables (primary keys and checks stay), recording each definition in ``BULK_TABLE`` in
-    the same transaction. Returns how many were dropped."""
+    the same transaction. Returns how many were dropped (0 on SQLite, where nothing is dropped)."""
+    if connection.vendor != "postgresql":
+        return 0
     tables = _bulk_tables()
     with transaction.atomic(), connection.cursor() as cursor:
+        _check_deferred(cursor)
         cursor.execute(
             f"CREATE TABLE IF NOT EXISTS {BULK_TABLE} "
             "(pos serial PRIMARY KEY, kind text NOT NULL, name text NOT NULL, sql text NOT NULL)"
@@ -957,6 +968,7 @@ def drop_indexes() -> int:
                 f"INSERT INTO {BULK_TABLE} (kind, name, sql) VALUES ('index', %s, %s)", [name, definition]
             )
             cursor.execute(f"DROP INDEX {name}")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     return len(constraints) + len(indexes)
 
 
@@ -968,10 +980,12 @@ def restore_indexes() -> int:
         return 0
     pending = pending_indexes()
     with transaction.atomic(), connection.cursor() as cursor:
+        _check_deferred(cursor)
         cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         for _kind, sql in pending:
             cursor.execute(sql)
         cursor.execute(f"DROP TABLE {BULK_TABLE}")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     with connection.cursor() as cursor:
         for table in _bulk_tables():
             cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
