@@ -464,10 +464,11 @@ class Walker:
             case.closed_at = t
             case.lead_unit_id = None
 
-    def _dispatch(self, w: _Walk, t: dt.datetime, unit: int, action: str) -> None:
+    def _dispatch(self, w: _Walk, t: dt.datetime, unit: int | None, action: str) -> None:
         w.case.lead_unit_id = unit
         w.case.first_responder = action == "first_responder"
-        w.move(action, t, S.DISPATCHED, unit=unit, data={"level": self.world.units.get(unit, "community")})
+        level = "community" if unit is None else self.world.units.get(unit, "community")
+        w.move(action, t, S.DISPATCHED, unit=unit, data={"level": level})
 
     def _handle(self, w: _Walk, kind: _Type) -> None:
         rng, case, world = self.rng, w.case, self.world
@@ -508,9 +509,9 @@ class Walker:
                 case.level = case.floor_level = str(up)
                 case.desk_unit_id, case.escalated, case.first_responder = desk, True, False
                 case.lead_unit_id = None
-                lead = world.lead(case.grid_code, kind, up) or desk
+                lead_up = world.lead(case.grid_code, kind, up) or desk
                 t += self.hours(0.5, 24)
-                self._dispatch(w, t, lead, "dispatch")
+                self._dispatch(w, t, lead_up, "dispatch")
             else:
                 break
         if w.cut:
