@@ -14,9 +14,11 @@ first pass — the trail is the truth, the clock columns are its cache).
 Volumes: ``cases`` cases over ``years`` years ending now, spread by day with a season (a Spring
 Festival dip, a wet-season peak), a week (quieter weekends) and office hours; by street and
 community in proportion to their grids (the places generator sizes grids by population); by category
-with Bao'an's 12345 shares (``CATEGORY_SHARES``). Written one day at a time (bounded memory), each
-day in one transaction, with PostgreSQL ``COPY`` (SQLite: ``executemany``); a run refuses when the
-window already holds cases, and ``resume`` continues after the last complete day.
+with Bao'an's 12345 shares (``CATEGORY_SHARES``). Written whole days at a time (``BATCH_EVENTS`` per
+transaction, bounded memory), with PostgreSQL ``COPY`` (SQLite: ``executemany``), the next batch
+walked in a second thread while one is written; a run refuses when the window already holds cases,
+and ``resume`` continues after the last complete day. ``bulk``: the tables' secondary indexes and
+foreign keys are dropped for the load and rebuilt after it (``drop_indexes`` / ``restore_indexes``).
 """
 
 from __future__ import annotations
@@ -1087,9 +1089,13 @@ def generate(
             # time; every statement stays on this thread's connection, batches commit in order.
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="history-walk") as walker:
 
+                def walk_in_zone(batch: list[tuple[dt.date, int]], ids: list[int]) -> _Batch:
+                    with timezone.override(tz):  # the caller's time zone, active in this thread only
+                        return _walk_days(world, batch, seed, now, ids, lines)
+
                 def walk(batch: list[tuple[dt.date, int]]) -> Future[_Batch]:
                     ids = _reserve(Case, sum(_day_count(seed, day, n, now) for day, n in batch))
-                    return walker.submit(_walk_days, world, batch, seed, now, ids, lines)
+                    return walker.submit(walk_in_zone, batch, ids)
 
                 ahead = walk(batches[0]) if batches else None
                 for i, batch in enumerate(batches):

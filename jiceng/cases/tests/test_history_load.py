@@ -5,10 +5,12 @@ the next batch walked while the current one is written."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.utils import timezone
 
 from jiceng.cases import history, trail
 from jiceng.cases.models import Case, CaseEvent, CaseUnit, EventType
@@ -212,3 +214,12 @@ def test_an_error_while_walking_ahead_stops_the_run_after_the_batches_before_it(
     history.generate(years=0.05, cases=400, now=NOW)
     complete = sorted(Case.objects.dates("registered_at", "day"))
     assert days == complete[: len(days)]
+
+
+def test_the_walk_uses_the_callers_time_zone_in_its_thread(cw: World) -> None:
+    with timezone.override(ZoneInfo("UTC")):
+        history.generate(years=0.05, cases=400, now=NOW)
+    hours = [r.astimezone(dt.UTC).hour for r in Case.objects.values_list("registered_at", flat=True)]
+    office = sum(1 for h in hours if 8 <= h < 20)
+    assert office > 0.7 * len(hours)  # office hours in UTC, the zone active when it was called
+    assert list(trail.verify()) == []
