@@ -38,7 +38,7 @@ from typing import Any, NamedTuple
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from jiceng.cases import routing, trail
+from jiceng.cases import routing, storage, trail
 from jiceng.cases.models import Case, CaseEvent, CaseUnit, CaseUnitRole, Channel, EventType, Status
 from jiceng.core.exceptions import JicengError
 from jiceng.org.models import Unit
@@ -967,6 +967,9 @@ def drop_indexes() -> int:
             )
             cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
         for name, definition in indexes:
+            # A partitioned table's index prints as "ON ONLY parent": made that way it would cover
+            # no partition, so it is recorded to be made on the whole table.
+            definition = definition.replace(" ON ONLY ", " ON ", 1)
             cursor.execute(
                 f"INSERT INTO {BULK_TABLE} (kind, name, sql) VALUES ('index', %s, %s)", [name, definition]
             )
@@ -1052,6 +1055,9 @@ def generate(
         )
     if not bulk:
         restore_indexes()  # a bulk load that died left them dropped
+    # PostgreSQL: the events table's monthly partitions for the whole window, made before the first
+    # write (else two years of events would pile up in the default partition).
+    storage.ensure_partitions(first)
     plan: list[tuple[dt.date, int]] = []
     carry = 0.0
     for day, weight in zip(days, weights, strict=True):

@@ -28,7 +28,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from jiceng.cases import trail
+from jiceng.cases import storage, trail
 from jiceng.cases.models import Case, CaseEvent, EventType, LimitUnit, Notification, Status
 from jiceng.core.loop import Loop
 from jiceng.lib.workdays import Calendar, CalendarMissing
@@ -888,6 +888,7 @@ class Runner(Loop):
         self._missing: list[int] = []
         self._alerted_at = 0.0
         self._checkpointed_at = 0.0
+        self._partitioned_at = 0.0
 
     def check_calendar(self) -> None:
         """Alert (log + outbox) when a year the clocks need is missing: at start, then hourly."""
@@ -927,9 +928,21 @@ class Runner(Loop):
         if self.out is not None and written.cases:
             self.out.write(str(written))
 
+    def make_partitions(self) -> None:
+        """PostgreSQL: the trail's monthly partitions from last month to two months on, at start and
+        then hourly (``jiceng.cases.storage``)."""
+        now = time.monotonic()
+        if self._partitioned_at and now - self._partitioned_at < 3600:
+            return
+        made = storage.ensure_partitions()
+        self._partitioned_at = now
+        if self.out is not None and made:
+            self.out.write("新建记录分区：" + "、".join(made))
+
     def step(self) -> bool:
         self.check_calendar()
         self.checkpoint_trail()
+        self.make_partitions()
         report = sweep(batch=self.batch, most=self.most, after=self._after)
         self.total.add(report)
         if self.out is not None and (report.claimed or self.once):

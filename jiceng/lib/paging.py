@@ -84,6 +84,15 @@ class BoundedPaginator(Paginator):
             raise EmptyPage(self.error_messages["min_page"])
         return valid
 
+    def page(self, number: Any) -> Page:
+        if self.count_is_exact:
+            return super().page(number)
+        # Django cuts the last page at ``count``; an estimate may be short of the truth, so a page
+        # is always a full slice (it comes back shorter, or empty, where the rows really end).
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
+
     def _get_page(self, *args: Any, **kwargs: Any) -> Page:
         return BoundedPage(*args, **kwargs)
 

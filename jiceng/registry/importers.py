@@ -129,7 +129,18 @@ def import_people(path: Path, **_options: Any) -> ImportReport:
                     roster = Source.objects.get_or_create(name=ROSTER_SOURCE)[0]
                     if batch is None:
                         batch = ImportBatch.objects.create(source=roster, file_name=path.name[:255])
-                    _roster_record(batch, roster, number, row, id_number, name, phone, room, flags)
+                    _kept_record(
+                        batch,
+                        roster,
+                        number,
+                        row,
+                        room,
+                        flags,
+                        kind=RecordKind.PERSON,
+                        name=name,
+                        id_number=id_number[:18],
+                        phone=phone,
+                    )
                     report.created += 1
                     continue
                 person, created = named, False
@@ -191,33 +202,31 @@ def _the_person_named(name: str, phone: str, room: Room | None) -> Person | None
     return found[0] if len(found) == 1 else None
 
 
-def _roster_record(
+def _kept_record(
     batch: ImportBatch,
     source: Source,
     number: int,
     row: dict[str, str],
-    id_number: str,
-    name: str,
-    phone: str,
     room: Room | None,
     flags: list[tuple[str, str]],
-) -> None:
-    """A roster row without a readable ID number, kept as a record for linkage (idempotent by content)."""
+    **fields: Any,
+) -> SourceRecord:
+    """A row kept as a record for linkage although a field failed its check (idempotent by content:
+    the same row imported again returns the record it made). ``fields`` are the record's kind and the
+    identifying values read from the row (name, ID number or credit code, phone)."""
     digest = _digest(row)
-    if SourceRecord.objects.filter(source=source, digest=digest).exists():
-        return
-    SourceRecord.objects.create(
+    existing = SourceRecord.objects.filter(source=source, digest=digest).first()
+    if existing is not None:
+        return existing
+    return SourceRecord.objects.create(
         source=source,
         batch=batch,
         record_id=f"{batch.file_name[:40]}#{number}~{digest[:12]}"[:64],
-        kind=RecordKind.PERSON,
         raw=row,
         digest=digest,
-        name=name,
-        id_number=id_number[:18],
-        phone=phone,
         address=f"{room.building.address}{room.room_no}" if room else "",
         flags=[{"column": c, "reason": r} for c, r in flags],
+        **fields,
     )
 
 
@@ -282,9 +291,20 @@ def import_entities(path: Path, **_options: Any) -> ImportReport:
                 source = Source.objects.get_or_create(name=ENTITY_ROSTER_SOURCE)[0]
                 if batch is None:
                     batch = ImportBatch.objects.create(source=source, file_name=path.name[:255])
-                record = _entity_record(batch, source, number, row, written, name, room, flags)
+                record = _kept_record(
+                    batch,
+                    source,
+                    number,
+                    row,
+                    room,
+                    flags,
+                    kind=RecordKind.ENTITY,
+                    name=name,
+                    uscc=written[:18],
+                    phone=cleaning.clean_phone(row.get("phone", ""))[:20],
+                )
                 entity, created = _the_entity_named(name, room), False
-                if entity is not None and record is not None:
+                if entity is not None:
                     Link.objects.update_or_create(
                         record=record,
                         defaults={
@@ -307,36 +327,6 @@ def import_entities(path: Path, **_options: Any) -> ImportReport:
             report.updated += int(not created)
         _close_batch(batch, report, "import_entities", path.name)
     return report
-
-
-def _entity_record(
-    batch: ImportBatch,
-    source: Source,
-    number: int,
-    row: dict[str, str],
-    code: str,
-    name: str,
-    room: Room | None,
-    flags: list[tuple[str, str]],
-) -> SourceRecord | None:
-    """An entities row whose credit code fails its check, kept as a record (idempotent by content)."""
-    digest = _digest(row)
-    existing = SourceRecord.objects.filter(source=source, digest=digest).first()
-    if existing is not None:
-        return existing
-    return SourceRecord.objects.create(
-        source=source,
-        batch=batch,
-        record_id=f"{batch.file_name[:40]}#{number}~{digest[:12]}"[:64],
-        kind=RecordKind.ENTITY,
-        raw=row,
-        digest=digest,
-        name=name,
-        uscc=code[:18],
-        phone=cleaning.clean_phone(row.get("phone", ""))[:20],
-        address=f"{room.building.address}{room.room_no}" if room else "",
-        flags=[{"column": c, "reason": r} for c, r in flags],
-    )
 
 
 IMPORTERS = {"records": import_records, "people": import_people, "entities": import_entities}

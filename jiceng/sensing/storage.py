@@ -16,42 +16,17 @@ from django.conf import settings
 from django.db import connection as default_connection
 from django.utils import timezone
 
+from jiceng.lib.partitions import ensure_months, month_start
+
 logger = logging.getLogger(__name__)
-
-
-def _month(day: dt.date, offset: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + offset
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def _name(month: dt.date) -> str:
-    return f"sensing_telemetry_{month:%Y%m}"
 
 
 def ensure_partitions(*, connection: Any = None, ahead: int = 2, today: dt.date | None = None) -> list[str]:
     """Create the monthly partitions from last month to ``ahead`` months on; return the new ones."""
-    connection = connection or default_connection
-    if connection.vendor != "postgresql":
-        return []
     today = today or timezone.now().date()
-    created = []
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-            "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'sensing_telemetry'"
-        )
-        existing = {row[0] for row in cursor.fetchall()}
-        for offset in range(-1, ahead + 1):
-            start = _month(today, offset)
-            name = _name(start)
-            if name in existing:
-                continue
-            cursor.execute(
-                f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF sensing_telemetry "  # noqa: S608 - our names
-                f"FOR VALUES FROM ('{start.isoformat()}') TO ('{_month(start, 1).isoformat()}')"
-            )
-            created.append(name)
-    return created
+    return ensure_months(
+        "sensing_telemetry", "ts", month_start(today, -1), month_start(today, ahead), connection=connection
+    )
 
 
 def drop_old_partitions(
@@ -64,7 +39,7 @@ def drop_old_partitions(
     months = months if months is not None else settings.JICENG_SENSING_RETENTION_MONTHS
     if months <= 0:
         return []
-    cutoff = _month(today or timezone.now().date(), -months)
+    cutoff = month_start(today or timezone.now().date(), -months)
     dropped = []
     with connection.cursor() as cursor:
         cursor.execute(

@@ -4,27 +4,39 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from jiceng.cases import trail
+from jiceng.cases import storage, trail
 from jiceng.cases.models import Case
 
 
 class Command(BaseCommand):
     help = (
         "工单工具：jiceng cases verify [--case ID] 校验全流程记录的密钥哈希链和外部检查点，报告任何断点；"
-        "jiceng cases checkpoint 把各工单的链头签名追加到外部检查点文件。"
+        "jiceng cases checkpoint 把各工单的链头签名追加到外部检查点文件；"
+        "jiceng cases partitions [--ahead N] 在 PostgreSQL 上预建记录表的按月分区。"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("verb", choices=["verify", "checkpoint"])
+        parser.add_argument("verb", choices=["verify", "checkpoint", "partitions"])
         parser.add_argument("--case", type=int, action="append", help="只校验这些工单（可重复）")
         parser.add_argument(
             "--checkpoint-dir", default=None, help="检查点目录（默认取 JICENG_TRAIL_CHECKPOINT_DIR）"
+        )
+        parser.add_argument(
+            "--ahead", type=int, default=storage.AHEAD_MONTHS, help="partitions：预建到几个月后（默认 2）"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         directory = options["checkpoint_dir"]
         if options["verb"] == "checkpoint":
             self.stdout.write(str(trail.write_checkpoint(directory)))
+            return
+        if options["verb"] == "partitions":
+            if options["ahead"] < 0:
+                raise CommandError("--ahead 不能为负数。")
+            made = storage.ensure_partitions(ahead=options["ahead"])
+            self.stdout.write(
+                f"新建分区 {len(made)} 个" + (f"：{'、'.join(made)}" if made else "（已齐全或非 PostgreSQL）")
+            )
             return
         cases = Case.objects.filter(pk__in=options["case"]) if options["case"] else None
         total = (cases if cases is not None else Case.objects.all()).count()
