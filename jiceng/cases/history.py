@@ -14,21 +14,25 @@ first pass — the trail is the truth, the clock columns are its cache).
 Volumes: ``cases`` cases over ``years`` years ending now, spread by day with a season (a Spring
 Festival dip, a wet-season peak), a week (quieter weekends) and office hours; by street and
 community in proportion to their grids (the places generator sizes grids by population); by category
-with Bao'an's 12345 shares (``CATEGORY_SHARES``). Written one day at a time (bounded memory), each
-day in one transaction, with PostgreSQL ``COPY`` (SQLite: ``executemany``); a run refuses when the
-window already holds cases, and ``resume`` continues after the last complete day.
+with Bao'an's 12345 shares (``CATEGORY_SHARES``). Written whole days at a time (``BATCH_EVENTS`` per
+transaction, bounded memory), with PostgreSQL ``COPY`` (SQLite: ``executemany``), the next batch
+walked in a second thread while one is written; a run refuses when the window already holds cases,
+and ``resume`` continues after the last complete day. ``bulk``: the tables' secondary indexes and
+foreign keys are dropped for the load and rebuilt after it (``drop_indexes`` / ``restore_indexes``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import itertools
 import json
 import operator
 import random
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 from django.db import connection, models, transaction
@@ -108,6 +112,8 @@ RATED = (Channel.HOTLINE, Channel.PORTAL, Channel.OPEN311, Channel.API)
 NOTES = ("已到现场核实", "已联系当事人", "已安排人员处理", "已协调相关单位", "正在整改")
 RESULTS = ("已清理完毕", "已整改到位", "已修复", "已依法处置", "已调解达成一致", "已答复诉求人")
 HOUR = dt.timedelta(hours=1)
+_PROGRESS_CUM = list(itertools.accumulate((60, 30, 10)))  # progress notes: none, one, two
+_SCORE_CUM = list(itertools.accumulate((58, 24, 9, 5, 4)))  # ratings 5, 4, 3, 2, 1
 
 
 class HistoryError(JicengError):
@@ -119,7 +125,8 @@ class Report:
     cases: int = 0
     events: int = 0
     days: int = 0
-    seconds: float = 0.0
+    seconds: float = 0.0  # in all, the index rebuild of a bulk load included
+    index_seconds: float = 0.0  # rebuilding the indexes and foreign keys after a bulk load
 
     @property
     def events_per_s(self) -> float:
@@ -149,6 +156,11 @@ class World:
     by_kind: dict[str, list[tuple[int, str, str]]] = field(default_factory=dict)
     units: dict[int, str] = field(default_factory=dict)  # unit id -> level
     _found: dict[tuple[str, str, str, str], int | None] = field(default_factory=dict)
+
+    type_cum: list[float] = field(default_factory=list)  # accumulated type_weights
+
+    def __post_init__(self) -> None:
+        self.type_cum = list(itertools.accumulate(self.type_weights))
 
     def find(self, kind: str, grid_code: str, level: str, floor: str = Level.COMMUNITY) -> int | None:
         key = (kind, grid_code[:12], str(level), str(floor))
@@ -232,16 +244,69 @@ class _Event(NamedTuple):
 
 
 _NO_DATA = trail.canonical_data({})
+UTC = dt.UTC
+_STATUS_TEXT = {s: str(s) for s in S}  # the plain strings of the statuses (what is stored and hashed)
+
+
+@dataclass(slots=True)
+class _CaseRow:
+    """The columns of a generated case that the walk sets (times are naive UTC); every other column
+    of ``Case`` is its default for every generated case (``_CASE_CONSTANT``). Slots: setting a column
+    not listed here is an error, not a value silently left unwritten."""
+
+    id: int
+    registered_at: dt.datetime
+    updated_at: dt.datetime
+    title: str = ""
+    description: str = ""
+    channel: str = ""
+    event_type_id: int | None = None
+    priority: int = 0
+    sensitive: bool = False
+    grid_id: int | None = None
+    grid_code: str = ""
+    community_code: str = ""
+    street_code: str = ""
+    lat: float | None = None
+    lng: float | None = None
+    reporter_phone: str = ""
+    status: str = ""
+    level: str = "community"
+    floor_level: str = "community"
+    desk_unit_id: int | None = None
+    lead_unit_id: int | None = None
+    first_responder: bool = False
+    escalated: bool = False
+    supervised: bool = False
+    urge_count: int = 0
+    reopen_count: int = 0
+    rating: int | None = None
+    rated_round: int | None = None
+    merged_into_id: int | None = None
+    resume_status: str = ""
+    accepted_at: dt.datetime | None = None
+    completed_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+    next_check_at: dt.datetime | None = None
+    warned: bool = False
+    overdue: bool = False
+    resident_overdue: bool = False
+    version: int = 0
+    trail_head: str = ""
+    trail_length: int = 0
 
 
 @dataclass
 class _Walk:
-    """A case being walked through the lifecycle: its row values and its events so far."""
+    """A case being walked through the lifecycle: its row values and its events so far. Events are
+    ``(at, case_id, seq, COPY line)`` when ``lines`` (PostgreSQL), else ``_Event`` rows; ``at`` is
+    naive UTC either way."""
 
-    case: Any  # a SimpleNamespace of Case's columns (attnames)
-    end: dt.datetime
+    case: _CaseRow
+    end: dt.datetime  # naive UTC
     mac: Callable[[bytes], str]
-    events: list[_Event] = field(default_factory=list)
+    lines: bool = True
+    events: list[Any] = field(default_factory=list)
     cut: bool = False
 
     def move(
@@ -260,20 +325,38 @@ class _Walk:
             self.cut = True
             return False
         case = self.case
-        from_status = str(case.status) if case.trail_length else ""
-        target = from_status if to is None else str(to)
+        from_status = case.status if case.trail_length else ""
+        target = from_status if to is None else _STATUS_TEXT.get(to) or str(to)  # type: ignore[call-overload]
         seq = case.trail_length + 1
         data_json = trail.canonical_data(data) if data else _NO_DATA
         # The engine's own hash (``trail.event_hash``: the same body, the same key), with ``data``
-        # encoded once for the hash and the row.
-        body = trail.event_body(case.id, seq, at, action, from_status, target, actor, unit, reason, data_json)
+        # encoded once for the hash and the row, and the UTC time text once for the hash and the row.
+        at_text = at.isoformat(timespec="microseconds") + "Z"
+        cid = case.id
+        body = trail.event_body_at(
+            cid, seq, at_text, action, from_status, target, actor, unit, reason, data_json
+        )
         prev = case.trail_head
         digest = self.mac((prev + body).encode())
-        self.events.append(
-            _Event(
-                at, case.id, seq, action, from_status, target, actor, unit, reason, data_json, prev, digest
+        if self.lines:
+            if "\\" in data_json:  # JSON has no raw tab or newline: only its backslashes need escaping
+                data_json = data_json.translate(_COPY_ESCAPES)
+            self.events.append(
+                (
+                    at,
+                    cid,
+                    seq,
+                    f"{cid}\t{seq}\t{at_text}\t{action}\t{from_status}\t{target}\t"
+                    f"{_NULL if actor is None else actor}\t{_NULL if unit is None else unit}\t"
+                    f"{_copy_text(reason) if reason else ''}\t{data_json}\t{prev}\t{digest}\tt\n",
+                )
             )
-        )
+        else:
+            self.events.append(
+                _Event(
+                    at, cid, seq, action, from_status, target, actor, unit, reason, data_json, prev, digest
+                )
+            )
         case.trail_head, case.trail_length = digest, seq
         case.status = target
         case.version += 1
@@ -281,14 +364,25 @@ class _Walk:
 
 
 class Walker:
-    def __init__(self, world: World, rng: random.Random, end: dt.datetime, max_reopens: int = 2) -> None:
+    def __init__(
+        self, world: World, rng: random.Random, end: dt.datetime, max_reopens: int = 2, *, lines: bool = True
+    ) -> None:
+        """``end``: the horizon, naive UTC (so are the walk's times); ``lines``: events as COPY lines."""
         self.world = world
         self.rng = rng
         self.end = end
         self.max_reopens = max_reopens
-        self.channels, self.channel_weights = zip(*CHANNELS, strict=True)
+        self.lines = lines
+        channels, weights = zip(*CHANNELS, strict=True)
+        self.channels = tuple(str(c) for c in channels)
+        self.channel_cum = list(itertools.accumulate(weights))
         self.recent: list[int] = []  # earlier cases of the day: what a duplicate is merged into
         self.mac = trail.hasher()
+        self.tz = timezone.get_current_timezone()
+
+    def local_iso(self, at: dt.datetime) -> str:
+        """A naive UTC time as local ISO text (the ``due`` values the actions write)."""
+        return at.replace(tzinfo=UTC).astimezone(self.tz).isoformat()
 
     def hours(self, low: float, high: float) -> dt.timedelta:
         """A lognormal-ish delay between ``low`` and ``high`` hours."""
@@ -298,10 +392,10 @@ class Walker:
     def walk(self, pk: int, at: dt.datetime) -> _Walk:
         rng, world = self.rng, self.world
         grid_id, grid_code, lat, lng = rng.choice(world.grids)
-        kind = rng.choices(world.types, weights=world.type_weights)[0]
-        channel = rng.choices(self.channels, weights=self.channel_weights)[0]
-        case = _ns(
-            CASE_DEFAULTS,
+        # cum_weights precomputed: the same draws as weights= (which accumulates them per call)
+        kind = rng.choices(world.types, cum_weights=world.type_cum)[0]
+        channel = rng.choices(self.channels, cum_weights=self.channel_cum)[0]
+        case = _CaseRow(
             id=pk,
             title=f"{kind.name}问题",
             description=f"{kind.name}：请尽快处理。",
@@ -321,11 +415,11 @@ class Walker:
             registered_at=at,
             updated_at=at,
         )
-        w = _Walk(case, self.end, self.mac)
+        w = _Walk(case, self.end, self.mac, self.lines)
         if len(self.recent) < 200:
             self.recent.append(pk)
         confidence = round(rng.uniform(0.55, 0.99), 3)
-        data: dict[str, Any] = {"channel": str(channel), "type": kind.code, "confidence": confidence}
+        data: dict[str, Any] = {"channel": channel, "type": kind.code, "confidence": confidence}
         if rng.random() < 0.15:
             data["photos"] = rng.randint(1, 3)
         w.move("submit", at, S.REGISTERED, data=data)
@@ -372,14 +466,15 @@ class Walker:
             case.closed_at = t
             case.lead_unit_id = None
 
-    def _dispatch(self, w: _Walk, t: dt.datetime, unit: int, action: str) -> None:
+    def _dispatch(self, w: _Walk, t: dt.datetime, unit: int | None, action: str) -> None:
         w.case.lead_unit_id = unit
         w.case.first_responder = action == "first_responder"
-        w.move(action, t, S.DISPATCHED, unit=unit, data={"level": self.world.units.get(unit, "community")})
+        level = "community" if unit is None else self.world.units.get(unit, "community")
+        w.move(action, t, S.DISPATCHED, unit=unit, data={"level": level})
 
     def _handle(self, w: _Walk, kind: _Type) -> None:
         rng, case, world = self.rng, w.case, self.world
-        t = w.events[-1].at
+        t = w.events[-1][0]
         # A wrong unit returns it, or it goes up a level (at most twice).
         for _round in range(2):
             roll = rng.random()
@@ -413,12 +508,12 @@ class Walker:
                     data={"from_level": str(case.level), "to_level": str(up), "desk": desk},
                 ):
                     return
-                case.level = case.floor_level = up
+                case.level = case.floor_level = str(up)
                 case.desk_unit_id, case.escalated, case.first_responder = desk, True, False
                 case.lead_unit_id = None
-                lead = world.lead(case.grid_code, kind, up) or desk
+                lead_up = world.lead(case.grid_code, kind, up) or desk
                 t += self.hours(0.5, 24)
-                self._dispatch(w, t, lead, "dispatch")
+                self._dispatch(w, t, lead_up, "dispatch")
             else:
                 break
         if w.cut:
@@ -463,7 +558,7 @@ class Walker:
                 if w.move("close", t, S.CLOSED, unit=case.desk_unit_id, reason="回访未接通"):
                     case.closed_at = t
                 return
-            score = rng.choices((5, 4, 3, 2, 1), weights=(58, 24, 9, 5, 4))[0]
+            score = rng.choices((5, 4, 3, 2, 1), cum_weights=_SCORE_CUM)[0]
             satisfied = score >= 3
             can_reopen = case.reopen_count < self.max_reopens
             closes = satisfied or not can_reopen
@@ -490,7 +585,7 @@ class Walker:
     def _work(self, w: _Walk, t: dt.datetime, lead: int | None) -> dt.datetime:
         """Progress notes, urging, supervision, a suspension and the SLA marks while in progress."""
         rng, case = self.rng, w.case
-        for _ in range(rng.choices((0, 1, 2), weights=(60, 30, 10))[0]):
+        for _ in range(rng.choices((0, 1, 2), cum_weights=_PROGRESS_CUM)[0]):
             t += self.hours(0.5, 24)
             if not w.move("progress", t, unit=lead, reason=rng.choice(NOTES)):
                 return t
@@ -503,7 +598,7 @@ class Walker:
             t += self.hours(4, 48)
             due = t + dt.timedelta(days=3)
             case.supervised = True
-            if not w.move("supervise", t, unit=lead, reason="督办", data={"due": due.isoformat()}):
+            if not w.move("supervise", t, unit=lead, reason="督办", data={"due": self.local_iso(due)}):
                 return t
         if rng.random() < 0.04:
             t += self.hours(2, 24)
@@ -511,7 +606,7 @@ class Walker:
                 "suspend", t, S.SUSPENDED, unit=lead, reason="等待第三方", data={"resume_to": "in_progress"}
             ):
                 return t
-            case.resume_status = S.IN_PROGRESS
+            case.resume_status = _STATUS_TEXT[S.IN_PROGRESS]
             t += self.hours(24, 240)
             if not w.move("resume", t, S.IN_PROGRESS, unit=lead):
                 return t
@@ -520,7 +615,7 @@ class Walker:
         if roll < 0.10:
             t += self.hours(8, 40)
             due = t + dt.timedelta(hours=8)
-            mark = {"clock": "unit", "phase": "handle", "due": due.isoformat()}
+            mark = {"clock": "unit", "phase": "handle", "due": self.local_iso(due)}
             if not w.move("sla_warning", t, unit=lead, data=mark):
                 return t
             case.warned = True
@@ -531,7 +626,9 @@ class Walker:
                 case.overdue = True
                 if roll < 0.015:
                     due = t + dt.timedelta(hours=2)
-                    w.move("sla_overdue", t, unit=lead, data={"clock": "resident", "due": due.isoformat()})
+                    w.move(
+                        "sla_overdue", t, unit=lead, data={"clock": "resident", "due": self.local_iso(due)}
+                    )
                     case.resident_overdue = True
         return t
 
@@ -560,48 +657,64 @@ def _defaults(model: type[models.Model], **given: Any) -> dict[str, Any]:
     return out
 
 
-CASE_DEFAULTS = _defaults(
-    Case,
-    id=None,
-    status="",
-    level=Level.COMMUNITY,
-    floor_level=Level.COMMUNITY,
-    version=0,
-    trail_head="",
-    trail_length=0,
-)
-
-
-def _ns(defaults: dict[str, Any], **given: Any) -> SimpleNamespace:
-    return SimpleNamespace(**{**defaults, **given})
-
+CASE_DEFAULTS = _defaults(Case)
+_CASE_FIELDS = [f.name for f in dataclasses.fields(_CaseRow)]
+_CASE_COLUMN = {f.attname: f.column for f in _columns(Case)}
+assert set(_CASE_FIELDS) <= set(_CASE_COLUMN), set(_CASE_FIELDS) - set(_CASE_COLUMN)
+# Columns the walk never sets: the same default text on every generated case.
+_CASE_CONSTANT = [a for a in _CASE_COLUMN if a not in _CASE_FIELDS]
+CASE_COPY_COLUMNS = [_CASE_COLUMN[a] for a in (*_CASE_FIELDS, *_CASE_CONSTANT)]
+_case_values = operator.attrgetter(*_CASE_FIELDS)
 
 # COPY's text format: tab between columns, \N for NULL, backslash escapes.
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+_NULL = "\\N"
+
+
+def _copy_text(value: str) -> str:
+    return value.translate(_COPY_ESCAPES)
 
 
 def _text(value: Any) -> str:
+    """One value as COPY text; a naive datetime is UTC (the walk's times)."""
     if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
+        return _NULL
+    kind = type(value)
+    if kind is str:
         return value.translate(_COPY_ESCAPES)
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    return str(value)
+    if kind is int or kind is float:
+        return str(value)
+    if kind is bool:
+        return "t" if value else "f"
+    if kind is dt.datetime:
+        return value.isoformat() + "Z" if value.tzinfo is None else value.isoformat()
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, str):
+        return str.translate(value, _COPY_ESCAPES)
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, dict | list):
+        return _copy_text(json.dumps(value, ensure_ascii=False))
+    return _copy_text(str(value))
+
+
+_CASE_CONSTANT_TEXT = "".join("\t" + _text(CASE_DEFAULTS[a]) for a in _CASE_CONSTANT) + "\n"
+
+
+def _case_line(case: _CaseRow) -> str:
+    return "\t".join(map(_text, _case_values(case))) + _CASE_CONSTANT_TEXT
 
 
 def _event_line(e: _Event) -> str:
-    actor = "\\N" if e.actor_id is None else e.actor_id
-    unit = "\\N" if e.unit_id is None else e.unit_id
-    reason = e.reason.translate(_COPY_ESCAPES) if e.reason else ""
-    data = e.data.translate(_COPY_ESCAPES) if "\\" in e.data else e.data  # JSON has no raw tab/newline
+    at = e.at if e.at.tzinfo is None else e.at.astimezone(UTC).replace(tzinfo=None)
+    actor = _NULL if e.actor_id is None else e.actor_id
+    unit = _NULL if e.unit_id is None else e.unit_id
+    reason = _copy_text(e.reason) if e.reason else ""
+    data = _copy_text(e.data) if "\\" in e.data else e.data  # JSON has no raw tab/newline
     return (
-        f"{e.case_id}\t{e.seq}\t{e.at.isoformat()}\t{e.action}\t{e.from_status}\t{e.to_status}\t{actor}\t"
-        f"{unit}\t{reason}\t{data}\t{e.prev_hash}\t{e.hash}\tt\n"
+        f"{e.case_id}\t{e.seq}\t{at.isoformat(timespec='microseconds')}Z\t{e.action}\t{e.from_status}\t"
+        f"{e.to_status}\t{actor}\t{unit}\t{reason}\t{data}\t{e.prev_hash}\t{e.hash}\tt\n"
     )
 
 
@@ -609,83 +722,52 @@ EVENT_COLUMNS = (
     "case_id", "seq", "at", "action", "from_status", "to_status", "actor_id", "unit_id", "reason", "data",
     "prev_hash", "hash", "keyed",
 )  # fmt: skip
+LINK_COLUMNS = ("case_id", "unit_id", "role", "is_active", "added_at")
+_LEAD = str(CaseUnitRole.LEAD)
 
 
-def _copy(table: str, columns: list[str] | tuple[str, ...], lines: Any) -> None:
-    """PostgreSQL: stream ready-made text lines through ``COPY … FROM STDIN``."""
+def _copy(table: str, columns: list[str] | tuple[str, ...], lines: list[str]) -> None:
+    """PostgreSQL: stream ready-made text lines through ``COPY … FROM STDIN``, in chunks so the
+    server parses while the rest is sent."""
+    if not lines:
+        return
     qn = connection.ops.quote_name
     names = ", ".join(qn(c) for c in columns)
     with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {qn(table)} ({names}) FROM STDIN") as copy:
-        chunk: list[str] = []
-        for line in lines:
-            chunk.append(line)
-            if len(chunk) >= COPY_CHUNK:
-                copy.write("".join(chunk))
-                chunk = []
-        if chunk:
-            copy.write("".join(chunk))
+        for i in range(0, len(lines), COPY_CHUNK):
+            copy.write("".join(lines[i : i + COPY_CHUNK]))
 
 
 def _insert(table: str, columns: list[str] | tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
     """SQLite: one ``executemany``."""
+    if not rows:
+        return
     qn = connection.ops.quote_name
     sql = f"INSERT INTO {qn(table)} ({', '.join(qn(c) for c in columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
 
 
-def _write(model: type[models.Model], objs: list[Any], *, with_id: bool = True) -> None:
-    """Rows of ``model`` from objects carrying its attnames (without ``id``: the database numbers
-    them in the order written)."""
-    if not objs:
-        return
-    fields = [f for f in _columns(model) if with_id or not f.primary_key]
-    columns = [f.column for f in fields]
-    attnames = [f.attname for f in fields]
-    json_fields = {f.attname for f in fields if isinstance(f, models.JSONField)}
-    table = model._meta.db_table
-    if connection.vendor == "postgresql":
-
-        def line(obj: Any) -> str:
-            values = vars(obj) if isinstance(obj, SimpleNamespace) else obj.__dict__
-            return (
-                "\t".join(
-                    _text(json.dumps(values[a], ensure_ascii=False)) if a in json_fields else _text(values[a])
-                    for a in attnames
-                )
-                + "\n"
-            )
-
-        _copy(table, columns, (line(obj) for obj in objs))
-        return
-    adapt = connection.ops.adapt_datetimefield_value
-    rows = []
-    for obj in objs:
-        values = vars(obj) if isinstance(obj, SimpleNamespace) else obj.__dict__
-        row = []
-        for a in attnames:
-            value = values[a]
-            if a in json_fields:
-                value = json.dumps(value, ensure_ascii=False)
-            elif isinstance(value, dt.datetime):
-                value = adapt(value)
-            row.append(value)
-        rows.append(tuple(row))
-    _insert(table, columns, rows)
+def _db_value(value: Any) -> Any:
+    """SQLite: a value as the database takes it (naive datetimes are UTC)."""
+    if isinstance(value, dt.datetime):
+        return connection.ops.adapt_datetimefield_value(value if value.tzinfo else value.replace(tzinfo=UTC))
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return value
 
 
 def _write_events(events: list[_Event]) -> None:
     """The trail rows, numbered by the database in the order given (time order)."""
     table = CaseEvent._meta.db_table
     if connection.vendor == "postgresql":
-        _copy(table, EVENT_COLUMNS, map(_event_line, events))
+        _copy(table, EVENT_COLUMNS, list(map(_event_line, events)))
         return
-    adapt = connection.ops.adapt_datetimefield_value
     _insert(
         table,
         EVENT_COLUMNS,
         [
-            (e.case_id, e.seq, adapt(e.at), e.action, e.from_status, e.to_status, e.actor_id, e.unit_id,
+            (e.case_id, e.seq, _db_value(e.at), e.action, e.from_status, e.to_status, e.actor_id, e.unit_id,
              e.reason, e.data, e.prev_hash, e.hash, True)
             for e in events
         ],
@@ -737,6 +819,193 @@ def _batches(plan: list[tuple[dt.date, int]]) -> list[list[tuple[dt.date, int]]]
     return out
 
 
+def _naive_utc(at: dt.datetime) -> dt.datetime:
+    return at.astimezone(UTC).replace(tzinfo=None)
+
+
+@dataclass
+class _Batch:
+    """Some whole days, generated: their case, event and lead-unit rows, ready to write (COPY text
+    lines on PostgreSQL, row tuples on SQLite)."""
+
+    cases: list[Any]
+    events: list[Any]
+    links: list[Any]
+    days: int
+
+
+def _walk_days(
+    world: World, days: list[tuple[dt.date, int]], seed: int, now: dt.datetime, ids: list[int], lines: bool
+) -> _Batch:
+    """Walk every case of ``days`` (ids given in time order) and turn them into rows."""
+    end = _naive_utc(now)
+    ids_iter = iter(ids)
+    walks: list[_Walk] = []
+    days_done = 0
+    for day, n in days:
+        # Each day draws from its own generator (seed and day): the same day comes out the same
+        # whatever the batching.
+        rng = random.Random(f"{seed}:{day.isoformat()}")
+        times = [_naive_utc(t) for t in _day_times(rng, day, n) if t <= now]
+        days_done += bool(times)
+        walker = Walker(world, rng, end, lines=lines)
+        walks.extend(walker.walk(next(ids_iter), at) for at in times)
+    events = [e for w in walks for e in w.events]
+    # Ids follow time as they would have when the actions wrote them (seq order kept).
+    for w in walks:
+        _finish(w.case, end)
+    if lines:
+        events.sort()  # (at, case_id, seq, line): never compares the lines, (case_id, seq) is unique
+        event_rows: list[Any] = [e[3] for e in events]
+    else:
+        events.sort(key=_EVENT_ORDER)
+        event_rows = events
+    case_rows, links = _case_rows([w.case for w in walks], lines)
+    return _Batch(case_rows, event_rows, links, days_done)
+
+
+def _case_rows(cases: list[_CaseRow], lines: bool) -> tuple[list[Any], list[Any]]:
+    """The case rows and their lead-unit rows: COPY lines, or row tuples (SQLite)."""
+    links: list[Any] = []
+    if lines:
+        for c in cases:
+            if c.lead_unit_id is not None:
+                links.append(f"{c.id}\t{c.lead_unit_id}\t{_LEAD}\tt\t{_text(c.registered_at)}\n")
+        return [_case_line(c) for c in cases], links
+    constant = tuple(_db_value(CASE_DEFAULTS[a]) for a in _CASE_CONSTANT)
+    for c in cases:
+        if c.lead_unit_id is not None:
+            links.append((c.id, c.lead_unit_id, _LEAD, True, _db_value(c.registered_at)))
+    return [(*map(_db_value, _case_values(c)), *constant) for c in cases], links
+
+
+def _write_batch(batch: _Batch) -> None:
+    case_table, link_table = Case._meta.db_table, CaseUnit._meta.db_table
+    if connection.vendor == "postgresql":
+        _copy(case_table, CASE_COPY_COLUMNS, batch.cases)
+        _copy(CaseEvent._meta.db_table, EVENT_COLUMNS, batch.events)
+        _copy(link_table, LINK_COLUMNS, batch.links)
+        return
+    _insert(case_table, CASE_COPY_COLUMNS, batch.cases)
+    _write_events(batch.events)
+    _insert(link_table, LINK_COLUMNS, batch.links)
+
+
+# -- bulk load (PostgreSQL) ---------------------------------------------------------------------------
+
+# While a bulk load runs, the secondary indexes, unique constraints and foreign keys of the case, event
+# and case-unit tables are gone; their definitions wait in this table (written in the same transaction
+# as the drops), so a load that dies half-way leaves a record of what to put back
+# (``restore_indexes``, which every later ``jiceng generate --history`` runs first).
+BULK_TABLE = "jiceng_history_bulk_pending"
+_BULK_MODELS = (Case, CaseEvent, CaseUnit)
+_RESTORE_ORDER = {"index": 0, "unique": 1, "foreign": 2}
+
+
+def _bulk_tables() -> list[str]:
+    return [m._meta.db_table for m in _BULK_MODELS]
+
+
+def _check_deferred(cursor: Any) -> None:
+    """Run the foreign-key checks still deferred in a caller's transaction (PostgreSQL alters no
+    table with pending trigger events); the deferrable ones defer again afterwards."""
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def pending_indexes() -> list[tuple[str, str]]:
+    """(kind, SQL) of what a bulk load dropped and has not put back yet, in restore order."""
+    if connection.vendor != "postgresql" or BULK_TABLE not in connection.introspection.table_names():
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT kind, sql, pos FROM {BULK_TABLE}")
+        rows = cursor.fetchall()
+    rows.sort(key=lambda r: (_RESTORE_ORDER[r[0]], r[2]))
+    return [(kind, sql) for kind, sql, _pos in rows]
+
+
+def drop_indexes() -> int:
+    """Drop the secondary indexes, unique constraints and foreign keys of the case, event and
+    case-unit tables (primary keys and checks stay), recording each definition in ``BULK_TABLE`` in
+    the same transaction. Returns how many were dropped (0 on SQLite, where nothing is dropped)."""
+    if connection.vendor != "postgresql":
+        return 0
+    tables = _bulk_tables()
+    with transaction.atomic(), connection.cursor() as cursor:
+        _check_deferred(cursor)
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {BULK_TABLE} "
+            "(pos serial PRIMARY KEY, kind text NOT NULL, name text NOT NULL, sql text NOT NULL)"
+        )
+        cursor.execute(
+            """
+            SELECT CASE contype WHEN 'f' THEN 'foreign' ELSE 'unique' END,
+                   conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid)
+            FROM pg_constraint
+            WHERE conrelid = ANY(%s::regclass[]) AND contype IN ('f', 'u')
+            ORDER BY contype = 'u', conname
+            """,
+            [tables],
+        )
+        constraints = cursor.fetchall()
+        cursor.execute(
+            """
+            SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid)
+            FROM pg_index i
+            WHERE indrelid = ANY(%s::regclass[]) AND NOT indisprimary
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid
+                              AND k.conrelid = i.indrelid)
+            ORDER BY 1
+            """,
+            [tables],
+        )
+        indexes = cursor.fetchall()
+        # Foreign keys first (a foreign key may lean on a unique constraint), then the rest.
+        for kind, table, name, definition in constraints:
+            cursor.execute(
+                f"INSERT INTO {BULK_TABLE} (kind, name, sql) VALUES (%s, %s, %s)",
+                [kind, name, f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}"],
+            )
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
+        for name, definition in indexes:
+            # A partitioned table's index prints as "ON ONLY parent": made that way it would cover
+            # no partition, so it is recorded to be made on the whole table.
+            definition = definition.replace(" ON ONLY ", " ON ", 1)
+            cursor.execute(
+                f"INSERT INTO {BULK_TABLE} (kind, name, sql) VALUES ('index', %s, %s)", [name, definition]
+            )
+            cursor.execute(f"DROP INDEX {name}")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    return len(constraints) + len(indexes)
+
+
+def restore_indexes() -> int:
+    """Put back what ``drop_indexes`` dropped (indexes, then unique constraints, then foreign keys,
+    each validated against the rows now there), in one transaction, and forget the record. Returns
+    how many were restored; 0 when nothing was pending."""
+    if connection.vendor != "postgresql" or BULK_TABLE not in connection.introspection.table_names():
+        return 0
+    pending = pending_indexes()
+    with transaction.atomic(), connection.cursor() as cursor:
+        _check_deferred(cursor)
+        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        for _kind, sql in pending:
+            cursor.execute(sql)
+        cursor.execute(f"DROP TABLE {BULK_TABLE}")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    with connection.cursor() as cursor:
+        for table in _bulk_tables():
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+    return len(pending)
+
+
+def _day_count(seed: int, day: dt.date, n: int, now: dt.datetime) -> int:
+    """How many of the day's ``n`` cases are registered by ``now`` (all but on the last day)."""
+    if dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), timezone.get_current_timezone()) <= now:
+        return n
+    rng = random.Random(f"{seed}:{day.isoformat()}")
+    return sum(1 for t in _day_times(rng, day, n) if t <= now)
+
+
 def generate(
     *,
     years: float,
@@ -745,10 +1014,15 @@ def generate(
     seed: int = 20,
     now: dt.datetime | None = None,
     resume: bool = False,
+    bulk: bool = False,
     progress: Callable[[Report, dt.date, int], None] | None = None,
 ) -> Report:
     """Write ``cases`` cases (default: the scale's yearly volume × ``years``) registered over the
-    ``years`` before ``now``, with their whole trails. Whole days per transaction (``BATCH_EVENTS``)."""
+    ``years`` before ``now``, with their whole trails. Whole days per transaction (``BATCH_EVENTS``).
+
+    ``bulk`` (PostgreSQL; an empty database, or ``resume``): the secondary indexes, unique
+    constraints and foreign keys of the case, event and case-unit tables are dropped for the load
+    and built again after it, also when it fails (``drop_indexes`` / ``restore_indexes``)."""
     if years <= 0:
         raise HistoryError("--history 须为正数（年）。")
     total = cases if cases is not None else int(SCALE_CASES_PER_YEAR[scale] * years)
@@ -774,6 +1048,13 @@ def generate(
     else:
         skip_to = first
     world = load_world()
+    bulk = bulk and connection.vendor == "postgresql"
+    if bulk and not resume and Case.objects.exists():
+        raise HistoryError(
+            "--bulk 会在写入期间删除工单、记录和承办单位表的索引与外键：只用于空库（或加 --resume 续写）。"
+        )
+    if not bulk:
+        restore_indexes()  # a bulk load that died left them dropped
     # PostgreSQL: the events table's monthly partitions for the whole window, made before the first
     # write (else two years of events would pile up in the default partition).
     storage.ensure_partitions(first)
@@ -786,45 +1067,55 @@ def generate(
         if day >= skip_to and n > 0:
             plan.append((day, n))
     report = Report()
+    lines = connection.vendor == "postgresql"
     started = time.perf_counter()
-    for batch in _batches(plan):
-        with transaction.atomic():
-            # Each day draws from its own generator (seed and day): the same day comes out the same
-            # whatever the batching.
-            drawn = []
-            for day, n in batch:
-                rng = random.Random(f"{seed}:{day.isoformat()}")
-                drawn.append((rng, [t for t in _day_times(rng, day, n) if t <= now]))
-            ids = iter(_reserve(Case, sum(len(times) for _rng, times in drawn)))
-            walks: list[_Walk] = []
-            for rng, times in drawn:
-                walker = Walker(world, rng, now)
-                walks.extend(walker.walk(next(ids), at) for at in times)
-            events = [e for w in walks for e in w.events]
-            # Ids follow time as they would have when the actions wrote them (seq order kept).
-            events.sort(key=_EVENT_ORDER)
-            links = []
-            for w in walks:
-                _finish(w.case, now)
-                if w.case.lead_unit_id is not None:
-                    links.append(
-                        CaseUnit(
-                            case_id=w.case.id,
-                            unit_id=w.case.lead_unit_id,
-                            role=CaseUnitRole.LEAD,
-                            is_active=True,
-                            added_at=w.case.registered_at,
-                        )
-                    )
-            _write(Case, [w.case for w in walks])
-            _write_events(events)
-            _write(CaseUnit, links, with_id=False)
-        report.cases += len(walks)
-        report.events += len(events)
-        report.days += sum(1 for _rng, times in drawn if times)
+    if bulk:
+        drop_indexes()
+    batches = _batches(plan)
+
+    def written(made: _Batch, batch: list[tuple[dt.date, int]]) -> None:
+        report.cases += len(made.cases)
+        report.events += len(made.events)
+        report.days += made.days
         report.seconds = time.perf_counter() - started
         if progress is not None:
             progress(report, batch[-1][0], len(days))
+
+    try:
+        if connection.vendor != "postgresql":  # SQLite numbers the cases above the highest written
+            for batch in batches:
+                with transaction.atomic():
+                    ids = _reserve(Case, sum(_day_count(seed, day, n, now) for day, n in batch))
+                    made = _walk_days(world, batch, seed, now, ids, lines)
+                    _write_batch(made)
+                written(made, batch)
+        else:
+            # PostgreSQL: the next batch is walked in a second thread (pure Python, no database)
+            # while this one's COPY and commit run, so the server and the generator work at the same
+            # time; every statement stays on this thread's connection, batches commit in order.
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="history-walk") as walker:
+
+                def walk_in_zone(batch: list[tuple[dt.date, int]], ids: list[int]) -> _Batch:
+                    with timezone.override(tz):  # the caller's time zone, active in this thread only
+                        return _walk_days(world, batch, seed, now, ids, lines)
+
+                def walk(batch: list[tuple[dt.date, int]]) -> Future[_Batch]:
+                    ids = _reserve(Case, sum(_day_count(seed, day, n, now) for day, n in batch))
+                    return walker.submit(walk_in_zone, batch, ids)
+
+                ahead = walk(batches[0]) if batches else None
+                for i, batch in enumerate(batches):
+                    assert ahead is not None
+                    made = ahead.result()
+                    ahead = walk(batches[i + 1]) if i + 1 < len(batches) else None
+                    with transaction.atomic():
+                        _write_batch(made)
+                    written(made, batch)
+    finally:
+        if bulk:
+            restored = time.perf_counter()
+            restore_indexes()
+            report.index_seconds = time.perf_counter() - restored
     report.seconds = time.perf_counter() - started
     return report
 
@@ -832,7 +1123,7 @@ def generate(
 _EVENT_ORDER = operator.itemgetter(0, 1, 2)  # (at, case_id, seq)
 
 
-def _finish(case: Any, now: dt.datetime) -> None:
+def _finish(case: _CaseRow, now: dt.datetime) -> None:
     """The cached columns the actions keep next to the trail, for the case's last state."""
     case.updated_at = now
     if case.status in (S.CLOSED, S.MERGED, S.INVALID):

@@ -48,6 +48,16 @@ def test_the_fast_hash_is_the_documented_one(
         7, 2, moment, "progress", "in_progress", "in_progress", None, 12, reason, trail.canonical_data(data)
     )
     assert trail.hasher()(("ab" * 32 + body).encode()) == got
+    # The bulk writer's body: the UTC text made once, the list written out without the encoder.
+    fast = trail.event_body_at(
+        7, 2, trail.utc_text(moment), "progress", "in_progress", "in_progress", None, 12, reason,
+        trail.canonical_data(data),
+    )  # fmt: skip
+    assert fast == body
+    naive_utc = moment.astimezone(UTC).replace(tzinfo=None)
+    assert trail.utc_text(moment) == naive_utc.isoformat(timespec="microseconds") + "Z"
+    odd = trail.event_body_at(1, 1, trail.utc_text(moment), 'a"b', "x\\y", "\u2028", 3, None, "\x01", "{}")
+    assert odd == trail.event_body(1, 1, moment, 'a"b', "x\\y", "\u2028", 3, None, "\x01", "{}")
 
 
 def test_an_event_written_in_bulk_reads_back_exactly_and_verifies(cw: World) -> None:
