@@ -1,11 +1,14 @@
 """Rebuilding the rollups from the whole trail with set-based SQL, not event by event.
 
 ``rollup.catch_up`` folds events into deltas in Python (about 2,000 events/s); a rebuild of a
-200-million-event trail that way takes more than a day. Here each rollup is one ``INSERT … SELECT …
-GROUP BY`` over the trail joined with the cases, one month of events at a time (months are
-independent: a day or month row only ever sums events of its own month), so memory stays bounded
-and, on PostgreSQL, several months run at once on separate connections (``COMMAND_REBUILD_WORKERS``,
-default: the number of CPUs). The same rules as ``rollup._Deltas.add``, written as SQL:
+200-million-event trail that way takes more than a day. Here the trail is read once, joined with the
+cases, into a temporary table of the finest grouping every figure is a sum of — (local day,
+community, event's unit, case's type), a few rows per thousand events — with all the counts of one
+group as aggregates of one ``GROUP BY`` (``_fine_sql``); day rows, month rows and topic days are small
+``GROUP BY``s over that table. On PostgreSQL the events table is cut into ``COMMAND_REBUILD_WORKERS``
+block ranges (default: the number of CPUs) aggregated in parallel processes and summed; hash
+aggregates (no sorts), ``COMMAND_REBUILD_WORK_MEM_MB`` of memory for them. The same rules as
+``rollup._Deltas.add``, written as SQL:
 
 - ``AreaFigure`` day rows: received (submit), dispatched (dispatch, first_responder), escalated,
   completed (+ on time), overdue (``sla_overdue`` on the unit clock), rated/satisfied/rating_sum,
@@ -161,9 +164,6 @@ def _fine_columns(sql: _Sql) -> dict[str, str | tuple[str, str]]:
     )
     unit_relevant = f"e.unit_id IS NOT NULL AND (e.action IN {_in(counted)} OR ({overdue}))"
     return {
-        # rows exist only for groups with at least one event the follower counts in that table
-        "area_n": area_relevant,
-        "unit_n": unit_relevant,
         # AreaFigure (and TopicDay: received, sensitive)
         "received": "e.action = 'submit'",
         "dispatched": "e.action IN ('dispatch', 'first_responder')",
@@ -189,7 +189,21 @@ def _fine_columns(sql: _Sql) -> dict[str, str | tuple[str, str]]:
     }
 
 
-def _fine_sql(sql: _Sql) -> str:
+FINE_KEYS = ("day", "community", "unit_id", "type_id")
+# A row exists only where the follower counted an event (``_Deltas.add``), and every event it counts
+# adds 1 to at least one of these columns: the groups with a row are those where their sum is not 0.
+AREA_ANY = "received + dispatched + escalated + completed + closed + overdue + rated"
+UNIT_ANY = "unit_received + accepted + completed + returned + reopened + rated + overdue"
+
+
+def _fine_sql(sql: _Sql, slices: list[str] | None = None) -> str:
+    """The fine table from the trail up to the watermark (parameter: the watermark, once per slice).
+
+    ``slices``: PostgreSQL, predicates splitting the events table into parts (block ranges) that are
+    each aggregated on their own and then summed: a parallel plan runs the parts in separate processes
+    (``Parallel Append``), each with its own hash aggregate. A single aggregate over a parallel scan
+    would aggregate in one process (the planner expects about as many groups as events, so it does
+    not aggregate in the workers)."""
     columns = _fine_columns(sql)
     relevant = columns.pop("_relevant")
     aggregates = []
@@ -199,18 +213,35 @@ def _fine_sql(sql: _Sql) -> str:
         else:
             aggregates.append(f"COUNT(*) FILTER (WHERE {expr}) AS {name}")
     day = sql.day("e.at")
-    return (
-        f"CREATE TEMPORARY TABLE {FINE} AS SELECT {day} AS day, SUBSTR(c.grid_code, 1, 12) AS community, "
-        "COALESCE(et.category_id, 0) AS category, e.unit_id, c.event_type_id AS type_id, "
-        + ", ".join(aggregates)
-        + f" {_source(sql)} AND ({relevant}) GROUP BY {day}, SUBSTR(c.grid_code, 1, 12), "
-        "COALESCE(et.category_id, 0), e.unit_id, c.event_type_id"
+    community = "SUBSTR(c.grid_code, 1, 12)"
+    keys = f"{day}, {community}, e.unit_id, c.event_type_id"
+
+    def part(where: str) -> str:
+        return (
+            f"SELECT {day} AS day, {community} AS community, e.unit_id, c.event_type_id AS type_id, "
+            + ", ".join(aggregates)
+            + f" {_source(sql)}{where} AND ({relevant}) GROUP BY {keys}"
+        )
+
+    create = f"CREATE TEMPORARY TABLE {FINE} AS "
+    if not slices or len(slices) == 1:
+        return create + part(f" AND {slices[0]}" if slices else "")
+    sums = ", ".join(
+        f"SUM({name}) AS {name}"
+        if isinstance(expr, tuple) and name == "hours_total"
+        else f"SUM({name})::bigint AS {name}"
+        for name, expr in columns.items()
     )
+    parts = " UNION ALL ".join(f"({part(f' AND {where}')})" for where in slices)
+    return f"{create}SELECT {', '.join(FINE_KEYS)}, {sums} FROM ({parts}) p GROUP BY {', '.join(FINE_KEYS)}"
 
 
 def _fill_sql(sql: _Sql) -> list[str]:
     """The figure tables from the fine table: day rows, month rows (the sums of the day rows, exactly
     what the follower adds to both), topic days."""
+    t = _tables()
+    typed = f"{FINE} f LEFT JOIN {t['type']} et ON et.id = f.type_id"
+    category = "COALESCE(et.category_id, 0)"
     area_cols = ", ".join(AREA_COUNTS)
     area_sums = ", ".join(f"SUM({c})" for c in AREA_COUNTS)
     unit_cols = (*UNIT_COUNTS, "hours_total")
@@ -219,14 +250,14 @@ def _fill_sql(sql: _Sql) -> list[str]:
     for period, start in ((DAY, "day"), (MONTH, sql.month("day"))):
         out.append(
             f"INSERT INTO {AreaFigure._meta.db_table} (period, start, community_code, category_id, {area_cols}) "
-            f"SELECT '{period}', {start}, community, category, {area_sums} FROM {FINE} "
-            f"GROUP BY {start}, community, category HAVING SUM(area_n) > 0"
+            f"SELECT '{period}', {start}, community, {category}, {area_sums} FROM {typed} "
+            f"GROUP BY {start}, community, {category} HAVING SUM({AREA_ANY}) > 0"
         )
         out.append(
             f"INSERT INTO {UnitFigure._meta.db_table} (period, start, community_code, category_id, unit_id, "
-            f"{', '.join(unit_cols)}) SELECT '{period}', {start}, community, category, unit_id, {unit_sums} "
-            f"FROM {FINE} WHERE unit_id IS NOT NULL GROUP BY {start}, community, category, unit_id "
-            "HAVING SUM(unit_n) > 0"
+            f"{', '.join(unit_cols)}) SELECT '{period}', {start}, community, {category}, unit_id, {unit_sums} "
+            f"FROM {typed} WHERE unit_id IS NOT NULL GROUP BY {start}, community, {category}, unit_id "
+            f"HAVING SUM({UNIT_ANY}) > 0"
         )
     out.append(
         f"INSERT INTO {TopicDay._meta.db_table} (start, community_code, type_id, received, sensitive) "
@@ -336,19 +367,49 @@ def _session(cursor: Any, sql: _Sql, processes: int) -> None:
     sorting or spilling, and a parallel plan over ``processes`` when more than one."""
     if not sql.pg:
         return
-    work_mem = int(getattr(settings, "COMMAND_REBUILD_WORK_MEM_MB", 256) or 256)
+    work_mem = int(settings.COMMAND_REBUILD_WORK_MEM_MB)
     cursor.execute(f"SET LOCAL work_mem = '{work_mem}MB'")
     cursor.execute(f"SET LOCAL max_parallel_workers_per_gather = {max(0, processes - 1)}")
+    # Hash aggregates: the planner expects about one group per event (it cannot know how few (day,
+    # community, unit, type) combinations there are) and would sort the trail to group it.
+    cursor.execute("SET LOCAL enable_sort = off")
     if processes > 1:
         cursor.execute("SET LOCAL parallel_setup_cost = 100")
         cursor.execute("SET LOCAL parallel_tuple_cost = 0.01")
+
+
+def _slices(cursor: Any, processes: int) -> list[str]:
+    """PostgreSQL: the events table cut into ``processes`` ranges of blocks (the last one open, for
+    rows written since); every row version is in exactly one of them."""
+    if processes < 2:
+        return []
+    table = CaseEvent._meta.db_table
+    cursor.execute("SELECT pg_relation_size(%s) / current_setting('block_size')::int", [table])
+    blocks = int(cursor.fetchone()[0])
+    if blocks < processes:
+        return []
+    cuts = [blocks * i // processes for i in range(1, processes)]
+    out = []
+    low = None
+    for cut in [*cuts, None]:
+        parts = []
+        if low is not None:
+            parts.append(f"e.ctid >= '({low},0)'::tid")
+        if cut is not None:
+            parts.append(f"e.ctid < '({cut},0)'::tid")
+        out.append(" AND ".join(parts))
+        low = cut
+    return out
 
 
 def _figures(sql: _Sql, top: int, processes: int) -> None:
     """The fine table in one pass over the trail, then the figure tables from it."""
     with transaction.atomic(), connection.cursor() as cursor:
         _session(cursor, sql, processes)
-        cursor.execute(_fine_sql(sql), [top])
+        slices = _slices(cursor, processes) if sql.pg else []
+        cursor.execute(_fine_sql(sql, slices), [top] * max(1, len(slices)))
+        if sql.pg:
+            cursor.execute(f"ANALYZE {FINE}")
         for statement in _fill_sql(sql):
             cursor.execute(statement, [])
         # Inside a caller's transaction the block is a savepoint, not a commit: drop it here.
