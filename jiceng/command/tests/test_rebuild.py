@@ -123,3 +123,27 @@ def test_on_postgresql_the_trail_read_in_parallel_slices_gives_the_same_result(c
     for processes in (2, 3):
         rebuild.rebuild(parallel=processes)
         assert snapshot() == serial, processes
+
+
+def test_a_case_closed_after_the_watermark_is_open_at_it(cw: World) -> None:
+    # given: a case handled to the end, and a watermark just below the event that closed it (the case
+    # row already says closed, as when an action commits during a rebuild)
+    case = handled(cw, timezone.now() - dt.timedelta(hours=6), score=4)
+    assert case.status in rollup.FINAL
+    trail = list(case.events.order_by("id"))
+    closing = next(e for e in trail if e.to_status in rollup.FINAL and e.from_status not in rollup.FINAL)
+    top = closing.pk - 1
+    opened = [
+        e for e in trail if e.pk <= top and e.to_status in rollup.OPEN and e.from_status not in rollup.OPEN
+    ]
+    # when: the open cases are computed up to that watermark
+    LiveCase.objects.all().delete()
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        rebuild._register_sqlite(connection.connection)
+    with connection.cursor() as cursor:
+        cursor.execute(rebuild._live_sql(rebuild._Sql(connection.vendor == "postgresql")), [top, top])
+    # then: the case is open, since the move that opened it
+    live = LiveCase.objects.get(case_id=case.pk)
+    assert live.opened_at == opened[-1].at
+    assert not live.overdue and not live.escalated
