@@ -34,7 +34,8 @@ import datetime as dt
 import os
 import time
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -362,20 +363,40 @@ def workers() -> int:
     return max(1, configured or (os.cpu_count() or 1))
 
 
-def _session(cursor: Any, sql: _Sql, processes: int) -> None:
-    """PostgreSQL, for the current transaction: memory enough for hash joins and aggregates without
-    sorting or spilling, and a parallel plan over ``processes`` when more than one."""
+_PLANNER = (
+    "work_mem",
+    "max_parallel_workers_per_gather",
+    "enable_sort",
+    "parallel_setup_cost",
+    "parallel_tuple_cost",
+)
+
+
+@contextmanager
+def _session(cursor: Any, sql: _Sql, processes: int) -> Iterator[None]:
+    """PostgreSQL, for the statements of the block: memory enough for hash joins and aggregates
+    without sorting or spilling, and a parallel plan over ``processes`` when more than one. The
+    settings are the transaction's (``set_config(…, true)``) and are put back after the block: inside a
+    caller's transaction the block is a savepoint and they would otherwise outlive it."""
     if not sql.pg:
+        yield
         return
-    work_mem = int(settings.COMMAND_REBUILD_WORK_MEM_MB)
-    cursor.execute(f"SET LOCAL work_mem = '{work_mem}MB'")
-    cursor.execute(f"SET LOCAL max_parallel_workers_per_gather = {max(0, processes - 1)}")
+    cursor.execute("SELECT " + ", ".join(f"current_setting('{name}')" for name in _PLANNER))
+    before = dict(zip(_PLANNER, cursor.fetchone(), strict=True))
     # Hash aggregates: the planner expects about one group per event (it cannot know how few (day,
     # community, unit, type) combinations there are) and would sort the trail to group it.
-    cursor.execute("SET LOCAL enable_sort = off")
+    wanted = {
+        "work_mem": f"{int(settings.COMMAND_REBUILD_WORK_MEM_MB)}MB",
+        "max_parallel_workers_per_gather": str(max(0, processes - 1)),
+        "enable_sort": "off",
+    }
     if processes > 1:
-        cursor.execute("SET LOCAL parallel_setup_cost = 100")
-        cursor.execute("SET LOCAL parallel_tuple_cost = 0.01")
+        wanted |= {"parallel_setup_cost": "100", "parallel_tuple_cost": "0.01"}
+    for name, value in wanted.items():
+        cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+    yield
+    for name in wanted:
+        cursor.execute("SELECT set_config(%s, %s, true)", [name, before[name]])
 
 
 def _slices(cursor: Any, processes: int) -> list[str]:
@@ -404,8 +425,7 @@ def _slices(cursor: Any, processes: int) -> list[str]:
 
 def _figures(sql: _Sql, top: int, processes: int) -> None:
     """The fine table in one pass over the trail, then the figure tables from it."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        _session(cursor, sql, processes)
+    with transaction.atomic(), connection.cursor() as cursor, _session(cursor, sql, processes):
         slices = _slices(cursor, processes) if sql.pg else []
         cursor.execute(_fine_sql(sql, slices), [top] * max(1, len(slices)))
         if sql.pg:
@@ -457,8 +477,7 @@ def rebuild(progress: Callable[[str, float], None] | None = None, parallel: int 
     lap("figures", started)
 
     started = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor:
-        _session(cursor, sql, 1)
+    with transaction.atomic(), connection.cursor() as cursor, _session(cursor, sql, 1):
         cursor.execute(_live_sql(sql), [top, top])
         since = timezone.now() - dt.timedelta(days=rollup.FEED_DAYS)
         cursor.execute(_feed_sql(sql), [top, connection.ops.adapt_datetimefield_value(since)])

@@ -147,3 +147,20 @@ def test_a_case_closed_after_the_watermark_is_open_at_it(cw: World) -> None:
     live = LiveCase.objects.get(case_id=case.pk)
     assert live.opened_at == opened[-1].at
     assert not live.overdue and not live.escalated
+
+
+def test_on_postgresql_the_rebuilds_planner_settings_end_with_it(cw: World) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("planner settings are PostgreSQL's")
+    history.generate(years=1, cases=200)
+    read = "SELECT " + ", ".join(f"current_setting('{name}')" for name in rebuild._PLANNER)
+    with connection.cursor() as cursor:
+        cursor.execute(read)
+        before = cursor.fetchone()
+    # inside the test's transaction: the rebuild's blocks are savepoints, their settings outlive them
+    # unless put back
+    rebuild.rebuild(parallel=2)
+    with connection.cursor() as cursor:
+        cursor.execute(read)
+        assert cursor.fetchone() == before
+    assert AreaFigure.objects.exists()
