@@ -353,8 +353,10 @@ JICENG_LEGAL_AID_INCOME = env_float("JICENG_LEGAL_AID_INCOME", 2360.0)
 JICENG_PARTY_WISH_ESCALATE_DAYS = env_int("JICENG_PARTY_WISH_ESCALATE_DAYS", 7)
 PLACES_BULK_MIN_ROWS = env_int("PLACES_BULK_MIN_ROWS", 100_000)
 COMMAND_ROLLUP_MAX_AGE = env_int("COMMAND_ROLLUP_MAX_AGE", 10)
-# Connections the set-based rollup rebuild uses at once on PostgreSQL (0: one per CPU).
+# Processes the set-based rollup rebuild reads the trail with on PostgreSQL (0: one per CPU), and the
+# work_mem (MB) of its statements (hash joins and aggregates held in memory instead of spilled).
 COMMAND_REBUILD_WORKERS = env_int("COMMAND_REBUILD_WORKERS", 0)
+COMMAND_REBUILD_WORK_MEM_MB = env_int("COMMAND_REBUILD_WORK_MEM_MB", 256)
 
 LOGGING = {
     "version": 1,

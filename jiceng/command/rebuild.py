@@ -1,11 +1,14 @@
 """Rebuilding the rollups from the whole trail with set-based SQL, not event by event.
 
 ``rollup.catch_up`` folds events into deltas in Python (about 2,000 events/s); a rebuild of a
-200-million-event trail that way takes more than a day. Here each rollup is one ``INSERT … SELECT …
-GROUP BY`` over the trail joined with the cases, one month of events at a time (months are
-independent: a day or month row only ever sums events of its own month), so memory stays bounded
-and, on PostgreSQL, several months run at once on separate connections (``COMMAND_REBUILD_WORKERS``,
-default: the number of CPUs). The same rules as ``rollup._Deltas.add``, written as SQL:
+200-million-event trail that way takes more than a day. Here the trail is read once, joined with the
+cases, into a temporary table of the finest grouping every figure is a sum of — (local day,
+community, event's unit, case's type), a few rows per thousand events — with all the counts of one
+group as aggregates of one ``GROUP BY`` (``_fine_sql``); day rows, month rows and topic days are small
+``GROUP BY``s over that table. On PostgreSQL the events table is cut into ``COMMAND_REBUILD_WORKERS``
+block ranges (default: the number of CPUs) aggregated in parallel processes and summed; hash
+aggregates (no sorts), ``COMMAND_REBUILD_WORK_MEM_MB`` of memory for them. The same rules as
+``rollup._Deltas.add``, written as SQL:
 
 - ``AreaFigure`` day rows: received (submit), dispatched (dispatch, first_responder), escalated,
   completed (+ on time), overdue (``sla_overdue`` on the unit clock), rated/satisfied/rating_sum,
@@ -31,13 +34,13 @@ import datetime as dt
 import os
 import time
 import zoneinfo
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from jiceng.cases.evaluation import COUNTED, RECEIVE
@@ -136,133 +139,141 @@ def _tables() -> dict[str, str]:
 
 
 def _source(sql: _Sql) -> str:
-    """The month's events with their cases: joined in place (SQLite), or read from the month's staged
-    table (PostgreSQL, ``_stage_sql``) under the same aliases, so the statements read alike."""
-    if sql.pg:
-        return (
-            f"FROM {STAGE} e CROSS JOIN LATERAL (SELECT e.c_grid_code AS grid_code, e.c_sensitive AS "
-            "sensitive, e.c_channel AS channel, e.c_event_type_id AS event_type_id) c "
-            "CROSS JOIN LATERAL (SELECT e.et_category_id AS category_id) et WHERE TRUE"
-        )
+    """The trail up to the watermark joined with the cases (and their types' categories)."""
     t = _tables()
     return (
         f"FROM {t['ev']} e JOIN {t['case']} c ON c.id = e.case_id "
-        f"LEFT JOIN {t['type']} et ON et.id = c.event_type_id "
-        "WHERE e.id <= %s AND e.at >= %s AND e.at < %s"
+        f"LEFT JOIN {t['type']} et ON et.id = c.event_type_id WHERE e.id <= %s"
     )
 
 
-# PostgreSQL: a month's events joined with their cases once, in a temporary table the month's three
-# statements read. Joined in each of them, every statement hashed the whole cases table again
-# (three times a month); at 5.3 M events this halves the month statements' time.
-STAGE = "rebuild_month"
+# The whole trail is read once, into the finest grouping every figure is a sum of: (local day,
+# community, category, event's unit, case's type), with every count of the three figure tables as an
+# aggregate over the group. The day and month rows of ``AreaFigure``/``UnitFigure`` and ``TopicDay``
+# are then small ``GROUP BY``s over this table (a few rows per thousand events).
+FINE = "rebuild_fine"
 
 
-def _stage_sql() -> str:
-    t = _tables()
-    return (
-        f"CREATE TEMPORARY TABLE {STAGE} ON COMMIT DROP AS SELECT e.at, e.action, e.from_status, "
-        "e.to_status, e.unit_id, e.data, c.grid_code AS c_grid_code, c.sensitive AS c_sensitive, "
-        "c.channel AS c_channel, c.event_type_id AS c_event_type_id, et.category_id AS et_category_id "
-        f"FROM {t['ev']} e JOIN {t['case']} c ON c.id = e.case_id "
-        f"LEFT JOIN {t['type']} et ON et.id = c.event_type_id "
-        "WHERE e.id <= %s AND e.at >= %s AND e.at < %s"
-    )
-
-
-def _area_sql(sql: _Sql) -> str:
-    f = sql.flag
+def _fine_columns(sql: _Sql) -> dict[str, str | tuple[str, str]]:
+    """Each column of the fine table: the condition counted, or (condition, value summed)."""
     closed = f"e.to_status = '{Status.CLOSED}' AND e.from_status <> '{Status.CLOSED}'"
-    exprs = {
-        "received": f("e.action = 'submit'"),
-        "dispatched": f("e.action IN ('dispatch', 'first_responder')"),
-        "escalated": f("e.action = 'escalate'"),
-        "completed": f("e.action = 'complete'"),
-        "completed_on_time": f(f"e.action = 'complete' AND {sql.true('on_time')}"),
-        "closed": f(closed),
-        "overdue": f(f"e.action = 'sla_overdue' AND {sql.unit_clock()}"),
-        "sensitive": f("e.action = 'submit' AND c.sensitive"),
-        "alarms": f(f"e.action = 'submit' AND c.channel = '{Channel.SENSOR}'"),
-        "rated": f("e.action = 'rate'"),
-        "satisfied": f(f"e.action = 'rate' AND {sql.satisfied()}"),
-        "rating_sum": f"CASE WHEN e.action = 'rate' THEN {sql.score()} ELSE 0 END",
-    }
-    relevant = (
-        "(e.action IN ('submit', 'dispatch', 'first_responder', 'escalate', 'complete', 'rate') "
-        f"OR (e.action = 'sla_overdue' AND {sql.unit_clock()}) OR ({closed}))"
-    )
-    day = sql.day("e.at")
-    community = "SUBSTR(c.grid_code, 1, 12)"
-    category = "COALESCE(et.category_id, 0)"
-    return (
-        f"INSERT INTO {AreaFigure._meta.db_table} (period, start, community_code, category_id, "
-        f"{', '.join(AREA_COUNTS)}) SELECT '{DAY}', {day}, {community}, {category}, "
-        + ", ".join(f"SUM({exprs[c]})" for c in AREA_COUNTS)
-        + f" {_source(sql)} AND {relevant} GROUP BY {day}, {community}, {category}"
-    )
-
-
-def _unit_sql(sql: _Sql) -> str:
-    f = sql.flag
-    receive = _in(RECEIVE)
-    exprs = {
-        "received": f(f"e.action IN {receive}"),
-        "accepted": f("e.action = 'accept'"),
-        "accepted_on_time": f(f"e.action = 'accept' AND {sql.true('on_time')}"),
-        "completed": f("e.action = 'complete'"),
-        "completed_on_time": f(f"e.action = 'complete' AND {sql.true('on_time')}"),
-        "overdue": f(f"e.action = 'sla_overdue' AND {sql.unit_clock()}"),
-        "returned": f("e.action = 'return'"),
-        "reopened": f("e.action = 'reopen'"),
-        "rated": f("e.action = 'rate'"),
-        "satisfied": f(f"e.action = 'rate' AND {sql.satisfied()}"),
-        "hours_count": f(f"e.action = 'complete' AND {sql.number('work_hours')} IS NOT NULL"),
-        "hours_total": f"CASE WHEN e.action = 'complete' THEN COALESCE({sql.number('work_hours')}, 0) ELSE 0 END",
-    }
+    overdue = f"e.action = 'sla_overdue' AND {sql.unit_clock()}"
     counted = [a for a in COUNTED if a != "sla_overdue"]
-    relevant = f"(e.action IN {_in(counted)} OR (e.action = 'sla_overdue' AND {sql.unit_clock()}))"
+    area_relevant = (
+        "e.action IN ('submit', 'dispatch', 'first_responder', 'escalate', 'complete', 'rate') "
+        f"OR ({overdue}) OR ({closed})"
+    )
+    unit_relevant = f"e.unit_id IS NOT NULL AND (e.action IN {_in(counted)} OR ({overdue}))"
+    return {
+        # AreaFigure (and TopicDay: received, sensitive)
+        "received": "e.action = 'submit'",
+        "dispatched": "e.action IN ('dispatch', 'first_responder')",
+        "escalated": "e.action = 'escalate'",
+        "completed": "e.action = 'complete'",
+        "completed_on_time": f"e.action = 'complete' AND {sql.true('on_time')}",
+        "closed": closed,
+        "overdue": overdue,
+        "sensitive": "e.action = 'submit' AND c.sensitive",
+        "alarms": f"e.action = 'submit' AND c.channel = '{Channel.SENSOR}'",
+        "rated": "e.action = 'rate'",
+        "satisfied": f"e.action = 'rate' AND {sql.satisfied()}",
+        "rating_sum": ("e.action = 'rate'", sql.score()),
+        # UnitFigure only (completed, on time, overdue, rated, satisfied: the same as above)
+        "unit_received": f"e.action IN {_in(RECEIVE)}",
+        "accepted": "e.action = 'accept'",
+        "accepted_on_time": f"e.action = 'accept' AND {sql.true('on_time')}",
+        "returned": "e.action = 'return'",
+        "reopened": "e.action = 'reopen'",
+        "hours_count": f"e.action = 'complete' AND {sql.number('work_hours')} IS NOT NULL",
+        "hours_total": ("e.action = 'complete'", f"COALESCE({sql.number('work_hours')}, 0)"),
+        "_relevant": f"({area_relevant}) OR ({unit_relevant})",
+    }
+
+
+FINE_KEYS = ("day", "community", "unit_id", "type_id")
+# A row exists only where the follower counted an event (``_Deltas.add``), and every event it counts
+# adds 1 to at least one of these columns: the groups with a row are those where their sum is not 0.
+AREA_ANY = "received + dispatched + escalated + completed + closed + overdue + rated"
+UNIT_ANY = "unit_received + accepted + completed + returned + reopened + rated + overdue"
+
+
+def _fine_sql(sql: _Sql, slices: list[str] | None = None) -> str:
+    """The fine table from the trail up to the watermark (parameter: the watermark, once per slice).
+
+    ``slices``: PostgreSQL, predicates splitting the events table into parts (block ranges) that are
+    each aggregated on their own and then summed: a parallel plan runs the parts in separate processes
+    (``Parallel Append``), each with its own hash aggregate. A single aggregate over a parallel scan
+    would aggregate in one process (the planner expects about as many groups as events, so it does
+    not aggregate in the workers)."""
+    columns = _fine_columns(sql)
+    relevant = columns.pop("_relevant")
+    aggregates = []
+    for name, expr in columns.items():
+        if isinstance(expr, tuple):
+            aggregates.append(f"COALESCE(SUM({expr[1]}) FILTER (WHERE {expr[0]}), 0) AS {name}")
+        else:
+            aggregates.append(f"COUNT(*) FILTER (WHERE {expr}) AS {name}")
     day = sql.day("e.at")
     community = "SUBSTR(c.grid_code, 1, 12)"
-    category = "COALESCE(et.category_id, 0)"
-    columns = (*UNIT_COUNTS, "hours_total")
-    return (
-        f"INSERT INTO {UnitFigure._meta.db_table} (period, start, community_code, category_id, unit_id, "
-        f"{', '.join(columns)}) SELECT '{DAY}', {day}, {community}, {category}, e.unit_id, "
-        + ", ".join(f"SUM({exprs[c]})" for c in columns)
-        + f" {_source(sql)} AND e.unit_id IS NOT NULL AND {relevant} "
-        f"GROUP BY {day}, {community}, {category}, e.unit_id"
-    )
+    keys = f"{day}, {community}, e.unit_id, c.event_type_id"
 
-
-def _topic_sql(sql: _Sql) -> str:
-    day = sql.day("e.at")
-    community = "SUBSTR(c.grid_code, 1, 12)"
-    return (
-        f"INSERT INTO {TopicDay._meta.db_table} (start, community_code, type_id, received, sensitive) "
-        f"SELECT {day}, {community}, c.event_type_id, COUNT(*), SUM({sql.flag('c.sensitive')}) "
-        f"{_source(sql)} AND e.action = 'submit' AND c.event_type_id IS NOT NULL "
-        f"GROUP BY {day}, {community}, c.event_type_id"
-    )
-
-
-def _month_sql(sql: _Sql) -> list[str]:
-    """Month rows as the sums of the day rows of the month."""
-    out = []
-    for model, keys, counts in (
-        (AreaFigure, ("community_code", "category_id"), AREA_COUNTS),
-        (UnitFigure, ("community_code", "category_id", "unit_id"), (*UNIT_COUNTS, "hours_total")),
-    ):
-        month = sql.month("start")
-        out.append(
-            f"INSERT INTO {model._meta.db_table} (period, start, {', '.join(keys)}, {', '.join(counts)}) "
-            f"SELECT '{MONTH}', {month}, {', '.join(keys)}, {', '.join(f'SUM({c})' for c in counts)} "
-            f"FROM {model._meta.db_table} WHERE period = '{DAY}' AND start >= %s AND start < %s "
-            f"GROUP BY {month}, {', '.join(keys)}"
+    def part(where: str) -> str:
+        return (
+            f"SELECT {day} AS day, {community} AS community, e.unit_id, c.event_type_id AS type_id, "
+            + ", ".join(aggregates)
+            + f" {_source(sql)}{where} AND ({relevant}) GROUP BY {keys}"
         )
+
+    create = f"CREATE TEMPORARY TABLE {FINE} AS "
+    if not slices or len(slices) == 1:
+        return create + part(f" AND {slices[0]}" if slices else "")
+    sums = ", ".join(
+        f"SUM({name}) AS {name}"
+        if isinstance(expr, tuple) and name == "hours_total"
+        else f"SUM({name})::bigint AS {name}"
+        for name, expr in columns.items()
+    )
+    parts = " UNION ALL ".join(f"({part(f' AND {where}')})" for where in slices)
+    return f"{create}SELECT {', '.join(FINE_KEYS)}, {sums} FROM ({parts}) p GROUP BY {', '.join(FINE_KEYS)}"
+
+
+def _fill_sql(sql: _Sql) -> list[str]:
+    """The figure tables from the fine table: day rows, month rows (the sums of the day rows, exactly
+    what the follower adds to both), topic days."""
+    t = _tables()
+    typed = f"{FINE} f LEFT JOIN {t['type']} et ON et.id = f.type_id"
+    category = "COALESCE(et.category_id, 0)"
+    area_cols = ", ".join(AREA_COUNTS)
+    area_sums = ", ".join(f"SUM({c})" for c in AREA_COUNTS)
+    unit_cols = (*UNIT_COUNTS, "hours_total")
+    unit_sums = ", ".join(f"SUM({'unit_received' if c == 'received' else c})" for c in unit_cols)
+    out = []
+    for period, start in ((DAY, "day"), (MONTH, sql.month("day"))):
+        out.append(
+            f"INSERT INTO {AreaFigure._meta.db_table} (period, start, community_code, category_id, {area_cols}) "
+            f"SELECT '{period}', {start}, community, {category}, {area_sums} FROM {typed} "
+            f"GROUP BY {start}, community, {category} HAVING SUM({AREA_ANY}) > 0"
+        )
+        out.append(
+            f"INSERT INTO {UnitFigure._meta.db_table} (period, start, community_code, category_id, unit_id, "
+            f"{', '.join(unit_cols)}) SELECT '{period}', {start}, community, {category}, unit_id, {unit_sums} "
+            f"FROM {typed} WHERE unit_id IS NOT NULL GROUP BY {start}, community, {category}, unit_id "
+            f"HAVING SUM({UNIT_ANY}) > 0"
+        )
+    out.append(
+        f"INSERT INTO {TopicDay._meta.db_table} (start, community_code, type_id, received, sensitive) "
+        f"SELECT day, community, type_id, SUM(received), SUM(sensitive) FROM {FINE} "
+        "WHERE type_id IS NOT NULL GROUP BY day, community, type_id HAVING SUM(received) > 0"
+    )
     return out
 
 
 def _live_sql(sql: _Sql) -> str:
+    """Open cases: those whose last status move (up to the watermark) opened them. Only the cases not
+    in a final status, and those with events after the watermark, can be: an action writes the case's
+    status with its event, so a case whose last move opened it is either not final or has moved since
+    (with a later event). Their trails are read through the (case, seq) index; the flags are set when
+    an ``sla_overdue``/``escalate`` event follows that move."""
     t = _tables()
     open_ = _in(rollup.OPEN)
     final = _in(rollup.FINAL)
@@ -270,19 +281,19 @@ def _live_sql(sql: _Sql) -> str:
         f"((e.to_status IN {open_} AND e.from_status NOT IN {open_}) OR "
         f"(e.to_status IN {final} AND e.from_status NOT IN {final}))"
     )
-    flag = "MAX(CASE WHEN x.action = '{action}' THEN 1 ELSE 0 END) = 1"
     return (
         f"INSERT INTO {LiveCase._meta.db_table} (case_id, grid_code, category_id, channel, sensitive, "
         "overdue, escalated, opened_at) "
         f"SELECT c.id, c.grid_code, COALESCE(et.category_id, 0), c.channel, c.sensitive, "
-        f"{flag.format(action='sla_overdue')}, {flag.format(action='escalate')}, o.at "
-        f"FROM (SELECT e.case_id, MAX(e.id) AS id FROM {t['ev']} e WHERE e.id <= %s AND {moves} "
-        "GROUP BY e.case_id) m "
-        f"JOIN {t['ev']} o ON o.id = m.id AND o.to_status IN {open_} "
-        f"JOIN {t['case']} c ON c.id = m.case_id LEFT JOIN {t['type']} et ON et.id = c.event_type_id "
-        f"LEFT JOIN {t['ev']} x ON x.case_id = m.case_id AND x.id > m.id AND x.id <= %s "
-        "AND x.action IN ('sla_overdue', 'escalate') "
-        "GROUP BY c.id, c.grid_code, et.category_id, c.channel, c.sensitive, o.at"
+        "COALESCE(m.overdue > m.moved, FALSE), COALESCE(m.escalated > m.moved, FALSE), o.at "
+        f"FROM (SELECT e.case_id, MAX(CASE WHEN {moves} THEN e.id END) AS moved, "
+        "MAX(CASE WHEN e.action = 'sla_overdue' THEN e.id END) AS overdue, "
+        "MAX(CASE WHEN e.action = 'escalate' THEN e.id END) AS escalated "
+        f"FROM {t['ev']} e WHERE e.id <= %s AND e.case_id IN ("
+        f"SELECT id FROM {t['case']} WHERE status NOT IN {final} "
+        f"UNION SELECT case_id FROM {t['ev']} WHERE id > %s) GROUP BY e.case_id) m "
+        f"JOIN {t['ev']} o ON o.id = m.moved AND o.to_status IN {open_} "
+        f"JOIN {t['case']} c ON c.id = m.case_id LEFT JOIN {t['type']} et ON et.id = c.event_type_id"
     )
 
 
@@ -344,40 +355,85 @@ def _months(first: dt.datetime, last: dt.datetime) -> list[tuple[dt.datetime, dt
 
 
 def workers() -> int:
-    """Month workers: 1 on SQLite, and inside a caller's transaction (other connections would not
-    see its rows, and would wait on its locks); else ``COMMAND_REBUILD_WORKERS`` or the CPU count."""
-    if not _pg() or connection.in_atomic_block:
+    """Processes reading the trail at once (PostgreSQL parallel query: the statement's process and
+    ``workers() - 1`` parallel workers): 1 on SQLite; else ``COMMAND_REBUILD_WORKERS`` or the CPU count."""
+    if not _pg():
         return 1
     configured = int(getattr(settings, "COMMAND_REBUILD_WORKERS", 0) or 0)
     return max(1, configured or (os.cpu_count() or 1))
 
 
-def _month_work(sql: _Sql, top: int, bounds: tuple[dt.datetime, dt.datetime]) -> None:
-    """One month's day rows and month rows, in one transaction."""
-    start, end = bounds
-    # As the database stores them: on SQLite, naive UTC text. An aware local bound compared as text
-    # ("…00:00:00+08:00") would put the first eight hours of a month into the month before.
-    at = connection.ops.adapt_datetimefield_value
-    bounds_params = [top, at(start), at(end)]
-    with transaction.atomic(), connection.cursor() as cursor:
-        if sql.pg:
-            cursor.execute(_stage_sql(), bounds_params)
-        for statement in (_area_sql(sql), _unit_sql(sql), _topic_sql(sql)):
-            cursor.execute(statement, [] if sql.pg else bounds_params)
-        if sql.pg:
-            # Inside a caller's transaction the block is a savepoint, not a commit: drop it here.
-            cursor.execute(f"DROP TABLE {STAGE}")
-        day_start, day_end = start.date(), end.date()
-        for statement in _month_sql(sql):
-            cursor.execute(statement, [day_start, day_end])
+_PLANNER = (
+    "work_mem",
+    "max_parallel_workers_per_gather",
+    "enable_sort",
+    "parallel_setup_cost",
+    "parallel_tuple_cost",
+)
 
 
-def _month_thread(sql: _Sql, top: int, bounds: tuple[dt.datetime, dt.datetime]) -> None:
-    """A month on a pool thread, on that thread's own connection (closed with its work)."""
-    try:
-        _month_work(sql, top, bounds)
-    finally:
-        connections.close_all()
+@contextmanager
+def _session(cursor: Any, sql: _Sql, processes: int) -> Iterator[None]:
+    """PostgreSQL, for the statements of the block: memory enough for hash joins and aggregates
+    without sorting or spilling, and a parallel plan over ``processes`` when more than one. The
+    settings are the transaction's (``set_config(…, true)``) and are put back after the block: inside a
+    caller's transaction the block is a savepoint and they would otherwise outlive it."""
+    if not sql.pg:
+        yield
+        return
+    cursor.execute("SELECT " + ", ".join(f"current_setting('{name}')" for name in _PLANNER))
+    before = dict(zip(_PLANNER, cursor.fetchone(), strict=True))
+    # Hash aggregates: the planner expects about one group per event (it cannot know how few (day,
+    # community, unit, type) combinations there are) and would sort the trail to group it.
+    wanted = {
+        "work_mem": f"{int(settings.COMMAND_REBUILD_WORK_MEM_MB)}MB",
+        "max_parallel_workers_per_gather": str(max(0, processes - 1)),
+        "enable_sort": "off",
+    }
+    if processes > 1:
+        wanted |= {"parallel_setup_cost": "100", "parallel_tuple_cost": "0.01"}
+    for name, value in wanted.items():
+        cursor.execute("SELECT set_config(%s, %s, true)", [name, value])
+    yield
+    for name in wanted:
+        cursor.execute("SELECT set_config(%s, %s, true)", [name, before[name]])
+
+
+def _slices(cursor: Any, processes: int) -> list[str]:
+    """PostgreSQL: the events table cut into ``processes`` ranges of blocks (the last one open, for
+    rows written since); every row version is in exactly one of them."""
+    if processes < 2:
+        return []
+    table = CaseEvent._meta.db_table
+    cursor.execute("SELECT pg_relation_size(%s) / current_setting('block_size')::int", [table])
+    blocks = int(cursor.fetchone()[0])
+    if blocks < processes:
+        return []
+    cuts = [blocks * i // processes for i in range(1, processes)]
+    out = []
+    low = None
+    for cut in [*cuts, None]:
+        parts = []
+        if low is not None:
+            parts.append(f"e.ctid >= '({low},0)'::tid")
+        if cut is not None:
+            parts.append(f"e.ctid < '({cut},0)'::tid")
+        out.append(" AND ".join(parts))
+        low = cut
+    return out
+
+
+def _figures(sql: _Sql, top: int, processes: int) -> None:
+    """The fine table in one pass over the trail, then the figure tables from it."""
+    with transaction.atomic(), connection.cursor() as cursor, _session(cursor, sql, processes):
+        slices = _slices(cursor, processes) if sql.pg else []
+        cursor.execute(_fine_sql(sql, slices), [top] * max(1, len(slices)))
+        if sql.pg:
+            cursor.execute(f"ANALYZE {FINE}")
+        for statement in _fill_sql(sql):
+            cursor.execute(statement, [])
+        # Inside a caller's transaction the block is a savepoint, not a commit: drop it here.
+        cursor.execute(f"DROP TABLE {FINE}")
 
 
 def rebuild(progress: Callable[[str, float], None] | None = None, parallel: int | None = None) -> Timing:
@@ -417,18 +473,11 @@ def rebuild(progress: Callable[[str, float], None] | None = None, parallel: int 
     months = _months(first, last) if first is not None and last is not None else []
     timing.months = len(months)
     started = time.perf_counter()
-    n = parallel if parallel is not None else workers()
-    if n > 1 and len(months) > 1:
-        with ThreadPoolExecutor(max_workers=n) as pool:
-            for _ in pool.map(lambda b: _month_thread(sql, top, b), months):
-                pass
-    else:
-        for b in months:
-            _month_work(sql, top, b)
+    _figures(sql, top, parallel if parallel is not None else workers())
     lap("figures", started)
 
     started = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor, _session(cursor, sql, 1):
         cursor.execute(_live_sql(sql), [top, top])
         since = timezone.now() - dt.timedelta(days=rollup.FEED_DAYS)
         cursor.execute(_feed_sql(sql), [top, connection.ops.adapt_datetimefield_value(since)])
