@@ -401,11 +401,19 @@ def _session(cursor: Any, sql: _Sql, processes: int) -> Iterator[None]:
 
 def _slices(cursor: Any, processes: int) -> list[str]:
     """PostgreSQL: the events table cut into ``processes`` ranges of blocks (the last one open, for
-    rows written since); every row version is in exactly one of them."""
+    rows written since); every row version is in exactly one of them (in each partition, when the
+    table is partitioned)."""
     if processes < 2:
         return []
     table = CaseEvent._meta.db_table
-    cursor.execute("SELECT pg_relation_size(%s) / current_setting('block_size')::int", [table])
+    # Partitioned by month (``jiceng.cases.storage``): each partition numbers its own blocks from 0,
+    # and a ``ctid`` range applies to every partition, so the cuts are made over the largest one.
+    cursor.execute(
+        "SELECT COALESCE(max(pg_relation_size(c.oid)), 0) / current_setting('block_size')::int "
+        "FROM pg_class c WHERE c.oid = %s::regclass "
+        "OR c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = %s::regclass)",
+        [table, table],
+    )
     blocks = int(cursor.fetchone()[0])
     if blocks < processes:
         return []
