@@ -22,6 +22,17 @@ def many(world: World) -> World:
     return world
 
 
+def _walk(api: APIClient) -> list[int]:
+    """The ids on every page, following the ``next`` links from the first."""
+    seen: list[int] = []
+    url: str | None = "/api/v1/cases/"
+    while url:
+        page = api.get(url).json()
+        seen.extend(row["id"] for row in page["results"])
+        url = page["next"]
+    return seen
+
+
 def api_for(world: World) -> APIClient:
     api = APIClient()
     api.force_authenticate(world.people["dispatcher"])
@@ -45,13 +56,7 @@ def test_past_the_limit_postgresql_answers_an_estimate_and_sqlite_counts(many: W
     else:
         assert body["count_exact"] is True and body["count"] == CASES
     # Walking the pages by their `next` links reaches every case once, estimate or not.
-    seen: list[int] = []
-    url: str | None = "/api/v1/cases/"
-    while url:
-        page = api.get(url).json()
-        seen.extend(row["id"] for row in page["results"])
-        url = page["next"]
-    assert sorted(seen) == sorted(Case.objects.values_list("pk", flat=True))
+    assert sorted(_walk(api)) == sorted(Case.objects.values_list("pk", flat=True))
 
 
 def test_an_estimate_short_of_the_truth_still_walks_every_case(many: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -67,13 +72,7 @@ def test_an_estimate_short_of_the_truth_still_walks_every_case(many: World, monk
     api = api_for(many)
     first = api.get("/api/v1/cases/").json()
     assert first["count_exact"] is False and first["count"] < CASES
-    seen: list[int] = []
-    url: str | None = "/api/v1/cases/"
-    while url:
-        page = api.get(url).json()
-        seen.extend(row["id"] for row in page["results"])
-        url = page["next"]
-    assert sorted(seen) == sorted(Case.objects.values_list("pk", flat=True))
+    assert sorted(_walk(api)) == sorted(Case.objects.values_list("pk", flat=True))
 
 
 def test_a_page_past_an_estimated_end_is_empty_not_an_error(many: World, monkeypatch) -> None:  # type: ignore[no-untyped-def]
