@@ -325,8 +325,17 @@ class DraftValuesSerializer(serializers.Serializer):
     data = serializers.DictField(help_text="字段 → 填写的值（原样保存，提交时校验）")  # type: ignore[assignment]
 
 
+class CollectionCategorySerializer(serializers.Serializer):
+    """One category of the household collection form, as ``schema_data`` lists it."""
+
+    code = serializers.CharField()
+    name = serializers.CharField()
+    record_kind = serializers.CharField()
+    fields = serializers.ListField(child=serializers.DictField())  # type: ignore[assignment]
+
+
 class CollectionSchemaView(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT, summary="入户采集字段表")
+    @extend_schema(responses=CollectionCategorySerializer(many=True), summary="入户采集字段表")
     def get(self, request: Request) -> Response:
         actions._staff(request.user)
         return Response(schema_data())
