@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jiceng.command import actions, rollup, stats
+from jiceng.core.params import refuse_nul
 
 FILTERS = [
     OpenApiParameter("division", OpenApiTypes.STR, description="区划编码（默认：本人辖区）"),
@@ -34,6 +35,7 @@ def _panel(
     class PanelView(APIView):
         @extend_schema(parameters=[*FILTERS, *(extra or [])], responses=OpenApiTypes.OBJECT, description=doc)
         def get(self, request: Request) -> Response:
+            refuse_nul(request.query_params)
             rollup.ensure_fresh()
             filters = stats.filters_for(request.user, request.query_params)
             return Response(compute(request, filters))

@@ -8,6 +8,7 @@ between 1901 and 2199, and anything else is a 400 with a message naming the para
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -58,3 +59,12 @@ def parse_moment(text: str, what: str) -> dt.datetime:
 def is_ascii_digits(text: str) -> bool:
     """``str.isdigit`` is also true for "²", "٤" and "４", which ``int()`` or a code column refuse."""
     return text.isascii() and text.isdigit()
+
+
+def refuse_nul(params: Any) -> None:
+    """PostgreSQL text cannot hold a NUL character: a query parameter with one is a 400 naming it,
+    not a database error (SQLite stored and compared it; PostgreSQL refuses the query)."""
+    for name in params:
+        values = params.getlist(name) if hasattr(params, "getlist") else [params[name]]
+        if "\x00" in name or any(isinstance(v, str) and "\x00" in v for v in values):
+            raise BadParameter(_("参数 %(name)s 不能包含 NUL 字符。") % {"name": name.replace("\x00", "")})

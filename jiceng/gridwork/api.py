@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jiceng.core.params import refuse_nul
 from jiceng.gridwork import actions, coverage
 from jiceng.gridwork.exceptions import GridworkError
 from jiceng.gridwork.models import ChecklistCategory, Patrol
@@ -201,6 +202,7 @@ class PatrolCoverageView(APIView):
     def get(self, request: Request) -> Response:
         actions._staff(request.user)
         p = request.query_params
+        refuse_nul(p)
         report = coverage_report(request.user, p.get("start", ""), p.get("end", ""), p.get("grid", ""))
         return Response(CoverageSerializer(report).data)
 
@@ -279,6 +281,7 @@ class PatrolCoverageSummaryView(APIView):
     )
     def get(self, request: Request) -> Response:
         actions._staff(request.user)
+        refuse_nul(request.query_params)
         start, end = coverage.period()
         prefixes = division_prefixes(request.user, request.query_params.get("division", ""))
         totals = coverage.totals(coverage.by_grid(prefixes, start, end))
@@ -325,8 +328,17 @@ class DraftValuesSerializer(serializers.Serializer):
     data = serializers.DictField(help_text="字段 → 填写的值（原样保存，提交时校验）")  # type: ignore[assignment]
 
 
+class CollectionCategorySerializer(serializers.Serializer):
+    """One category of the household collection form, as ``schema_data`` lists it."""
+
+    code = serializers.CharField()
+    name = serializers.CharField()
+    record_kind = serializers.CharField()
+    fields = serializers.ListField(child=serializers.DictField())  # type: ignore[assignment]
+
+
 class CollectionSchemaView(APIView):
-    @extend_schema(responses=OpenApiTypes.OBJECT, summary="入户采集字段表")
+    @extend_schema(responses=CollectionCategorySerializer(many=True), summary="入户采集字段表")
     def get(self, request: Request) -> Response:
         actions._staff(request.user)
         return Response(schema_data())

@@ -239,13 +239,22 @@ LIST_PARAMETERS = [
 ]
 
 
+class DisputePageSerializer(serializers.Serializer):
+    """One page of disputes, as ``PageNumberPagination`` answers it."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = DisputeSerializer(many=True)
+
+
 class DisputeListView(APIView):
     """Disputes the user may see: their territory's and their agencies'; high-risk ones only by the
     agencies on them and supervising leaders; residents none."""
 
     parser_classes = [JSONParser]
 
-    @extend_schema(parameters=LIST_PARAMETERS, responses=DisputeSerializer(many=True), summary="纠纷列表")
+    @extend_schema(parameters=LIST_PARAMETERS, responses=DisputePageSerializer, summary="纠纷列表")
     def get(self, request: Request) -> Response:
         queryset = visible_disputes(request.user).select_related("kind")
         for name in ("risk", "status", "source"):

@@ -64,9 +64,11 @@ def access_division(user: Any, code: str) -> Division:
     worker sees their community as the container of their grids)."""
     scope = scope_for(user)
     code = str(code or "").strip()
-    division = Division.objects.filter(code=code).select_related("parent").first() if code else None
+    # A NUL cannot be in a code, and PostgreSQL refuses a query that compares with one.
+    found = code and "\x00" not in code
+    division = Division.objects.filter(code=code).select_related("parent").first() if found else None
     if division is None or not scope.touches(division.code):
-        raise NotFound(_("未找到区划“%(code)s”。") % {"code": code})
+        raise NotFound(_("未找到区划“%(code)s”。") % {"code": code.replace("\x00", "")})
     return division
 
 

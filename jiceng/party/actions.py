@@ -92,6 +92,8 @@ def audit(actor: Any, verb: str, subject: Any, division: Division | None = None,
 
 def _text(value: Any, label: str, max_len: int, required: bool = True) -> str:
     text = str(value or "").strip()
+    if "\x00" in text:  # PostgreSQL text cannot hold it
+        raise PartyError(_("%(label)s不能包含 NUL 字符。") % {"label": label})
     if required and not text:
         raise PartyError(_("请填写%(label)s。") % {"label": label})
     if len(text) > max_len:
@@ -119,7 +121,10 @@ def _date(value: Any, label: str) -> dt.date:
 
 
 def _community(code: Any) -> Division:
-    community = Division.objects.filter(code=str(code or "").strip(), level=Level.COMMUNITY).first()
+    code = str(code or "").strip()
+    if "\x00" in code:  # PostgreSQL refuses a query that compares with a NUL
+        raise PartyError(_("社区编码不能包含 NUL 字符。"))
+    community = Division.objects.filter(code=code, level=Level.COMMUNITY).first()
     if community is None:
         raise Missing(_("未找到社区“%(code)s”。") % {"code": code})
     return community

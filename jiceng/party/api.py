@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jiceng.core.params import MAX_YEAR, MIN_YEAR
 from jiceng.org.privacy import reveal_many
 from jiceng.party import access, actions, queries
 from jiceng.party.exceptions import PartyError
@@ -42,6 +43,18 @@ def _ids(value: Any) -> list[Any]:
     if not isinstance(value, list):
         raise PartyError(_("须为编号列表。"))
     return value
+
+
+def _moment(value: Any) -> Any:
+    """An ISO 8601 moment from a body, or None when it is missing, not a real time (minute 99) or
+    outside 1901–2199 (a Beijing offset before 1901, or a year 1 moment, does not fit the database)."""
+    try:
+        moment = parse_datetime(str(value if value is not None else "").strip())
+    except ValueError:
+        return None
+    if moment is None or not MIN_YEAR <= moment.year <= MAX_YEAR:
+        return None
+    return moment
 
 
 def _doc(schema_name: str, **fields: Any) -> Any:
@@ -217,7 +230,8 @@ class MembersView(APIView):
 
 class MeView(APIView):
     @extend_schema(
-        summary="我的党员信息、报到与服务时长", responses=_doc("PartyMe", member=serializers.DictField())
+        summary="我的党员信息、报到与服务时长",
+        responses=_doc("PartyMe", member=serializers.DictField(allow_null=True)),
     )
     def get(self, request: Request) -> Response:
         member = access.member_of(request.user)
@@ -532,7 +546,7 @@ class CallUpsView(APIView):
     )
     def post(self, request: Request) -> Response:
         d = request.data
-        starts_at = parse_datetime(str(d.get("starts_at", "")))
+        starts_at = _moment(d.get("starts_at"))
         if starts_at is None:
             raise PartyError(_("请填写集合时间（ISO 8601，带时区）。"))
         callup = actions.check_call_up(
@@ -719,7 +733,7 @@ class MeetingsView(APIView):
     )
     def post(self, request: Request) -> Response:
         d = request.data
-        held_at = parse_datetime(str(d.get("held_at", "")))
+        held_at = _moment(d.get("held_at"))
         if held_at is None or timezone.is_naive(held_at):
             raise PartyError(_("请填写会议时间（ISO 8601，带时区）。"))
         meeting = actions.check_create_meeting(

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from jiceng.core.api import error_response
+from jiceng.core.params import is_ascii_digits
 from jiceng.lib.identity import mask_name, mask_phone
 from jiceng.org.scopes import prefix_q
 from jiceng.sensing import actions
@@ -188,6 +189,19 @@ class IngestView(APIView):
         )
 
 
+def _page_of(name: str, item: Any) -> Any:
+    """The documented shape of one page, as ``PageNumberPagination`` answers it."""
+    return inline_serializer(
+        name,
+        {
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": item(many=True),
+        },
+    )
+
+
 def _page(request: Request, queryset: QuerySet, serializer: Any, view: APIView) -> Response:
     paginator = PageNumberPagination()
     page = paginator.paginate_queryset(queryset, request, view=view)
@@ -201,14 +215,17 @@ class DeviceListView(APIView):
             OpenApiParameter("kind", OpenApiTypes.STR, description="设备类型代码"),
             OpenApiParameter("status", OpenApiTypes.STR, description="active | offline | retired"),
         ],
-        responses=DeviceSerializer(many=True),
+        responses=_page_of("DevicePage", DeviceSerializer),
         summary="感知设备列表",
     )
     def get(self, request: Request) -> Response:
         devices = actions.visible_devices(request.user).select_related("kind", "state")
         params = request.query_params
-        if params.get("grid"):
-            devices = devices.filter(prefix_q("grid_code", params["grid"].strip()))
+        grid = params.get("grid", "").strip()
+        if grid:
+            if not is_ascii_digits(grid):
+                return error_response("invalid", _("grid 应为网格、社区或街道的数字编码。"), 400)
+            devices = devices.filter(prefix_q("grid_code", grid))
         if params.get("kind"):
             devices = devices.filter(kind__code=params["kind"].strip())
         if params.get("status"):
@@ -231,7 +248,7 @@ class AlarmListView(APIView):
             OpenApiParameter("type", OpenApiTypes.STR, description="告警类型，如 leakage_high、sos"),
             OpenApiParameter("severity", OpenApiTypes.STR, description="critical | major | minor | warning"),
         ],
-        responses=AlarmSerializer(many=True),
+        responses=_page_of("AlarmPage", AlarmSerializer),
         summary="告警列表",
     )
     def get(self, request: Request) -> Response:

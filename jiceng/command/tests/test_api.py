@@ -63,6 +63,17 @@ def test_every_panel_answers_the_district_leader(busy: World, panel: str) -> Non
     assert response.status_code == 200, response.content
 
 
+@pytest.mark.parametrize("panel", ["feed", "map", "grid-cases"])
+@pytest.mark.parametrize("param", ["division", "category", "unit", "grid"])
+def test_a_nul_in_a_filter_is_a_400_naming_it(cw: World, panel: str, param: str) -> None:
+    """PostgreSQL refuses a query comparing with a NUL; it was a server error there."""
+    params = {"grid": "44030600100102", param: "4403\x0006"}
+    response = get(client_for(cw, "admin"), panel, **params)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid_parameter" and param in error["message"] and "NUL" in error["message"]
+
+
 def test_the_district_kpis_count_both_streets(busy: World) -> None:
     data = get(client_for(busy, "admin"), "kpis").json()
     assert data["period"]["received"] == 4

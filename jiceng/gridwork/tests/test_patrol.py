@@ -8,6 +8,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import pytest
 from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
@@ -288,3 +289,14 @@ def test_the_command_centre_figure_sums_a_divisions_coverage_within_the_scope(gw
     screen = response.content.decode()
     assert response.status_code == 200, screen[:500]
     assert "patrol-coverage" in screen and "16.7%（1 / 6）" in screen
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/gridwork/patrol-coverage/summary/", "/api/v1/gridwork/patrol-coverage/"]
+)
+def test_a_nul_in_a_coverage_parameter_is_a_400(gw: World, path: str) -> None:
+    """PostgreSQL refuses a query comparing with a NUL; ``?division=\\x00`` was a server error there."""
+    response = api_for(gw, "supervisor").get(path, {"division": "440306\x00001"})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_parameter"
+    assert "division" in response.json()["error"]["message"]

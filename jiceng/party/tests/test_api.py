@@ -304,3 +304,38 @@ def test_teams_and_a_call_up_through_the_api(party):
         format="json",
     )
     assert bad.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "path,field", [("/api/v1/party/callups/", "starts_at"), ("/api/v1/party/meetings/", "held_at")]
+)
+@pytest.mark.parametrize(
+    "moment", ["2024-01-01T12:99:00Z", "2024-02-30T08:00:00+08:00", "0001-01-01T00:00:00+14:00"]
+)
+def test_an_impossible_or_out_of_range_time_is_a_400_not_a_server_error(party, path, field, moment):
+    """Minute 99 or 30 February made ``parse_datetime`` raise, and year 1 cannot be stored: a 500."""
+    answer = client_for(party.staff["haiyu"]).post(
+        path,
+        {"community": party.world.communities["haiyu"].code, "title": "议事会", field: moment},
+        format="json",
+    )
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "party_invalid"
+    assert "ISO 8601" in answer.json()["error"]["message"]
+
+
+def test_a_nul_in_a_community_code_or_a_title_is_a_400(party):
+    """PostgreSQL refuses a query comparing with a NUL, and cannot store one: both were a 500 there."""
+    api = client_for(party.staff["haiyu"])
+    pairing = api.post("/api/v1/party/pairings/", {"org": 1, "community": "44\x0003"}, format="json")
+    assert pairing.status_code == 400 and "NUL" in pairing.json()["error"]["message"]
+    meeting = api.post(
+        "/api/v1/party/meetings/",
+        {
+            "community": party.world.communities["haiyu"].code,
+            "title": "议事\x00会",
+            "held_at": timezone.now().isoformat(),
+        },
+        format="json",
+    )
+    assert meeting.status_code == 400 and meeting.json()["error"]["code"] == "party_invalid"

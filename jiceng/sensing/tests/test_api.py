@@ -70,6 +70,26 @@ def test_a_body_that_is_not_a_list_is_a_400(sensors):
     assert response.status_code == 400
 
 
+def test_a_grid_filter_that_is_not_a_numeric_code_is_a_400(sensors):
+    """``?grid=invalid`` reached the code-prefix range, whose refusal was not an API error: a 500."""
+    staff = client_for(sensors.world.people["community_staff"])
+    for grid in ("invalid", "12a", "４４"):
+        response = staff.get("/api/v1/sensing/devices/", {"grid": grid})
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == "invalid" and "grid" in response.json()["error"]["message"]
+    haiyu = sensors.world.communities["haiyu"].code
+    assert staff.get("/api/v1/sensing/devices/", {"grid": haiyu}).json()["count"] == 4
+
+
+def test_the_device_and_alarm_lists_document_the_page_they_answer():
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    for path in ("/api/v1/sensing/devices/", "/api/v1/sensing/alarms/"):
+        documented = paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        assert "$ref" in documented and documented["$ref"].endswith("Page")
+
+
 def test_a_community_sees_its_devices_only(sensors):
     people = sensors.world.people
     mine = client_for(people["community_staff"]).get("/api/v1/sensing/devices/").json()["results"]
