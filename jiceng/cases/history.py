@@ -339,18 +339,10 @@ class _Walk:
         prev = case.trail_head
         digest = self.mac((prev + body).encode())
         if self.lines:
-            if "\\" in data_json:  # JSON has no raw tab or newline: only its backslashes need escaping
-                data_json = data_json.translate(_COPY_ESCAPES)
-            self.events.append(
-                (
-                    at,
-                    cid,
-                    seq,
-                    f"{cid}\t{seq}\t{at_text}\t{action}\t{from_status}\t{target}\t"
-                    f"{_NULL if actor is None else actor}\t{_NULL if unit is None else unit}\t"
-                    f"{_copy_text(reason) if reason else ''}\t{data_json}\t{prev}\t{digest}\tt\n",
-                )
+            line = _event_copy_line(
+                cid, seq, at_text, action, from_status, target, actor, unit, reason, data_json, prev, digest
             )
+            self.events.append((at, cid, seq, line))
         else:
             self.events.append(
                 _Event(
@@ -688,9 +680,7 @@ def _text(value: Any) -> str:
         return "t" if value else "f"
     if kind is dt.datetime:
         return value.isoformat() + "Z" if value.tzinfo is None else value.isoformat()
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, str):
+    if isinstance(value, str):  # a str subclass (a TextChoices member)
         return str.translate(value, _COPY_ESCAPES)
     if isinstance(value, int):
         return int.__repr__(value)
@@ -706,16 +696,37 @@ def _case_line(case: _CaseRow) -> str:
     return "\t".join(map(_text, _case_values(case))) + _CASE_CONSTANT_TEXT
 
 
+def _event_copy_line(
+    case_id: int,
+    seq: int,
+    at_text: str,
+    action: str,
+    from_status: str,
+    to_status: str,
+    actor_id: int | None,
+    unit_id: int | None,
+    reason: str,
+    data_json: str,
+    prev_hash: str,
+    digest: str,
+) -> str:
+    """One trail row as a COPY text line (``at_text``: the UTC time text, ``data_json``: the
+    canonical JSON text of ``data``)."""
+    if "\\" in data_json:  # JSON has no raw tab or newline: only its backslashes need escaping
+        data_json = _copy_text(data_json)
+    return (
+        f"{case_id}\t{seq}\t{at_text}\t{action}\t{from_status}\t{to_status}\t"
+        f"{_NULL if actor_id is None else actor_id}\t{_NULL if unit_id is None else unit_id}\t"
+        f"{_copy_text(reason) if reason else ''}\t{data_json}\t{prev_hash}\t{digest}\tt\n"
+    )
+
+
 def _event_line(e: _Event) -> str:
     at = e.at if e.at.tzinfo is None else e.at.astimezone(UTC).replace(tzinfo=None)
-    actor = _NULL if e.actor_id is None else e.actor_id
-    unit = _NULL if e.unit_id is None else e.unit_id
-    reason = _copy_text(e.reason) if e.reason else ""
-    data = _copy_text(e.data) if "\\" in e.data else e.data  # JSON has no raw tab/newline
-    return (
-        f"{e.case_id}\t{e.seq}\t{at.isoformat(timespec='microseconds')}Z\t{e.action}\t{e.from_status}\t"
-        f"{e.to_status}\t{actor}\t{unit}\t{reason}\t{data}\t{e.prev_hash}\t{e.hash}\tt\n"
-    )
+    return _event_copy_line(
+        e.case_id, e.seq, at.isoformat(timespec="microseconds") + "Z", e.action, e.from_status,
+        e.to_status, e.actor_id, e.unit_id, e.reason, e.data, e.prev_hash, e.hash,
+    )  # fmt: skip
 
 
 EVENT_COLUMNS = (
