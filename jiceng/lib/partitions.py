@@ -84,8 +84,8 @@ def _create(connection: Any, table: str, column: str, name: str, default: str | 
             cursor.execute(f"CREATE TABLE {name} PARTITION OF {table} {bounds}")  # noqa: S608
             return
         # The default partition may hold rows of this month: detach it, fill the new partition from
-        # it, attach both again. ``LIKE … INCLUDING ALL`` copies defaults and constraints; the
-        # parent's indexes attach to the new table's matching ones (created by ATTACH if missing).
+        # it, attach both again. ``LIKE`` copies the columns, defaults and check constraints; ATTACH
+        # gives the new table the parent's indexes.
         cursor.execute(f"ALTER TABLE {table} DETACH PARTITION {default}")
         cursor.execute(f"CREATE TABLE {name} (LIKE {table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
         where = f"{column} >= %s AND {column} < %s"

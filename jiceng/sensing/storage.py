@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from typing import Any
 
 from django.conf import settings
 from django.db import connection as default_connection
 from django.utils import timezone
 
-from jiceng.lib.partitions import ensure_months, month_start
+from jiceng.lib.partitions import ensure_months, month_start, partitions
 
 logger = logging.getLogger(__name__)
 
@@ -42,12 +43,9 @@ def drop_old_partitions(
     cutoff = month_start(today or timezone.now().date(), -months)
     dropped = []
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-            "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'sensing_telemetry' "
-            "AND c.relname ~ '^sensing_telemetry_[0-9]{6}$'"
-        )
-        for (name,) in cursor.fetchall():
+        for name in partitions("sensing_telemetry", connection=connection):
+            if not re.fullmatch(r"sensing_telemetry_[0-9]{6}", name):
+                continue  # the default partition
             month = dt.date(int(name[-6:-2]), int(name[-2:]), 1)
             if month < cutoff:
                 cursor.execute(f"DROP TABLE {name}")  # noqa: S608 - names read from the catalogue

@@ -46,8 +46,7 @@ def _rebuild(schema_editor, partitioned: bool) -> None:
         return
     from django.utils import timezone
 
-    from jiceng.cases.storage import TABLE
-    from jiceng.lib.partitions import ensure_months, month_start
+    from jiceng.cases import storage
 
     run = schema_editor.execute
     # Deferred foreign-key checks still queued on the old table (rows written earlier in this
@@ -60,9 +59,9 @@ def _rebuild(schema_editor, partitioned: bool) -> None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT min(at) FROM cases_caseevent_old")
             oldest = cursor.fetchone()[0]
-        today = timezone.localdate()
-        first = timezone.localtime(oldest).date() if oldest else month_start(today, -1)
-        ensure_months(TABLE, "at", first, month_start(today, 2), connection=connection)
+        # Every month the events fall in (from last month when there are none), to two months on.
+        first = timezone.localtime(oldest).date() if oldest else None
+        storage.ensure_partitions(first, connection=connection)
     else:
         run(f"CREATE TABLE cases_caseevent ({COLUMNS})")
     run(f"INSERT INTO cases_caseevent ({NAMES}) SELECT {NAMES} FROM cases_caseevent_old")
