@@ -9,7 +9,9 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.defaults import page_not_found, server_error
+from drf_spectacular.utils import inline_serializer
 from rest_framework import exceptions as drf_exceptions
+from rest_framework import serializers
 from rest_framework import status as http
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
@@ -34,6 +36,20 @@ def error_response(code: str, message: str, status: int, details: Any = None) ->
     if details is not None:
         body["error"]["details"] = details
     return Response(body, status=status)
+
+
+def page_of(name: str, item: Any) -> Any:
+    """The documented shape (component ``name``) of one page of ``item`` serializers, as
+    ``PageNumberPagination`` answers it."""
+    return inline_serializer(
+        name,
+        {
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": item(many=True),
+        },
+    )
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from jiceng.core.api import page_of
 from jiceng.mediation import actions as a
 from jiceng.mediation import figures, grading
 from jiceng.mediation.exceptions import DisputeNotFound, MediationError, MediationForbidden
@@ -239,22 +240,15 @@ LIST_PARAMETERS = [
 ]
 
 
-class DisputePageSerializer(serializers.Serializer):
-    """One page of disputes, as ``PageNumberPagination`` answers it."""
-
-    count = serializers.IntegerField()
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = DisputeSerializer(many=True)
-
-
 class DisputeListView(APIView):
     """Disputes the user may see: their territory's and their agencies'; high-risk ones only by the
     agencies on them and supervising leaders; residents none."""
 
     parser_classes = [JSONParser]
 
-    @extend_schema(parameters=LIST_PARAMETERS, responses=DisputePageSerializer, summary="纠纷列表")
+    @extend_schema(
+        parameters=LIST_PARAMETERS, responses=page_of("DisputePage", DisputeSerializer), summary="纠纷列表"
+    )
     def get(self, request: Request) -> Response:
         queryset = visible_disputes(request.user).select_related("kind")
         for name in ("risk", "status", "source"):

@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from jiceng.core.api import error_response
+from jiceng.core.api import error_response, page_of
 from jiceng.core.params import is_ascii_digits
 from jiceng.lib.identity import mask_name, mask_phone
 from jiceng.org.scopes import prefix_q
@@ -189,19 +189,6 @@ class IngestView(APIView):
         )
 
 
-def _page_of(name: str, item: Any) -> Any:
-    """The documented shape of one page, as ``PageNumberPagination`` answers it."""
-    return inline_serializer(
-        name,
-        {
-            "count": serializers.IntegerField(),
-            "next": serializers.URLField(allow_null=True),
-            "previous": serializers.URLField(allow_null=True),
-            "results": item(many=True),
-        },
-    )
-
-
 def _page(request: Request, queryset: QuerySet, serializer: Any, view: APIView) -> Response:
     paginator = PageNumberPagination()
     page = paginator.paginate_queryset(queryset, request, view=view)
@@ -215,7 +202,7 @@ class DeviceListView(APIView):
             OpenApiParameter("kind", OpenApiTypes.STR, description="设备类型代码"),
             OpenApiParameter("status", OpenApiTypes.STR, description="active | offline | retired"),
         ],
-        responses=_page_of("DevicePage", DeviceSerializer),
+        responses=page_of("DevicePage", DeviceSerializer),
         summary="感知设备列表",
     )
     def get(self, request: Request) -> Response:
@@ -248,7 +235,7 @@ class AlarmListView(APIView):
             OpenApiParameter("type", OpenApiTypes.STR, description="告警类型，如 leakage_high、sos"),
             OpenApiParameter("severity", OpenApiTypes.STR, description="critical | major | minor | warning"),
         ],
-        responses=_page_of("AlarmPage", AlarmSerializer),
+        responses=page_of("AlarmPage", AlarmSerializer),
         summary="告警列表",
     )
     def get(self, request: Request) -> Response:
