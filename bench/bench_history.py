@@ -28,7 +28,7 @@ AREA = "history"
 BAOAN_CASES = 33_000_000
 
 
-def prepare(cases: int) -> dict[str, Any]:
+def prepare(cases: int, years: float = 2) -> dict[str, Any]:
     import json
 
     from django.core.management import call_command
@@ -94,7 +94,7 @@ def prepare(cases: int) -> dict[str, Any]:
     # A fresh database: the bulk load (indexes and foreign keys built after it, included in the
     # time); BENCH_HISTORY_BULK=0 times the plain load into the indexed tables.
     bulk = os.environ.get("BENCH_HISTORY_BULK", "1") == "1"
-    report = history.generate(years=2, cases=cases, scale="baoan", bulk=bulk)
+    report = history.generate(years=years, cases=cases, scale="baoan", bulk=bulk)
     return {
         "bulk": bulk,
         "index_seconds": report.index_seconds,

@@ -1,14 +1,16 @@
 """Rebuilding the rollups from the whole trail with set-based SQL, not event by event.
 
 ``rollup.catch_up`` folds events into deltas in Python (about 2,000 events/s); a rebuild of a
-200-million-event trail that way takes more than a day. Here the trail is read once, joined with the
-cases, into a temporary table of the finest grouping every figure is a sum of — (local day,
-community, event's unit, case's type), a few rows per thousand events — with all the counts of one
-group as aggregates of one ``GROUP BY`` (``_fine_sql``); day rows, month rows and topic days are small
-``GROUP BY``s over that table. On PostgreSQL the events table is cut into ``COMMAND_REBUILD_WORKERS``
-block ranges (default: the number of CPUs) aggregated in parallel processes and summed; hash
-aggregates (no sorts), ``COMMAND_REBUILD_WORK_MEM_MB`` of memory for them. The same rules as
-``rollup._Deltas.add``, written as SQL:
+200-million-event trail that way takes more than a day. Here the cases are first copied into a narrow
+table of what the figures need of them (``_cases_sql``); then the trail is read in ranges of whole
+local days, each range once, joined with that table, into a temporary table of the finest grouping
+every figure is a sum of — (local day, community, category, event's unit, case's type) — with all the
+counts of one group as aggregates of one ``GROUP BY`` (``_fine_sql``); the range's day rows and topic
+days are small ``GROUP BY``s over it, final since no day spans two ranges. Month rows are the sums of
+the day rows, made at the end. On PostgreSQL the ranges run side by side in ``COMMAND_REBUILD_WORKERS``
+sessions (default: the number of CPUs), each taking the next range; hash aggregates (no sorts) with
+``COMMAND_REBUILD_WORK_MEM_MB`` of memory each. A range's groups are a month's at most, so they stay in
+memory however long the trail is. The same rules as ``rollup._Deltas.add``, written as SQL:
 
 - ``AreaFigure`` day rows: received (submit), dispatched (dispatch, first_responder), escalated,
   completed (+ on time), overdue (``sla_overdue`` on the unit clock), rated/satisfied/rating_sum,
@@ -32,6 +34,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import queue
+import threading
 import time
 import zoneinfo
 from collections.abc import Callable, Iterator
@@ -64,7 +68,7 @@ from jiceng.command.models import (
 @dataclass
 class Timing:
     events: int = 0
-    months: int = 0
+    ranges: int = 0
     watermark: int = 0
     gaps: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
@@ -138,19 +142,27 @@ def _tables() -> dict[str, str]:
     }
 
 
-def _source(sql: _Sql) -> str:
-    """The trail up to the watermark joined with the cases (and their types' categories)."""
+# What the figures need of each case, in a narrow table read once: each range of the trail joins it
+# instead of the (wide) cases table.
+CASES = "rebuild_case"
+
+
+def _cases_sql(sql: _Sql, shared: bool) -> str:
+    """The narrow copy of the cases. ``shared``: an unlogged table other connections can read (the
+    ranges run in several sessions), else a temporary one."""
     t = _tables()
+    kind = "UNLOGGED" if shared else "TEMPORARY"
     return (
-        f"FROM {t['ev']} e JOIN {t['case']} c ON c.id = e.case_id "
-        f"LEFT JOIN {t['type']} et ON et.id = c.event_type_id WHERE e.id <= %s"
+        f"CREATE {kind} TABLE {CASES} AS SELECT c.id, SUBSTR(c.grid_code, 1, 12) AS community, "
+        "c.event_type_id AS type_id, COALESCE(et.category_id, 0) AS category_id, c.sensitive, c.channel "
+        f"FROM {t['case']} c LEFT JOIN {t['type']} et ON et.id = c.event_type_id"
     )
 
 
-# The whole trail is read once, into the finest grouping every figure is a sum of: (local day,
+# A range of the trail is read once, into the finest grouping every figure is a sum of: (local day,
 # community, category, event's unit, case's type), with every count of the three figure tables as an
-# aggregate over the group. The day and month rows of ``AreaFigure``/``UnitFigure`` and ``TopicDay``
-# are then small ``GROUP BY``s over this table (a few rows per thousand events).
+# aggregate over the group. The day rows of ``AreaFigure``/``UnitFigure`` and ``TopicDay`` are then
+# small ``GROUP BY``s over this table; the month rows are the sums of the day rows, made at the end.
 FINE = "rebuild_fine"
 
 
@@ -190,81 +202,71 @@ def _fine_columns(sql: _Sql) -> dict[str, str | tuple[str, str]]:
     }
 
 
-FINE_KEYS = ("day", "community", "unit_id", "type_id")
 # A row exists only where the follower counted an event (``_Deltas.add``), and every event it counts
 # adds 1 to at least one of these columns: the groups with a row are those where their sum is not 0.
+# (Every other column counts a subset of these events, so a month row, the sum of its day rows, is
+# the sum over the same events.)
 AREA_ANY = "received + dispatched + escalated + completed + closed + overdue + rated"
 UNIT_ANY = "unit_received + accepted + completed + returned + reopened + rated + overdue"
 
 
-def _fine_sql(sql: _Sql, slices: list[str] | None = None) -> str:
-    """The fine table from the trail up to the watermark (parameter: the watermark, once per slice).
-
-    ``slices``: PostgreSQL, predicates splitting the events table into parts (block ranges) that are
-    each aggregated on their own and then summed: a parallel plan runs the parts in separate processes
-    (``Parallel Append``), each with its own hash aggregate. A single aggregate over a parallel scan
-    would aggregate in one process (the planner expects about as many groups as events, so it does
-    not aggregate in the workers)."""
+def _fine_sql(sql: _Sql) -> str:
+    """The fine table of one range of the trail (parameters: the watermark, the range's start and
+    end). Counts are 4-byte integers, so their sums stay integers (a sum of ``bigint`` is a
+    ``numeric`` on PostgreSQL, much slower to add up)."""
     columns = _fine_columns(sql)
     relevant = columns.pop("_relevant")
     aggregates = []
     for name, expr in columns.items():
         if isinstance(expr, tuple):
-            aggregates.append(f"COALESCE(SUM({expr[1]}) FILTER (WHERE {expr[0]}), 0) AS {name}")
+            summed = f"COALESCE(SUM({expr[1]}) FILTER (WHERE {expr[0]}), 0)"
+            aggregates.append(
+                f"{summed} AS {name}" if name == "hours_total" else f"CAST({summed} AS INTEGER) AS {name}"
+            )
         else:
-            aggregates.append(f"COUNT(*) FILTER (WHERE {expr}) AS {name}")
+            aggregates.append(f"CAST(COUNT(*) FILTER (WHERE {expr}) AS INTEGER) AS {name}")
     day = sql.day("e.at")
-    community = "SUBSTR(c.grid_code, 1, 12)"
-    keys = f"{day}, {community}, e.unit_id, c.event_type_id"
-
-    def part(where: str) -> str:
-        return (
-            f"SELECT {day} AS day, {community} AS community, e.unit_id, c.event_type_id AS type_id, "
-            + ", ".join(aggregates)
-            + f" {_source(sql)}{where} AND ({relevant}) GROUP BY {keys}"
-        )
-
-    create = f"CREATE TEMPORARY TABLE {FINE} AS "
-    if not slices or len(slices) == 1:
-        return create + part(f" AND {slices[0]}" if slices else "")
-    sums = ", ".join(
-        f"SUM({name}) AS {name}"
-        if isinstance(expr, tuple) and name == "hours_total"
-        else f"SUM({name})::bigint AS {name}"
-        for name, expr in columns.items()
+    return (
+        f"CREATE TEMPORARY TABLE {FINE} AS SELECT {day} AS day, c.community, c.category_id, e.unit_id, "
+        f"c.type_id, {', '.join(aggregates)} FROM {_tables()['ev']} e JOIN {CASES} c ON c.id = e.case_id "
+        f"WHERE e.id <= %s AND e.at >= %s AND e.at < %s AND ({relevant}) "
+        f"GROUP BY {day}, c.community, c.category_id, e.unit_id, c.type_id"
     )
-    parts = " UNION ALL ".join(f"({part(f' AND {where}')})" for where in slices)
-    return f"{create}SELECT {', '.join(FINE_KEYS)}, {sums} FROM ({parts}) p GROUP BY {', '.join(FINE_KEYS)}"
 
 
-def _fill_sql(sql: _Sql) -> list[str]:
-    """The figure tables from the fine table: day rows, month rows (the sums of the day rows, exactly
-    what the follower adds to both), topic days."""
-    t = _tables()
-    typed = f"{FINE} f LEFT JOIN {t['type']} et ON et.id = f.type_id"
-    category = "COALESCE(et.category_id, 0)"
+def _day_sql() -> list[str]:
+    """The day rows of the figure tables from a range's fine table."""
     area_cols = ", ".join(AREA_COUNTS)
     area_sums = ", ".join(f"SUM({c})" for c in AREA_COUNTS)
     unit_cols = (*UNIT_COUNTS, "hours_total")
     unit_sums = ", ".join(f"SUM({'unit_received' if c == 'received' else c})" for c in unit_cols)
-    out = []
-    for period, start in ((DAY, "day"), (MONTH, sql.month("day"))):
-        out.append(
-            f"INSERT INTO {AreaFigure._meta.db_table} (period, start, community_code, category_id, {area_cols}) "
-            f"SELECT '{period}', {start}, community, {category}, {area_sums} FROM {typed} "
-            f"GROUP BY {start}, community, {category} HAVING SUM({AREA_ANY}) > 0"
-        )
-        out.append(
-            f"INSERT INTO {UnitFigure._meta.db_table} (period, start, community_code, category_id, unit_id, "
-            f"{', '.join(unit_cols)}) SELECT '{period}', {start}, community, {category}, unit_id, {unit_sums} "
-            f"FROM {typed} WHERE unit_id IS NOT NULL GROUP BY {start}, community, {category}, unit_id "
-            f"HAVING SUM({UNIT_ANY}) > 0"
-        )
-    out.append(
+    return [
+        f"INSERT INTO {AreaFigure._meta.db_table} (period, start, community_code, category_id, {area_cols}) "
+        f"SELECT '{DAY}', day, community, category_id, {area_sums} FROM {FINE} "
+        f"GROUP BY day, community, category_id HAVING SUM({AREA_ANY}) > 0",
+        f"INSERT INTO {UnitFigure._meta.db_table} (period, start, community_code, category_id, unit_id, "
+        f"{', '.join(unit_cols)}) SELECT '{DAY}', day, community, category_id, unit_id, {unit_sums} "
+        f"FROM {FINE} WHERE unit_id IS NOT NULL GROUP BY day, community, category_id, unit_id "
+        f"HAVING SUM({UNIT_ANY}) > 0",
         f"INSERT INTO {TopicDay._meta.db_table} (start, community_code, type_id, received, sensitive) "
         f"SELECT day, community, type_id, SUM(received), SUM(sensitive) FROM {FINE} "
-        "WHERE type_id IS NOT NULL GROUP BY day, community, type_id HAVING SUM(received) > 0"
-    )
+        "WHERE type_id IS NOT NULL GROUP BY day, community, type_id HAVING SUM(received) > 0",
+    ]
+
+
+def _month_sql(sql: _Sql) -> list[str]:
+    """The month rows: the sums of the day rows (exactly what the follower adds to both)."""
+    out = []
+    for model, keys, columns in (
+        (AreaFigure, "community_code, category_id", AREA_COUNTS),
+        (UnitFigure, "community_code, category_id, unit_id", (*UNIT_COUNTS, "hours_total")),
+    ):
+        month = sql.month("start")
+        out.append(
+            f"INSERT INTO {model._meta.db_table} (period, start, {keys}, {', '.join(columns)}) "
+            f"SELECT '{MONTH}', {month}, {keys}, {', '.join(f'SUM({c})' for c in columns)} "
+            f"FROM {model._meta.db_table} WHERE period = '{DAY}' GROUP BY {month}, {keys}"
+        )
     return out
 
 
@@ -341,16 +343,24 @@ def _register_sqlite(conn: Any) -> None:
     conn.create_function("jiceng_local_date", 1, local_date, deterministic=True)
 
 
-def _months(first: dt.datetime, last: dt.datetime) -> list[tuple[dt.datetime, dt.datetime]]:
-    """Local calendar months covering ``first`` … ``last``, as aware bounds."""
+# Ranges of the trail worked on one at a time: whole local days (a day's rows are then final in one
+# range), at most a month of them, and at least ``RANGES_PER_PROCESS`` ranges a process, so that the
+# sessions finish together.
+RANGES_PER_PROCESS = 4
+
+
+def _ranges(first: dt.datetime, last: dt.datetime, processes: int) -> list[tuple[dt.datetime, dt.datetime]]:
+    """Runs of whole local days covering ``first`` … ``last``, as aware bounds."""
     tz = timezone.get_current_timezone()
-    start = timezone.localtime(first, tz).date().replace(day=1)
+    day = timezone.localtime(first, tz).date()
     end = timezone.localtime(last, tz).date()
+    days = (end - day).days + 1
+    length = max(1, min(31, -(-days // (RANGES_PER_PROCESS * max(1, processes)))))
     out = []
-    while start <= end:
-        nxt = (start + dt.timedelta(days=32)).replace(day=1)
-        out.append((dt.datetime.combine(start, dt.time(), tz), dt.datetime.combine(nxt, dt.time(), tz)))
-        start = nxt
+    while day <= end:
+        nxt = day + dt.timedelta(days=length)
+        out.append((dt.datetime.combine(day, dt.time(), tz), dt.datetime.combine(nxt, dt.time(), tz)))
+        day = nxt
     return out
 
 
@@ -399,49 +409,97 @@ def _session(cursor: Any, sql: _Sql, processes: int) -> Iterator[None]:
         cursor.execute("SELECT set_config(%s, %s, true)", [name, before[name]])
 
 
-def _slices(cursor: Any, processes: int) -> list[str]:
-    """PostgreSQL: the events table cut into ``processes`` ranges of blocks (the last one open, for
-    rows written since); every row version is in exactly one of them (in each partition, when the
-    table is partitioned)."""
-    if processes < 2:
-        return []
-    table = CaseEvent._meta.db_table
-    # Partitioned by month (``jiceng.cases.storage``): each partition numbers its own blocks from 0,
-    # and a ``ctid`` range applies to every partition, so the cuts are made over the largest one.
-    cursor.execute(
-        "SELECT COALESCE(max(pg_relation_size(c.oid)), 0) / current_setting('block_size')::int "
-        "FROM pg_class c WHERE c.oid = %s::regclass "
-        "OR c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = %s::regclass)",
-        [table, table],
-    )
-    blocks = int(cursor.fetchone()[0])
-    if blocks < processes:
-        return []
-    cuts = [blocks * i // processes for i in range(1, processes)]
-    out = []
-    low = None
-    for cut in [*cuts, None]:
-        parts = []
-        if low is not None:
-            parts.append(f"e.ctid >= '({low},0)'::tid")
-        if cut is not None:
-            parts.append(f"e.ctid < '({cut},0)'::tid")
-        out.append(" AND ".join(parts))
-        low = cut
-    return out
-
-
-def _figures(sql: _Sql, top: int, processes: int) -> None:
-    """The fine table in one pass over the trail, then the figure tables from it."""
-    with transaction.atomic(), connection.cursor() as cursor, _session(cursor, sql, processes):
-        slices = _slices(cursor, processes) if sql.pg else []
-        cursor.execute(_fine_sql(sql, slices), [top] * max(1, len(slices)))
-        if sql.pg:
-            cursor.execute(f"ANALYZE {FINE}")
-        for statement in _fill_sql(sql):
+def _range_figures(sql: _Sql, top: int, start: dt.datetime, end: dt.datetime) -> None:
+    """The day rows of one range of the trail, in one transaction of this thread's connection."""
+    ops = connection.ops
+    with transaction.atomic(), connection.cursor() as cursor, _session(cursor, sql, 1):
+        bounds = [ops.adapt_datetimefield_value(start), ops.adapt_datetimefield_value(end)]
+        cursor.execute(_fine_sql(sql), [top, *bounds])
+        for statement in _day_sql():
             cursor.execute(statement, [])
         # Inside a caller's transaction the block is a savepoint, not a commit: drop it here.
         cursor.execute(f"DROP TABLE {FINE}")
+
+
+def _in_threads(
+    processes: int, ranges: list[tuple[dt.datetime, dt.datetime]], work: Callable[..., None]
+) -> None:
+    """``work(start, end)`` for every range, in ``processes`` threads, each with its own connection
+    (and so its own PostgreSQL process) taking the next range until none is left. The first error is
+    raised once every thread has stopped."""
+    pending = queue.SimpleQueue[tuple[dt.datetime, dt.datetime]]()
+    for bounds in ranges:
+        pending.put(bounds)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            while not errors:
+                try:
+                    start, end = pending.get_nowait()
+                except queue.Empty:
+                    return
+                work(start, end)
+        except BaseException as exc:  # noqa: BLE001 — handed to the calling thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, name=f"rebuild-{n}") for n in range(processes)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+
+
+def _figures(sql: _Sql, top: int, ranges: list[tuple[dt.datetime, dt.datetime]], processes: int) -> None:
+    """The figure tables, range by range of the trail: a range is whole local days, so its day rows
+    are final; ranges run side by side in ``processes`` sessions on PostgreSQL when the rebuild is not
+    inside a caller's transaction (other sessions could not see its rows). Then the month rows from
+    the day rows."""
+    shared = sql.pg and processes > 1 and len(ranges) > 1 and not connection.in_atomic_block
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {CASES}")
+        cursor.execute(_cases_sql(sql, shared), [])
+        if sql.pg:
+            cursor.execute(f"ANALYZE {CASES}")
+    try:
+        if shared:
+            _in_threads(processes, ranges, lambda start, end: _range_figures(sql, top, start, end))
+        else:
+            for start, end in ranges:
+                _range_figures(sql, top, start, end)
+        with transaction.atomic(), connection.cursor() as cursor, _session(cursor, sql, processes):
+            for statement in _month_sql(sql):
+                cursor.execute(statement, [])
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {CASES}")
+
+
+def _analyze_stale(cursor: Any) -> None:
+    """Fresh statistics for the trail and the cases where they are missing or a tenth of the rows
+    changed since: a trail just loaded in bulk (or a test's few rows) otherwise gets nested-loop plans
+    that scan the events once per case. Tables already analyzed are not read again (on a trail of
+    many partitions that is most of the preparation)."""
+    events, cases = CaseEvent._meta.db_table, Case._meta.db_table
+    cursor.execute(
+        "SELECT relname, COALESCE(last_analyze, last_autoanalyze) IS NULL OR n_mod_since_analyze > n_live_tup / 10 "
+        "FROM pg_stat_user_tables WHERE relid = %s::regclass OR relid = %s::regclass "
+        "OR relid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = %s::regclass)",
+        [events, cases, events],
+    )
+    stale = {name: bool(old) for name, old in cursor.fetchall()}
+    if stale.get(events, True):  # never analyzed as a whole: the whole hierarchy at once
+        cursor.execute(f"ANALYZE {events}, {cases}")
+        return
+    names = [name for name, old in stale.items() if old and name != events]
+    if cases not in stale:
+        names.append(cases)
+    if names:
+        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(n) for n in sorted(names)))
 
 
 def rebuild(progress: Callable[[str, float], None] | None = None, parallel: int | None = None) -> Timing:
@@ -460,15 +518,23 @@ def rebuild(progress: Callable[[str, float], None] | None = None, parallel: int 
 
     started = time.perf_counter()
     if pg:
-        # Fresh statistics: a trail just loaded in bulk (or a test's few rows) otherwise gets
-        # nested-loop plans that scan the events once per case.
         with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {CaseEvent._meta.db_table}, {Case._meta.db_table}")
+            _analyze_stale(cursor)
     with transaction.atomic():
         rollup._claim()
-        for model in rollup.TRAIL_ROLLUPS:
-            with connection.cursor() as cursor:
-                cursor.execute(f"DELETE FROM {model._meta.db_table}")
+        tables = [model._meta.db_table for model in rollup.TRAIL_ROLLUPS]
+        with connection.cursor() as cursor:
+            if pg:  # fresh files: no dead rows for the inserts to step over
+                # (a caller's transaction may have written rows with deferred checks still due:
+                # they are made now, as at its commit, since TRUNCATE refuses pending ones)
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                cursor.execute(f"TRUNCATE {', '.join(tables)}")
+                # back to the default: every deferrable constraint here (Django's foreign keys) is
+                # initially deferred
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            else:
+                for table in tables:
+                    cursor.execute(f"DELETE FROM {table}")
         top = CaseEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         bounds = CaseEvent.objects.filter(pk__lte=top).order_by("at").values_list("at", flat=True)
         first = bounds.first()
@@ -478,10 +544,11 @@ def rebuild(progress: Callable[[str, float], None] | None = None, parallel: int 
         )
     lap("prepare", started)
 
-    months = _months(first, last) if first is not None and last is not None else []
-    timing.months = len(months)
+    processes = parallel if parallel is not None else workers()
+    ranges = _ranges(first, last, processes) if first is not None and last is not None else []
+    timing.ranges = len(ranges)
     started = time.perf_counter()
-    _figures(sql, top, parallel if parallel is not None else workers())
+    _figures(sql, top, ranges, processes)
     lap("figures", started)
 
     started = time.perf_counter()
@@ -494,7 +561,9 @@ def rebuild(progress: Callable[[str, float], None] | None = None, parallel: int 
 
     started = time.perf_counter()
     rollup.refresh_care()
-    rollup.refill_totals()
+    # (hash aggregates in memory: the planner would sort a million figure rows by their codes, on disk)
+    with transaction.atomic(), connection.cursor() as cursor, _session(cursor, sql, 1):
+        rollup.refill_totals()
     lap("totals", started)
 
     started = time.perf_counter()

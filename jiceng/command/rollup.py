@@ -557,7 +557,7 @@ def rebuild(progress: Any = None) -> Progress:
     from jiceng.command import rebuild as set_based
 
     timing = set_based.rebuild(progress=progress)
-    return Progress(events=timing.events, batches=timing.months, watermark=timing.watermark, gaps=timing.gaps)
+    return Progress(events=timing.events, batches=timing.ranges, watermark=timing.watermark, gaps=timing.gaps)
 
 
 def replay(batch: int = BATCH, progress: Any = None) -> Progress:

@@ -113,19 +113,29 @@ def test_the_stats_command_rebuilds_set_based_and_audits_it(cw: World) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_on_postgresql_the_trail_read_in_parallel_slices_gives_the_same_result(cw: World) -> None:
+def test_on_postgresql_the_months_read_in_several_sessions_give_the_same_result(cw: World) -> None:
     if connection.vendor != "postgresql":
-        pytest.skip("the trail is cut into block ranges on PostgreSQL only")
+        pytest.skip("the months run in several sessions on PostgreSQL only")
     history.generate(years=1, cases=800)
     rebuild.rebuild(parallel=1)
     serial = snapshot()
     assert serial["AreaFigure"] and serial["UnitFigure"] and serial["TopicDay"]
-    with connection.cursor() as cursor:
-        # The events table is partitioned by month: the cuts still make as many slices as asked.
-        assert len(rebuild._slices(cursor, 3)) == 3
+
+    def sessions() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()")
+            return int(cursor.fetchone()[0])
+
+    before = sessions()
     for processes in (2, 3):
-        rebuild.rebuild(parallel=processes)
+        timing = rebuild.rebuild(parallel=processes)
+        assert timing.ranges > processes
         assert snapshot() == serial, processes
+    # the months' sessions are closed, and the narrow copy of the cases is gone
+    assert sessions() == before
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [rebuild.CASES])
+        assert cursor.fetchone()[0] is None
 
 
 def test_a_case_closed_after_the_watermark_is_open_at_it(cw: World) -> None:
