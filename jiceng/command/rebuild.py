@@ -274,8 +274,9 @@ def _live_sql(sql: _Sql) -> str:
     """Open cases: those whose last status move (up to the watermark) opened them. Only the cases not
     in a final status, and those with events after the watermark, can be: an action writes the case's
     status with its event, so a case whose last move opened it is either not final or has moved since
-    (with a later event). Their trails are read through the (case, seq) index; the flags are set when
-    an ``sla_overdue``/``escalate`` event follows that move."""
+    (with a later event). Their events are read once into ``trail`` (the trail is partitioned by
+    month, so looking an event up by id alone would search every month); the flags are set when an
+    ``sla_overdue``/``escalate`` event follows that move."""
     t = _tables()
     open_ = _in(rollup.OPEN)
     final = _in(rollup.FINAL)
@@ -284,17 +285,18 @@ def _live_sql(sql: _Sql) -> str:
         f"(e.to_status IN {final} AND e.from_status NOT IN {final}))"
     )
     return (
+        "WITH trail AS MATERIALIZED (SELECT e.case_id, e.id, e.at, e.action, e.to_status, "
+        f"{moves} AS moves FROM {t['ev']} e WHERE e.id <= %s AND e.case_id IN ("
+        f"SELECT id FROM {t['case']} WHERE status NOT IN {final} "
+        f"UNION SELECT case_id FROM {t['ev']} WHERE id > %s)) "
         f"INSERT INTO {LiveCase._meta.db_table} (case_id, grid_code, category_id, channel, sensitive, "
         "overdue, escalated, opened_at) "
         f"SELECT c.id, c.grid_code, COALESCE(et.category_id, 0), c.channel, c.sensitive, "
         "COALESCE(m.overdue > m.moved, FALSE), COALESCE(m.escalated > m.moved, FALSE), o.at "
-        f"FROM (SELECT e.case_id, MAX(CASE WHEN {moves} THEN e.id END) AS moved, "
-        "MAX(CASE WHEN e.action = 'sla_overdue' THEN e.id END) AS overdue, "
-        "MAX(CASE WHEN e.action = 'escalate' THEN e.id END) AS escalated "
-        f"FROM {t['ev']} e WHERE e.id <= %s AND e.case_id IN ("
-        f"SELECT id FROM {t['case']} WHERE status NOT IN {final} "
-        f"UNION SELECT case_id FROM {t['ev']} WHERE id > %s) GROUP BY e.case_id) m "
-        f"JOIN {t['ev']} o ON o.id = m.moved AND o.to_status IN {open_} "
+        "FROM (SELECT case_id, MAX(CASE WHEN moves THEN id END) AS moved, "
+        "MAX(CASE WHEN action = 'sla_overdue' THEN id END) AS overdue, "
+        "MAX(CASE WHEN action = 'escalate' THEN id END) AS escalated FROM trail GROUP BY case_id) m "
+        f"JOIN trail o ON o.id = m.moved AND o.to_status IN {open_} "
         f"JOIN {t['case']} c ON c.id = m.case_id LEFT JOIN {t['type']} et ON et.id = c.event_type_id"
     )
 
