@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from jiceng.triage.catalogue import phrasings, training_set
-from jiceng.triage.classifier import TextModel, choose_threshold, cross_validate, train
+from jiceng.triage.classifier import Params, TextModel, choose_threshold, cross_validate, train
 
 from .conftest import catalogue
 
@@ -75,3 +75,42 @@ def test_cross_validation_scores_every_message_once_per_repeat() -> None:
     assert scores.n == len(texts)
     assert sum(sum(row) for row in scores.confusion) == 2 * len(texts)
     assert len(scores.extra["repeats"]) == 2
+
+
+def test_the_kept_features_are_those_that_tell_the_classes_apart() -> None:
+    import scipy.sparse as sp
+
+    from jiceng.triage.classifier import kept_features
+
+    y = np.array(["a", "a", "a", "b", "b", "b"])
+    # Column 1 is present exactly in the "b" messages; columns 0 and 2 are in every message alike.
+    X = sp.csr_matrix(
+        np.array([[1, 0, 1], [1, 0, 1], [1, 0, 1], [1, 1, 1], [1, 1, 1], [1, 1, 1]], dtype=np.float32)
+    )
+    assert kept_features(X, y, 1).tolist() == [1]
+    assert kept_features(X, y, 0).tolist() == [0, 1, 2]
+
+
+def test_a_message_like_a_training_message_gets_its_neighbours_vote(tmp_path: Path) -> None:
+    texts, labels = training_set(catalogue()[:3], per_type=20)
+    model = train(texts, labels, Params(features_kept=300), calibrate=False)
+    assert model.memory is not None and model.memory.rows.shape[0] == len(texts)
+    # The SVM uses the kept features only.
+    assert 0 < int((np.abs(model.coef).sum(axis=0) > 0).sum()) <= 300
+    X = model.features([texts[0]])
+    vote = model.memory.vote(X, len(model.classes))
+    assert vote.sum() == pytest.approx(1.0, abs=1e-5)
+    assert model.classes[int(vote.argmax())] == labels[0]
+    assert vote.max() > 0.5
+    # The vote is part of the scores, and survives saving.
+    alone = np.asarray(X @ model.coef.T + model.intercept)
+    assert np.allclose(model.decision([texts[0]]), alone + model.memory.weight * vote, atol=1e-5)
+    loaded = TextModel.load(model.save(tmp_path / "m.npz"))
+    assert loaded.memory is not None
+    assert np.allclose(loaded.predict_proba(texts[:5]), model.predict_proba(texts[:5]), atol=1e-6)
+
+
+def test_no_neighbour_vote_above_the_row_limit_or_when_turned_off() -> None:
+    texts, labels = training_set(catalogue()[:2], per_type=10)
+    assert train(texts, labels, Params(neighbour_rows_max=len(texts) - 1), calibrate=False).memory is None
+    assert train(texts, labels, Params(neighbours=0), calibrate=False).memory is None
