@@ -141,8 +141,19 @@ class Loop:
             self._maybe_beat()
             if more:
                 continue
-            if once or self.stopping.wait(self.interval):
+            if once or self._idle(self.interval):
                 return
+
+    def _idle(self, seconds: float) -> bool:
+        """Wait ``seconds`` between passes, still beating every ``beat_every`` (a worker that sweeps
+        every five minutes is alive in between; ``/readyz`` calls a beat older than two minutes
+        stale). True when stopped meanwhile."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            if self.stopping.wait(min(left, max(self.beat_every, 0.05))):
+                return True
+            self._maybe_beat()
+        return False
 
     def _maybe_beat(self) -> None:
         now = time.monotonic()

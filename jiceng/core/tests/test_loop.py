@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from django.db import OperationalError
 
@@ -69,3 +71,35 @@ def test_other_errors_are_not_swallowed() -> None:
 
     with pytest.raises(ValueError):
         Broken(interval=0.01).run(once=True)
+
+
+def test_between_passes_it_keeps_beating_and_stops_at_once_when_asked() -> None:
+    # A sweep every few minutes is alive in between: /readyz calls a beat older than two minutes stale.
+    import threading
+    import time
+
+    class Slow(Loop):
+        name = "slow-test"
+
+        def __init__(self) -> None:
+            super().__init__(interval=30.0, beat_every=0.05)
+            self.passes = 0
+            self.beats: list[datetime] = []
+
+        def step(self) -> bool:
+            self.passes += 1
+            return False
+
+        def _maybe_beat(self) -> None:
+            super()._maybe_beat()
+            self.beats.append(WorkerBeat.objects.get(name=self.name).beat_at)
+
+    loop = Slow()
+    threading.Timer(0.4, loop.stop).start()
+    started = time.monotonic()
+    loop.run()
+    # one pass, then beats written while it waited for the next, and the stop ended the wait
+    assert loop.passes == 1
+    assert len(set(loop.beats)) >= 4
+    assert time.monotonic() - started < 5
+    assert WorkerBeat.objects.get(name="slow-test").state == "stopped"
