@@ -91,6 +91,23 @@ def test_the_set_based_rebuild_agrees_exactly_with_the_incremental_follower(cw: 
     assert timing.events == state.events_applied == CaseEvent.objects.count()
 
 
+def test_a_trail_with_months_without_events_rebuilds_as_the_follower_counts_it(cw: World) -> None:
+    # given: cases on a few days months apart (most of the rebuild's ranges of days hold no event),
+    # one of them still open, and the follower's figures
+    now = timezone.now()
+    for days in (400, 250, 40):
+        handled(cw, now - dt.timedelta(days=days), score=4)
+    submit(cw, at=now - dt.timedelta(days=3))
+    rollup.catch_up(batch=7)
+    followed = snapshot()
+    assert len(followed["AreaFigure"]) >= 8 and len(followed["LiveCase"]) == 1
+    # when: rebuilt in ranges of days, most of them empty
+    timing = rebuild.rebuild(parallel=2)
+    # then: the same rows
+    assert timing.ranges >= 8
+    assert snapshot() == followed
+
+
 def test_after_a_rebuild_the_follower_applies_only_what_came_later(cw: World) -> None:
     a_history(cw)
     rollup.rebuild()
