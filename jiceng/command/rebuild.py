@@ -214,8 +214,8 @@ def _fine_sql(sql: _Sql) -> str:
     """The fine table of one range of the trail (parameters: the watermark, the range's start and
     end, the lowest and highest case id among its events: only that part of the narrow cases table is
     read, through its index — cases are numbered as they come in, so a range's events belong to a
-    small part of a long history's cases). Counts are 4-byte integers, so their sums stay integers (a sum of ``bigint`` is a
-    ``numeric`` on PostgreSQL, much slower to add up)."""
+    small part of a long history's cases). Counts are 4-byte integers, so their sums stay integers
+    (a sum of ``bigint`` is a ``numeric`` on PostgreSQL, much slower to add up)."""
     columns = _fine_columns(sql)
     relevant = columns.pop("_relevant")
     aggregates = []
@@ -259,11 +259,11 @@ def _day_sql() -> list[str]:
 def _month_sql(sql: _Sql) -> list[str]:
     """The month rows: the sums of the day rows (exactly what the follower adds to both)."""
     out = []
+    month = sql.month("start")
     for model, keys, columns in (
         (AreaFigure, "community_code, category_id", AREA_COUNTS),
         (UnitFigure, "community_code, category_id, unit_id", (*UNIT_COUNTS, "hours_total")),
     ):
-        month = sql.month("start")
         out.append(
             f"INSERT INTO {model._meta.db_table} (period, start, {keys}, {', '.join(columns)}) "
             f"SELECT '{MONTH}', {month}, {keys}, {', '.join(f'SUM({c})' for c in columns)} "
@@ -508,8 +508,6 @@ def _analyze_stale(cursor: Any) -> None:
         cursor.execute(f"ANALYZE {events}, {cases}")
         return
     names = [name for name, old in stale.items() if old and name != events]
-    if cases not in stale:
-        names.append(cases)
     if names:
         cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(n) for n in sorted(names)))
 
