@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 
 from jiceng.triage.actions import do_save_rule
 from jiceng.triage.models import SensitiveRule, TriageEvent
-from jiceng.triage.sensitive import current_lexicon, default_lexicon, detect
+from jiceng.triage.sensitive import current_lexicon, default_lexicon, detect, forget_lexicon
 from jiceng.triage.sensitive_model import TEST_FILE, TEST_FILE2
 
 DATA = Path(__file__).parent / "data"
@@ -227,3 +227,38 @@ def test_the_second_test_set_is_well_formed_and_covers_every_reason() -> None:
     kinds = {r["kind"] for r in rows if r["sensitive"] == "1"}
     assert kinds == set(default_lexicon().kinds)
     assert 0.4 <= sum(r["sensitive"] == "1" for r in rows) / len(rows) <= 0.6
+
+
+def test_a_stove_that_will_not_light_a_campaign_and_a_stray_cat_are_not_alarms() -> None:
+    lexicon = default_lexicon()
+    assert not detect("家里燃气灶打不着火了，咔咔响就是点不着，找谁修", lexicon, learned=False)
+    assert not detect("社区反家暴宣传活动在哪里报名当志愿者", lexicon, learned=False)
+    assert not detect("流浪猫半夜打架，叫得跟小孩哭一样，吵得睡不着", lexicon, learned=False)
+    assert detect("厨房着火了，烟很大，快来人", lexicon, learned=False)
+    assert detect("隔壁又在家暴了，女的一直在哭喊", lexicon, learned=False)
+    assert detect("有个小孩在天桥底下流浪好几天了，没人管", lexicon, learned=False)
+
+
+@pytest.mark.django_db
+def test_rules_still_as_shipped_before_are_brought_up_to_date_and_edited_ones_kept() -> None:
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("jiceng.triage.migrations.0003_refresh_shipped_rules")
+    fire = SensitiveRule.objects.get(name="公共安全-火灾爆炸")
+    fire.pattern = fire.pattern.replace("(?<!打不)(?<!点不)(?<!打)着火", "着火")
+    fire.save()
+    domestic = SensitiveRule.objects.get(name="暴力-家暴")
+    domestic.exclude = ""
+    domestic.save()
+    minor = SensitiveRule.objects.get(name="未成年人-伤害")
+    minor.pattern = "体罚|流浪"  # edited on this site
+    minor.save()
+    assert detect("燃气灶打不着火了", current_lexicon(), learned=False)
+    migration.refresh(apps, None)
+    forget_lexicon()  # a migration's models send no signals; the processes start afresh after migrate
+    assert not detect("燃气灶打不着火了", current_lexicon(), learned=False)
+    assert detect("厨房着火了，快来人", current_lexicon(), learned=False)
+    assert not detect("社区反家暴宣传活动在哪里报名", current_lexicon(), learned=False)
+    assert SensitiveRule.objects.get(name="未成年人-伤害").pattern == "体罚|流浪"
