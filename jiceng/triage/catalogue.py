@@ -23,6 +23,7 @@ from jiceng.triage.classifier import Params, TextModel, fit_blocks, fit_temperat
 from jiceng.triage.corpus_types import generate, not_a_matter
 from jiceng.triage.features import transform
 from jiceng.triage.text import normalise
+from jiceng.triage.typing_eval import NONE
 
 PLACES = [
     "小区门口",
@@ -252,10 +253,12 @@ def build_model(
     known = {e.code for e in entries}
     desk = [(normalise(t), c) for t, c in decisions if c in known and t.strip()]
     d_texts = [t for t, _ in desk]
-    blocks = fit_blocks(texts + w_texts + d_texts + not_a_matter(), Params(min_df=2), head=False)
+    # Written messages that are no government matter (code NONE) join the background row's examples.
+    none_raw = not_a_matter() + written.get(NONE, [])
+    blocks = fit_blocks(texts + w_texts + d_texts + none_raw, Params(min_df=2), head=False)
     classes = sorted({e.code for e in entries})
     index = {c: i for i, c in enumerate(classes)}
-    none_texts = [normalise(t) for t in not_a_matter()]
+    none_texts = [normalise(t) for t in none_raw]
     k = len(classes) + 1  # the last row is the background: no government matter / cannot tell
     X = transform(blocks, texts + none_texts)
     y = np.array([index[c] for c in labels] + [len(classes)] * len(none_texts))
