@@ -76,6 +76,11 @@ def test_a_tampered_history_gives_the_same_report_in_ranges_as_in_one(cw: World,
         )
     # small chunks: a range is read several chunks at a time, and chunks end inside ranges
     assert _report(list(trail.verify(chunk=7, checkpoints=heads, jobs=2, ranges=5))) == _report(one)
+    # only some cases (--case): the ranges run over their ids
+    some = Case.objects.filter(pk__in=touched[:4])
+    listed = _report(list(trail.verify(some, checkpoints=heads)))
+    assert len(listed) >= 4
+    assert _report(list(trail.verify(some, checkpoints=heads, jobs=2, ranges=3))) == listed
 
 
 def test_the_command_with_jobs_reports_as_with_one(
