@@ -564,7 +564,8 @@ def can_fork() -> bool:
     in-memory SQLite database (another process cannot open it), and where ``fork`` exists."""
     if connection.in_atomic_block or "fork" not in multiprocessing.get_all_start_methods():
         return False
-    return not (connection.vendor == "sqlite" and connection.is_in_memory_db())
+    # the SQLite backend's own method (not on the base class the stubs type ``connection`` as)
+    return not (connection.vendor == "sqlite" and connection.is_in_memory_db())  # type: ignore[attr-defined]
 
 
 def verify(
