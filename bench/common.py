@@ -59,8 +59,10 @@ class Context:
     @property
     def pg_url(self) -> str:
         """A fresh PostgreSQL database for the running benchmark module (``bench_<module>``), so
-        modules never see each other's rows: on ``BENCH_PG_URL``'s server, or a throwaway cluster."""
-        name = f"bench_{self.module or 'main'}"
+        modules never see each other's rows: on ``BENCH_PG_URL``'s server, or a throwaway cluster.
+        ``BENCH_DB_PREFIX`` goes before the name (``BENCH_DB_PREFIX=ver_`` → ``ver_bench_history``),
+        so runs by several people on one server do not drop each other's databases."""
+        name = f"{os.environ.get('BENCH_DB_PREFIX', '')}bench_{self.module or 'main'}"
         if name not in self._databases:
             self._databases[name] = self._fresh_database(name)
         return self._databases[name]

@@ -28,11 +28,13 @@ out. Keep the directory on append-only storage (``chattr +a``, a WORM bucket, a 
 
 from __future__ import annotations
 
+import bisect
 import fcntl
 import hashlib
 import hmac
 import json
 import logging
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -42,7 +44,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db.models import Max
+from django.db import connection, connections
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from jiceng.cases.models import Case, CaseEvent, TrailSeal
@@ -307,11 +310,14 @@ def verify_case(
     case_id: int,
     head: str,
     length: int,
-    events: Iterable[CaseEvent],
+    events: Iterable[CaseEvent] | Iterable[Any],
     *,
     legacy_max: int = 0,
     checkpoint: tuple[int, str] | None = None,
+    digest: Callable[[Any], str] = hash_of,
 ) -> Iterator[Break]:
+    """The breaks of one case's chain (``events`` in ``seq`` order); ``digest`` recomputes an event's
+    hash (``hash_of`` for model instances, ``verify``'s own for the rows it reads)."""
     previous = ""
     expected_seq = 1
     seen_keyed = False
@@ -324,7 +330,7 @@ def verify_case(
             yield Break(case_id, event.seq, "前序哈希与上一条记录不符")
         if not event.keyed and (seen_keyed or (event.pk or 0) > legacy_max):
             yield Break(case_id, event.seq, "升级后出现未加密钥的记录，链被重算")
-        elif hash_of(event) != event.hash:
+        elif digest(event) != event.hash:
             yield Break(case_id, event.seq, "记录内容与其哈希不符，已被改动")
         seen_keyed = seen_keyed or event.keyed
         if checkpoint is not None and event.seq == checkpoint[0]:
@@ -342,12 +348,13 @@ def verify_case(
 
 
 class _Row(NamedTuple):
-    """An event as ``verify`` reads it: the attributes ``hash_of`` and ``verify_case`` use."""
+    """An event as ``verify`` reads it: the attributes ``verify_case`` uses, the time already as the
+    hashed UTC text and ``data`` as the database's JSON text."""
 
     pk: int
     case_id: int
     seq: int
-    at: datetime
+    at_text: str
     action: str
     from_status: str
     to_status: str
@@ -360,50 +367,257 @@ class _Row(NamedTuple):
     keyed: bool
 
 
-_ROW_FIELDS = ("pk", *_Row._fields[1:])
+def _event_sql(vendor: str, case_list: int) -> str:
+    """The events of a run of cases (``case_id`` between two ids, and in a list of ``case_list`` ids
+    when only some cases are verified), in chain order, only the hashed columns. On PostgreSQL the
+    time comes as the hashed UTC text (formatted by the server, not parsed and formatted again here);
+    SQLite stores it as naive UTC text already."""
+    at = (
+        """to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+        if vendor == "postgresql"
+        else "at"
+    )
+    table = CaseEvent._meta.db_table
+    listed = f" AND case_id IN ({', '.join(['%s'] * case_list)})" if case_list else ""
+    return (
+        f"SELECT id, case_id, seq, {at}, action, from_status, to_status, actor_id, unit_id, reason, data, "
+        f"prev_hash, hash, keyed FROM {table} WHERE case_id >= %s AND case_id <= %s{listed} "
+        "ORDER BY case_id, seq"
+    )
+
+
+def _at_text(value: Any) -> str:
+    """The hashed UTC time text of a stored ``at``: PostgreSQL's ``to_char`` text as it is (years
+    from 1000 on; the hashed text of earlier years is ``strftime``'s, unpadded); SQLite's naive UTC
+    ``YYYY-MM-DD HH:MM:SS[.ffffff]`` completed to microseconds."""
+    if isinstance(value, datetime):
+        return _iso(value if value.tzinfo else value.replace(tzinfo=UTC))
+    if value[:1] != "0":
+        if value[-1:] == "Z":
+            return str(value)
+        if len(value) == 26 and value[10] == " ":
+            return f"{value[:10]}T{value[11:]}Z"
+        if len(value) == 19 and value[10] == " ":
+            return f"{value[:10]}T{value[11:]}.000000Z"
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return _iso(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC))
+
+
+DATA_CACHE = 4096
+
+
+def _row_digest() -> Callable[[_Row], str]:
+    """``row -> hash`` for the rows ``verify`` reads: the same text as ``hash_of`` (``event_body_at``,
+    the key bound once, ``data`` decoded and encoded canonically once)."""
+    mac = hasher()
+    loads = json.loads
+    # The canonical text of each stored JSON text seen lately: most events carry one of a few
+    # ``data`` values (``{}``, ``{"passed": true}``, ``{"on_time": true}``…), decoding and encoding
+    # them again was a fifth of the time.
+    canonical: dict[Any, str] = {}
+
+    def digest(row: _Row) -> str:
+        data = row.data
+        text = canonical.get(data) if isinstance(data, str) else None
+        if text is None:
+            text = canonical_data(loads(data) if isinstance(data, str | bytes) else data)
+            if isinstance(data, str):
+                if len(canonical) >= DATA_CACHE:
+                    canonical.clear()
+                canonical[data] = text
+        body = event_body_at(
+            row.case_id, row.seq, row.at_text, row.action, row.from_status, row.to_status,
+            row.actor_id, row.unit_id, row.reason, text,
+        )  # fmt: skip
+        message = (row.prev_hash + body).encode()
+        if not row.keyed:
+            return hashlib.sha256(message).hexdigest()
+        return mac(message)
+
+    return digest
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What every range of a ``verify`` run shares (inherited by forked workers, not pickled)."""
+
+    cases: Any  # a queryset of the cases to verify, or None for all
+    chunk: int
+    legacy_max: int
+    checkpoints: dict[int, tuple[int, str]]
+    checkpointed: list[int]  # the checkpointed case ids, sorted (for the missing ones)
+
+
+@dataclass
+class RangeResult:
+    """One range's breaks in case order, the checkpointed cases of the range no longer in the
+    database, and the cases and events read."""
+
+    breaks: list[Break]
+    missing: list[int]
+    cases: int = 0
+    events: int = 0
+
+
+def _missing_between(plan: _Plan, low: int, high: int, present: set[int]) -> list[int]:
+    """Checkpointed case ids from ``low`` to ``high`` (inclusive) that are not in ``present``."""
+    keys = plan.checkpointed
+    first, last = bisect.bisect_left(keys, low), bisect.bisect_right(keys, high)
+    return [pk for pk in keys[first:last] if pk not in present]
+
+
+def _verify_range(plan: _Plan, low: int, high: int) -> Iterator[Break | RangeResult]:
+    """The cases with ids from ``low`` to ``high`` (inclusive), ``plan.chunk`` cases at a time by
+    keyset (case id), each chunk's events in one ordered read of the ``(case, seq)`` index; yields
+    each break as found, then the range's ``RangeResult`` (without the breaks)."""
+    base = plan.cases if plan.cases is not None else Case.objects.all()
+    queryset = base.filter(pk__gte=low, pk__lte=high).order_by("pk")
+    digest = _row_digest()
+    make = _Row._make
+    result = RangeResult([], [])
+    last = low - 1
+    while True:
+        batch = list(
+            queryset.filter(pk__gt=last).values_list("pk", "trail_head", "trail_length")[: plan.chunk]
+        )
+        if not batch:
+            break
+        ids = [row[0] for row in batch]
+        by_case: dict[int, list[_Row]] = {pk: [] for pk in ids}
+        listed = ids if plan.cases is not None else []
+        # Plain rows from the cursor, not model instances (building a model per event cost as much as
+        # the hash). The id range as well as any list: PostgreSQL walks the (case, seq) index over
+        # this chunk's range, already in order, instead of scanning the whole trail and sorting.
+        with connection.cursor() as cursor:
+            cursor.execute(_event_sql(connection.vendor, len(listed)), [ids[0], ids[-1], *listed])
+            while rows := cursor.fetchmany(5000):
+                for row in rows:
+                    events = by_case.get(row[1])
+                    if events is not None:
+                        events.append(make((*row[:3], _at_text(row[3]), *row[4:])))
+                result.events += len(rows)
+        for pk, head, length in batch:
+            yield from verify_case(
+                pk,
+                head,
+                length,
+                by_case[pk],
+                legacy_max=plan.legacy_max,
+                checkpoint=plan.checkpoints.get(pk),
+                digest=digest,
+            )
+        if plan.checkpointed:
+            result.missing += _missing_between(plan, last + 1, ids[-1], set(ids))
+        result.cases += len(ids)
+        last = ids[-1]
+    if plan.checkpointed and last < high:
+        result.missing += _missing_between(plan, last + 1, high, set())
+    yield result
+
+
+def _range_result(plan: _Plan, low: int, high: int) -> RangeResult:
+    result: RangeResult | None = None
+    breaks: list[Break] = []
+    for item in _verify_range(plan, low, high):
+        if isinstance(item, Break):
+            breaks.append(item)
+        else:
+            result = item
+    assert result is not None  # noqa: S101 - _verify_range always ends with it
+    result.breaks = breaks
+    return result
+
+
+def split_ranges(low: int, high: int, parts: int) -> list[tuple[int, int]]:
+    """``low``..``high`` (inclusive) in ``parts`` consecutive ranges of case ids, as equal as the ids
+    allow: each case, and so its whole chain (chains are per case), is in exactly one range."""
+    parts = max(1, min(parts, high - low + 1))
+    size, extra = divmod(high - low + 1, parts)
+    out, start = [], low
+    for n in range(parts):
+        end = start + size + (1 if n < extra else 0) - 1
+        out.append((start, end))
+        start = end + 1
+    return out
+
+
+# Ranges per job: the ranges are taken in turn, so a job that drew a dense range does not hold up the
+# others for long.
+RANGES_PER_JOB = 4
+
+_forked_plan: _Plan | None = None
+
+
+def _forked_range(bounds: tuple[int, int]) -> RangeResult:
+    """One range in a forked worker, on a connection of its own (closed after: the next range, if
+    any, opens another)."""
+    assert _forked_plan is not None  # noqa: S101 - set before the fork
+    try:
+        return _range_result(_forked_plan, *bounds)
+    finally:
+        connections.close_all()
+
+
+def can_fork() -> bool:
+    """Whether ``verify`` can read ranges in forked processes: not inside a transaction (other
+    sessions would not see its rows, and the connection cannot be closed before forking), not on an
+    in-memory SQLite database (another process cannot open it), and where ``fork`` exists."""
+    if connection.in_atomic_block or "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    # the SQLite backend's own method (not on the base class the stubs type ``connection`` as)
+    return not (connection.vendor == "sqlite" and connection.is_in_memory_db())  # type: ignore[attr-defined]
 
 
 def verify(
-    cases: Any = None, chunk: int = 500, checkpoints: dict[int, tuple[int, str]] | None = None
+    cases: Any = None,
+    chunk: int = 500,
+    checkpoints: dict[int, tuple[int, str]] | None = None,
+    *,
+    jobs: int = 1,
+    ranges: int | None = None,
 ) -> Iterator[Break]:
     """Walk every case's chain (or those of ``cases``, a queryset) and yield each break found;
-    with ``checkpoints`` (``read_checkpoints``), also each case that no longer matches them."""
+    with ``checkpoints`` (``read_checkpoints``), also each case that no longer matches them.
+
+    ``jobs`` > 1: the case ids are split into ``ranges`` consecutive ranges (default
+    ``RANGES_PER_JOB`` per job) read by ``jobs`` forked processes, each with its own connection; the
+    breaks come out in the same order as with one (range by range, in case order). Where forking
+    cannot work (``can_fork``) the ranges are read one after another in this process."""
+    global _forked_plan
     legacy_max, seal_break = legacy_boundary()
     if seal_break is not None:
         yield seal_break
     checkpoints = checkpoints or {}
-    queryset = (cases if cases is not None else Case.objects.all()).order_by("pk")
-    seen: set[int] = set()
-    last = 0
-    while True:
-        batch = list(queryset.filter(pk__gt=last).values_list("pk", "trail_head", "trail_length")[:chunk])
-        if not batch:
-            break
-        ids = [row[0] for row in batch]
-        by_case: dict[int, list[Any]] = {pk: [] for pk in ids}
-        # Plain rows, not model instances: verifying is hashing, and building a model per event
-        # cost as much as the hash.
-        # The id range as well as the list: PostgreSQL then walks the (case, seq) index over this
-        # chunk's range, already in order, instead of scanning the whole trail and sorting for every
-        # chunk (at 161 K cases each chunk read all 1.3 M events; the walk grew with the square of the
-        # history).
-        rows = (
-            CaseEvent.objects.filter(case_id__gte=ids[0], case_id__lte=ids[-1], case_id__in=ids)
-            .order_by("case_id", "seq")
-            .values_list(*_ROW_FIELDS)
-        )
-        for row in rows:
-            event = _Row._make(row)
-            by_case[event.case_id].append(event)
-        for pk, head, length in batch:
-            yield from verify_case(
-                pk, head, length, by_case[pk], legacy_max=legacy_max, checkpoint=checkpoints.get(pk)
-            )
-        seen.update(ids)
-        last = ids[-1]
-    if cases is None:
-        for pk in sorted(set(checkpoints) - seen):
-            yield Break(pk, None, "外部检查点记录的工单已不在数据库中（被删除）")
+    base = cases if cases is not None else Case.objects.all()
+    plan = _Plan(cases, chunk, legacy_max, checkpoints, sorted(checkpoints) if cases is None else [])
+    span = base.aggregate(low=Min("pk"), high=Max("pk"))
+    missing: list[int] = []
+    if span["low"] is None:
+        missing = list(plan.checkpointed)
+    else:
+        low, high = span["low"], span["high"]
+        jobs = max(1, jobs)
+        bounds = split_ranges(low, high, ranges or (1 if jobs == 1 else jobs * RANGES_PER_JOB))
+        missing = [pk for pk in plan.checkpointed if pk < low or pk > high]
+        if jobs > 1 and len(bounds) > 1 and can_fork():
+            connections.close_all()  # the workers open their own; none inherits this one
+            _forked_plan = plan
+            try:
+                with multiprocessing.get_context("fork").Pool(min(jobs, len(bounds))) as pool:
+                    for result in pool.imap(_forked_range, bounds):
+                        yield from result.breaks
+                        missing += result.missing
+            finally:
+                _forked_plan = None
+        else:
+            for start, end in bounds:
+                for item in _verify_range(plan, start, end):
+                    if isinstance(item, Break):
+                        yield item
+                    else:
+                        missing += item.missing
+    for pk in sorted(missing):
+        yield Break(pk, None, "外部检查点记录的工单已不在数据库中（被删除）")
 
 
 # -- external checkpoints -----------------------------------------------------------------------------
