@@ -543,12 +543,18 @@ def cross_validate(
     seeds: Sequence[int] = (0,),
     cache: TokenCache | None = None,
     progress: Callable[[str], None] | None = None,
+    extra: Sequence[tuple[str, str]] = (),
 ) -> Scores:
     """k-fold cross-validation, repeated over ``seeds`` (different splits); every fold trains the whole
     pipeline (vocabularies, idf, SVM, calibration) on its training part only. Figures are pooled over
-    all out-of-fold predictions; the spread over repeats is reported in ``extra``."""
+    all out-of-fold predictions; the spread over repeats is reported in ``extra``.
+
+    ``extra`` (text, label) pairs are added to every fold's training part and never scored (more
+    labelled messages from elsewhere, e.g. ``board.board_rows``)."""
     params = params or Params()
     texts = [normalise(t) for t in texts]
+    more_texts = [normalise(t) for t, _ in extra]
+    more_labels = [str(label) for _, label in extra]
     y = np.array([str(label) for label in labels])
     cache = {} if cache is None else cache
     all_true: list[str] = []
@@ -560,7 +566,13 @@ def cross_validate(
         for i, (tr, te) in enumerate(stratified_folds(y, folds, seed)):
             if progress:
                 progress(f"交叉验证 seed={seed} 第 {i + 1} 折……")
-            model = train([texts[j] for j in tr], y[tr], params, cache=cache, calibrate=True)
+            model = train(
+                [texts[j] for j in tr] + more_texts,
+                y[tr].tolist() + more_labels,
+                params,
+                cache=cache,
+                calibrate=True,
+            )
             proba = model.predict_proba([texts[j] for j in te])
             pred[te] = [model.classes[k] for k in proba.argmax(axis=1)]
             for j, row in zip(te, proba, strict=True):
@@ -577,6 +589,7 @@ def cross_validate(
     pooled.extra = {
         "folds": folds,
         "seeds": list(seeds),
+        "extra_training_rows": len(more_texts),
         "repeats": [{"accuracy": a, "macro_f1": f} for a, f in repeats],
         "accuracy_std": float(np.std([a for a, _ in repeats])),
         "ece": expected_calibration_error(conf, ok),
