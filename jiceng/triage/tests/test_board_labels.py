@@ -134,7 +134,7 @@ def _run(*args: str) -> str:
     return out.getvalue()
 
 
-def test_train_adds_the_board_labels_found_next_to_its_data_file(tmp_path: Path) -> None:
+def test_train_adds_the_board_labels_found_next_to_its_data_file_when_asked(tmp_path: Path) -> None:
     from django.core.management import CommandError
 
     from jiceng.triage.classifier import TextModel
@@ -153,16 +153,16 @@ def test_train_adds_the_board_labels_found_next_to_its_data_file(tmp_path: Path)
         ],
     )
     _board(tmp_path, BOARD_FILES[0], [])
-    out = _run("train", "--data", str(data), "--out", str(tmp_path / "m.npz"))
+    # Not by default: on the hold-out the board labels did not help (docs/triage-category.md).
+    out = _run("train", "--data", str(data), "--out", str(tmp_path / "m.npz"), "--board-labels")
     assert "另加手工标注的留言板留言 2 条" in out
     assert TextModel.load(tmp_path / "m.npz").meta["board_labels"] == 2
-    _run("train", "--data", str(data), "--out", str(tmp_path / "n.npz"), "--no-board-labels")
+    out = _run("train", "--data", str(data), "--out", str(tmp_path / "n.npz"))
+    assert "留言板" not in out
     assert TextModel.load(tmp_path / "n.npz").meta["board_labels"] == 0
 
     alone = tmp_path / "alone"
     alone.mkdir()
     data = _history(alone)
-    _run("train", "--data", str(data), "--out", str(tmp_path / "o.npz"))
-    assert TextModel.load(tmp_path / "o.npz").meta["board_labels"] == 0
     with pytest.raises(CommandError, match="留言板文件"):
         _run("train", "--data", str(data), "--out", str(tmp_path / "p.npz"), "--board-labels")
