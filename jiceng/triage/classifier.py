@@ -252,12 +252,16 @@ def fit_blocks(
 
 
 def _svm(
-    X: sp.csr_matrix, y: np.ndarray, C: float, class_weight: str | None = None
+    X: sp.csr_matrix,
+    y: np.ndarray,
+    C: float,
+    class_weight: str | None = None,
+    sample_weight: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     from sklearn.svm import LinearSVC
 
     clf = LinearSVC(C=C, max_iter=5000, class_weight=class_weight)
-    clf.fit(X, y)
+    clf.fit(X, y, sample_weight=sample_weight)
     coef, intercept = clf.coef_, clf.intercept_
     classes = [str(c) for c in clf.classes_]
     if len(classes) == 2:  # sklearn keeps one row for two classes: make it symmetric
@@ -278,21 +282,30 @@ def kept_features(X: sp.csr_matrix, y: np.ndarray, k: int) -> np.ndarray:
     return np.sort(order[:k])
 
 
-def fit_scorer(X: sp.csr_matrix, y: np.ndarray, params: Params) -> TextModel:
+def fit_scorer(
+    X: sp.csr_matrix,
+    y: np.ndarray,
+    params: Params,
+    weights: np.ndarray | None = None,
+    remembered: np.ndarray | None = None,
+) -> TextModel:
     """The SVM on the kept features (the others' weights are zero) and, for a training set of at most
-    ``params.neighbour_rows_max`` messages, the neighbour vote: a model without blocks, scoring rows."""
+    ``params.neighbour_rows_max`` messages, the neighbour vote: a model without blocks, scoring rows.
+    ``weights`` weigh the rows in the SVM; only the rows ``remembered`` (a mask; all when None) are
+    neighbours."""
     kept = kept_features(X, y, params.features_kept)
-    c, intercept, classes = _svm(X[:, kept], y, params.C, params.class_weight)
+    c, intercept, classes = _svm(X[:, kept], y, params.C, params.class_weight, weights)
     coef = np.zeros((len(classes), X.shape[1]), dtype=np.float32)
     coef[:, kept] = c
     memory = None
     if params.neighbours and len(y) <= params.neighbour_rows_max:
         mask = np.zeros(X.shape[1], dtype=np.float32)
         mask[kept] = 1.0
-        rows = sp.csr_matrix(X @ sp.diags(mask))
+        which = np.arange(len(y)) if remembered is None else np.flatnonzero(remembered)
+        rows = sp.csr_matrix(X[which] @ sp.diags(mask))
         rows.eliminate_zeros()
         index = {k: i for i, k in enumerate(classes)}
-        labels = np.array([index[str(v)] for v in y.tolist()], dtype=np.int64)
+        labels = np.array([index[str(v)] for v in y[which].tolist()], dtype=np.int64)
         memory = Memory(rows, labels, params.neighbours, params.neighbour_weight)
     return TextModel([], classes, coef, intercept, memory=memory)
 
@@ -427,11 +440,16 @@ def train(
     cache: TokenCache | None = None,
     calibrate: bool = True,
     progress: Callable[[str], None] | None = None,
+    weights: Sequence[float] | None = None,
+    remembered: Sequence[bool] | None = None,
 ) -> TextModel:
     """Train on (text, label) pairs. Calibration and the threshold come from an inner cross-validation
     of the SVM and the neighbour vote on the training texts, so they never see the texts they are
-    judged on."""
+    judged on. ``weights`` (one per text) weigh the texts in the SVM; only the texts ``remembered``
+    (all when None) are kept as neighbours."""
     params = params or Params()
+    w = None if weights is None else np.asarray(weights, dtype=np.float64)
+    keep = None if remembered is None else np.asarray(remembered, dtype=bool)
     started = time.perf_counter()
     texts = [normalise(t) for t in texts]
     y = np.array([str(label) for label in labels])
@@ -439,7 +457,7 @@ def train(
         raise ValueError("训练数据至少需要两个类别")
     blocks = fit_blocks(texts, params, cache)
     X = transform(blocks, texts)
-    model = fit_scorer(X, y, params)
+    model = fit_scorer(X, y, params, w, keep)
     model.blocks = blocks
     classes = model.classes
     if calibrate and min(Counter(y.tolist()).values()) >= 2:
@@ -448,7 +466,9 @@ def train(
         index = {c: i for i, c in enumerate(classes)}
         oof = np.zeros((len(y), len(classes)), dtype=np.float32)
         for tr, te in stratified_folds(y, params.calibration_folds, seed=0):
-            fold = fit_scorer(X[tr], y[tr], params)
+            fold = fit_scorer(
+                X[tr], y[tr], params, None if w is None else w[tr], None if keep is None else keep[tr]
+            )
             cols = [index[k] for k in fold.classes]
             part = np.full((len(te), len(classes)), -10.0, dtype=np.float32)
             part[:, cols] = fold.row_scores(X[te])
@@ -543,12 +563,21 @@ def cross_validate(
     seeds: Sequence[int] = (0,),
     cache: TokenCache | None = None,
     progress: Callable[[str], None] | None = None,
+    extra: Sequence[tuple[str, str]] = (),
+    extra_weight: float = 1.0,
+    extra_remembered: bool = True,
 ) -> Scores:
     """k-fold cross-validation, repeated over ``seeds`` (different splits); every fold trains the whole
     pipeline (vocabularies, idf, SVM, calibration) on its training part only. Figures are pooled over
-    all out-of-fold predictions; the spread over repeats is reported in ``extra``."""
+    all out-of-fold predictions; the spread over repeats is reported in ``extra``.
+
+    ``extra`` (text, label) pairs are added to every fold's training part and never scored (more
+    labelled messages from elsewhere, e.g. ``board.board_rows``), weighing ``extra_weight`` each in the
+    SVM and among the neighbours unless ``extra_remembered`` is False."""
     params = params or Params()
     texts = [normalise(t) for t in texts]
+    more_texts = [normalise(t) for t, _ in extra]
+    more_labels = [str(label) for _, label in extra]
     y = np.array([str(label) for label in labels])
     cache = {} if cache is None else cache
     all_true: list[str] = []
@@ -560,7 +589,15 @@ def cross_validate(
         for i, (tr, te) in enumerate(stratified_folds(y, folds, seed)):
             if progress:
                 progress(f"交叉验证 seed={seed} 第 {i + 1} 折……")
-            model = train([texts[j] for j in tr], y[tr], params, cache=cache, calibrate=True)
+            model = train(
+                [texts[j] for j in tr] + more_texts,
+                y[tr].tolist() + more_labels,
+                params,
+                cache=cache,
+                calibrate=True,
+                weights=[1.0] * len(tr) + [extra_weight] * len(more_texts) if more_texts else None,
+                remembered=[True] * len(tr) + [extra_remembered] * len(more_texts) if more_texts else None,
+            )
             proba = model.predict_proba([texts[j] for j in te])
             pred[te] = [model.classes[k] for k in proba.argmax(axis=1)]
             for j, row in zip(te, proba, strict=True):
@@ -577,6 +614,7 @@ def cross_validate(
     pooled.extra = {
         "folds": folds,
         "seeds": list(seeds),
+        "extra_training_rows": len(more_texts),
         "repeats": [{"accuracy": a, "macro_f1": f} for a, f in repeats],
         "accuracy_std": float(np.std([a for a, _ in repeats])),
         "ece": expected_calibration_error(conf, ok),
