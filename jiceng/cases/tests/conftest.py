@@ -77,6 +77,7 @@ def in_progress(world: World, **kw: Any) -> Case:
 
 def completed(world: World, **kw: Any) -> Case:
     case = in_progress(world, **kw)
+    assert case.event_type is not None
     conditions = case.event_type.closing_conditions
     return actions.check_complete(world.people["handler"], case.pk, note="已清运完毕", checklist=conditions)
 
