@@ -68,7 +68,8 @@ def test_the_shipped_model_covers_exactly_the_catalogue_event_types() -> None:
 
 
 def test_the_shipped_model_is_small() -> None:
-    assert service.SHIPPED_MODEL.stat().st_size < 5_000_000
+    # 5.3 MB with the 4,683 written messages' vocabulary (2.8 MB with 136): loaded once per process.
+    assert service.SHIPPED_MODEL.stat().st_size < 8_000_000
 
 
 @pytest.mark.parametrize(
