@@ -15,7 +15,6 @@ hit's reason names the n-grams that pushed it over the threshold.
 from __future__ import annotations
 
 import csv
-import os
 import re
 import sys
 import threading
@@ -27,6 +26,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from jiceng.triage.board import datasets_dir
 from jiceng.triage.features import _ngram_hashes, all_hashes, hash_string
 
 DATA = Path(__file__).with_name("data")
@@ -46,16 +46,6 @@ MASK = np.uint64((1 << BITS) - 1)
 DEFAULT_THRESHOLD = 0.5
 TARGET_REAL_FLAGGED = 0.04  # at most this share of held-out real ordinary messages flagged
 PRUNE = 0.02  # weights below this are dropped from the shipped file
-
-
-def _datasets() -> Path:
-    if os.environ.get("JICENG_DATASETS"):
-        return Path(os.environ["JICENG_DATASETS"])
-    root = Path(__file__).resolve().parents[2]
-    for up in (root.parent, root.parent.parent):
-        if (up / "shared" / "datasets").exists():
-            return up / "shared" / "datasets"
-    return root.parent / "shared" / "datasets"
 
 
 def grams(text: str) -> list[str]:
@@ -219,7 +209,7 @@ def labelled(path: Path) -> tuple[list[str], list[str]]:
 
 def real_ordinary() -> list[str]:
     """The real messages of the shared data set (all ordinary government matters), or none."""
-    path = _datasets() / "gov-messages" / "train.csv"
+    path = datasets_dir() / "gov-messages" / "train.csv"
     return [r["text"] for r in _read(path)] if path.exists() else []
 
 
