@@ -163,7 +163,9 @@ def district(n: int = 600, avoid: tuple[str, ...] = ()) -> list[Record]:
     rng = random.Random(5)
     out = []
     for i in range(n):
-        name = rng.choice("王李张刘陈") + "".join(rng.choice("伟芳娜秀英敏静丽强磊") for _ in range(rng.randint(1, 2)))
+        name = rng.choice("王李张刘陈") + "".join(
+            rng.choice("伟芳娜秀英敏静丽强磊") for _ in range(rng.randint(1, 2))
+        )
         if name in avoid:
             continue
         out.append(
