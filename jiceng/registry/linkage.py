@@ -439,9 +439,6 @@ def _keys(r: Record) -> list[str]:
         keys.append("R" + r.room_code)
     if r.sound:
         keys.append("N" + r.sound)  # only kept when the name is rare (see RARE_BLOCK)
-        # The name as written: a rare name whose syllables are common (王新利 among 王欣莉, 王鑫丽…)
-        # still meets its other records when all the records with that sound are too many to pair.
-        keys.append("M" + r.name)
         if r.birth:
             keys.append("n" + r.sound + r.birth)
         if r.room_code:
@@ -500,21 +497,33 @@ def candidate_pairs(records: Sequence[Record], max_block: int) -> set[int]:
     add = pairs.add
     for key, members in blocks.items():
         size = len(members)
-        if size < 2 or size > (RARE_BLOCK if key[0] in "NM" else max_block):
+        if key[0] == "N" and size > RARE_BLOCK:
+            # Too many records sound alike to pair them all: the name as written still pairs its
+            # records when it is rare (王新利 among 王欣莉, 王鑫丽…).
+            spelled: dict[str, list[int]] = defaultdict(list)
+            for m in members:
+                spelled[records[m].name].append(m)
+            for group in spelled.values():
+                if 2 <= len(group) <= RARE_BLOCK:
+                    group.sort()
+                    for x in range(len(group)):
+                        base = group[x] * n
+                        for y in range(x + 1, len(group)):
+                            add(base + group[y])
+            continue
+        if size < 2 or size > (RARE_BLOCK if key[0] == "N" else max_block):
             continue
         members.sort()
         if key[0] == "R":
             # A room's records pair only where one side has no valid ID number (two valid numbers
             # find each other by their own keys) and the names share a character or one is missing:
             # the rest of the household need not be scored.
+            valid = [records[m].id_valid for m in members]
+            chars = [set(records[m].name) for m in members]
             for x in range(size):
-                a = members[x]
-                base, valid, chars = a * n, records[a].id_valid, set(records[a].name)
+                base, valid_x, chars_x = members[x] * n, valid[x], chars[x]
                 for y in range(x + 1, size):
-                    other = records[members[y]]
-                    if not (valid and other.id_valid) and (
-                        not chars or not other.name or chars & set(other.name)
-                    ):
+                    if not (valid_x and valid[y]) and (not chars_x or not chars[y] or chars_x & chars[y]):
                         add(base + members[y])
             continue
         for x in range(size):
@@ -541,23 +550,24 @@ class PeopleNames:
         chars: Counter[str] = Counter()
         family_sounds: Counter[str] = Counter()
         syllables: Counter[str] = Counter()
-        names: set[tuple[int, str]] = set()
-        sounds: set[tuple[int, str]] = set()
-        for i, r in enumerate(records):
-            if not r.name:
-                continue
-            family = _family_name(r.name)
-            given = r.name[len(family) :]
-            families[family] += 1
-            lengths[len(given)] += 1
-            chars.update(given)
-            parts = r.pinyin.split()
-            if len(parts) == len(r.name):
-                family_sounds[" ".join(parts[: len(family)])] += 1
-                syllables.update(parts[len(family) :])
-            root = clusters.find(i)
-            names.add((root, r.name))
-            sounds.add((root, r.sound))
+        spellings = Counter((r.name, r.pinyin) for r in records if r.name)
+        for (name, pinyin), count in spellings.items():
+            family = _family_name(name)
+            given = name[len(family) :]
+            families[family] += count
+            lengths[len(given)] += count
+            for ch in given:
+                chars[ch] += count
+            parts = pinyin.split()
+            if len(parts) == len(name):
+                family_sounds[" ".join(parts[: len(family)])] += count
+                for syllable in parts[len(family) :]:
+                    syllables[syllable] += count
+        find = clusters.find
+        roots = [find(i) if r.name else -1 for i, r in enumerate(records)]
+        names = {(root, r.name) for root, r in zip(roots, records, strict=True) if r.name}
+        sounds = {(root, r.sound) for root, r in zip(roots, records, strict=True) if r.name}
+        self.roots = roots  # each named record's cluster after the first pass (-1 without a name)
         self.families, self.lengths, self.chars = families, lengths, chars
         self.family_sounds, self.syllables = family_sounds, syllables
         self.n_named = max(sum(families.values()), 1)
@@ -783,9 +793,10 @@ def _rescore_names(
             merge.append((s2, a, b))
     merge.sort(reverse=True)
     sources: dict[int, set[str]] = defaultdict(set)
-    for i, r in enumerate(records):
-        if r.source:
-            sources[clusters.find(i)].add(r.source)
+    if merge:
+        for i, r in enumerate(records):
+            if r.source:
+                sources[people.roots[i] if people.roots[i] >= 0 else clusters.find(i)].add(r.source)
     for _s, a, b in merge:
         ra, rb = records[a], records[b]
         root_a, root_b = clusters.find(a), clusters.find(b)
