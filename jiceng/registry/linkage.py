@@ -17,6 +17,11 @@ Pairs are merged strongest first; two records with different valid ID numbers ar
 cluster, and a pair whose names share nothing is never merged on contact details alone (families
 share phones and rooms). Scores are log2 Bayes factors; the match probability is 2^s / (1 + 2^s).
 
+A second pass weighs equal and same-sounding names by how many people (first-pass clusters) carry
+them rather than how many records, and never as rarer than the family name's and the characters'
+shares predict (``PeopleNames``): a rare name shared by a thin record and a person with many records
+counts as rare, 王敏 counts as common at any size of data.
+
 Framework-free: ``jiceng link`` feeds it records from the database, the benchmark from generated files.
 """
 
