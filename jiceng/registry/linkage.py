@@ -32,6 +32,8 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import combinations
+from operator import mul
 from typing import Any
 
 from pypinyin import Style, lazy_pinyin
@@ -107,7 +109,7 @@ def probability(score: float) -> float:
 def id_checksum_ok(number: str) -> bool:
     if len(number) != 18 or not number[:17].isdigit():
         return False
-    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
+    total = sum(map(mul, map(int, number[:17]), _ID_WEIGHTS))
     return _ID_CHECK[total % 11] == number[17]
 
 
@@ -510,11 +512,7 @@ def candidate_pairs(records: Sequence[Record], max_block: int) -> set[int]:
                 spelled[records[m].name].append(m)
             for group in spelled.values():
                 if 2 <= len(group) <= RARE_BLOCK:
-                    group.sort()
-                    for x in range(len(group)):
-                        base = group[x] * n
-                        for y in range(x + 1, len(group)):
-                            add(base + group[y])
+                    pairs.update(a * n + b for a, b in combinations(sorted(group), 2))
             continue
         if size < 2 or size > (RARE_BLOCK if key[0] == "N" else max_block):
             continue
@@ -531,10 +529,7 @@ def candidate_pairs(records: Sequence[Record], max_block: int) -> set[int]:
                     if not (valid_x and valid[y]) and (not chars_x or not chars[y] or chars_x & chars[y]):
                         add(base + members[y])
             continue
-        for x in range(size):
-            base = members[x] * n
-            for y in range(x + 1, size):
-                add(base + members[y])
+        pairs.update(a * n + b for a, b in combinations(members, 2))
     return pairs
 
 
@@ -820,8 +815,8 @@ def _rescore_names(
             root = clusters.find(a)
             sources[root] = sources.pop(root_a, set()) | sources.pop(root_b, set())
     out = [(a, b, again.pop((a, b), s)) for a, b, s in review]
-    out += [(a, b, s) for (a, b), s in again.items() if t.review_low <= s < t.review_high]
-    return out, people
+    out += [(a, b, s) for (a, b), s in again.items()]
+    return [(a, b, s) for a, b, s in out if t.review_low <= s < t.review_high], people
 
 
 def link(records: Sequence[Record], thresholds: Thresholds | None = None) -> Result:
