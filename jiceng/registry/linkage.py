@@ -461,6 +461,7 @@ def _keys(r: Record) -> list[str]:
 class _Clusters:
     def __init__(self, records: Sequence[Record]) -> None:
         self.parent = list(range(len(records)))
+        self.count = len(records)  # clusters (people) so far
         # The valid ID numbers of each cluster: two different ones never share a cluster.
         self.ids: dict[int, set[str]] = {
             i: {r.id_number} for i, r in enumerate(records) if r.id_valid and r.id_number
@@ -483,6 +484,7 @@ class _Clusters:
         if rb < ra:
             ra, rb = rb, ra
         self.parent[rb] = ra
+        self.count -= 1
         merged = (ia or set()) | (ib or set())
         if merged:
             self.ids[ra] = merged
@@ -544,38 +546,44 @@ class PeopleNames:
     names that sound the same). So two records sharing only a rare full name count for much, and
     张伟 or 王敏, which many people of a district have, count for little, whatever the data's size."""
 
-    def __init__(self, records: Sequence[Record], clusters: _Clusters, floor: float) -> None:
+    def __init__(
+        self,
+        records: Sequence[Record],
+        clusters: _Clusters,
+        floor: float,
+        names: Counter[str],
+        wanted: set[str],
+    ) -> None:
+        """``names``: how many records carry each name; ``wanted``: the names (and sounds) whose
+        number of people is asked for."""
         families: Counter[str] = Counter()
         lengths: Counter[int] = Counter()
         chars: Counter[str] = Counter()
         family_sounds: Counter[str] = Counter()
         syllables: Counter[str] = Counter()
-        spellings = Counter((r.name, r.pinyin) for r in records if r.name)
-        for (name, pinyin), count in spellings.items():
+        for name, count in names.items():
             family = _family_name(name)
             given = name[len(family) :]
             families[family] += count
             lengths[len(given)] += count
             for ch in given:
                 chars[ch] += count
-            parts = pinyin.split()
-            if len(parts) == len(name):
+            parts = [_char_pinyin(ch) for ch in name]
+            if all(parts):
                 family_sounds[" ".join(parts[: len(family)])] += count
                 for syllable in parts[len(family) :]:
                     syllables[syllable] += count
         find = clusters.find
-        roots = [find(i) if r.name else -1 for i, r in enumerate(records)]
-        names = {(root, r.name) for root, r in zip(roots, records, strict=True) if r.name}
-        sounds = {(root, r.sound) for root, r in zip(roots, records, strict=True) if r.name}
-        self.roots = roots  # each named record's cluster after the first pass (-1 without a name)
+        spelled = {(find(i), r.name) for i, r in enumerate(records) if r.name in wanted}
+        sounded = {(find(i), r.sound) for i, r in enumerate(records) if r.sound in wanted}
         self.families, self.lengths, self.chars = families, lengths, chars
         self.family_sounds, self.syllables = family_sounds, syllables
         self.n_named = max(sum(families.values()), 1)
         self.n_chars = sum(chars.values())
         self.n_syllables = sum(syllables.values())
-        self.name_people = Counter(name for _root, name in names)
-        self.sound_people = Counter(sound for _root, sound in sounds)
-        self.n_people = max(len({root for root, _name in names}), floor)
+        self.name_people = Counter(name for _root, name in spelled)
+        self.sound_people = Counter(sound for _root, sound in sounded)
+        self.n_people = max(clusters.count, floor)
         self._shares: dict[tuple[int, str], float] = {}
 
     def share(self, r: Record, level: int) -> float:
@@ -778,7 +786,9 @@ def _rescore_names(
     how many people (clusters) carry it instead of how many records (``PeopleNames``). Pairs that now
     reach the merge threshold are merged strongest first (never two valid ID numbers in one cluster);
     the review list is returned with the new scores."""
-    people = PeopleNames(records, clusters, model.POPULATION / model.per_person)
+    wanted = {records[a].name for a, _b, level, _s in pairs if level == 3}
+    wanted |= {records[a].sound for a, _b, level, _s in pairs if level == 2}
+    people = PeopleNames(records, clusters, model.POPULATION / model.per_person, model.names, wanted)
     again: dict[tuple[int, int], float] = {}
     merge: list[tuple[float, int, int]] = []
     for a, b, level, s in pairs:
@@ -796,7 +806,7 @@ def _rescore_names(
     if merge:
         for i, r in enumerate(records):
             if r.source:
-                sources[people.roots[i] if people.roots[i] >= 0 else clusters.find(i)].add(r.source)
+                sources[clusters.find(i)].add(r.source)
     for _s, a, b in merge:
         ra, rb = records[a], records[b]
         root_a, root_b = clusters.find(a), clusters.find(b)
