@@ -430,9 +430,10 @@ def _keys(r: Record) -> list[str]:
         # Each key survives a typo in the part it leaves out. The region + birth date key also takes
         # the name's first letter: alone it puts everyone born on one day in one county together.
         keys += ["a" + idn[:12] + r.sound[:1], "b" + idn[6:], "c" + idn[:6] + idn[12:]]
-        keys.append("d" + idn[:17])  # a wrong check character alone (and a nickname) hides nothing
         # Region and birth date without the name: a typo in the sequence digits and a nickname
-        # together (阿桂 / 贾嘉桂). Common days in one county make blocks past max_block, skipped.
+        # together (阿桂 / 贾嘉桂). A block past max_block (a common day in one county) still pairs
+        # the records that agree on the first 17 digits: a wrong check character alone (and a
+        # nickname) hides nothing.
         keys.append("e" + idn[:14])
     elif idn:
         keys.append("i" + idn)
@@ -495,12 +496,44 @@ class _Clusters:
 RARE_BLOCK = 8  # a name alone is a blocking key only when at most this many records carry it
 
 
-def candidate_pairs(records: Sequence[Record], max_block: int) -> set[int]:
-    """Pairs sharing a blocking key, each encoded as ``a * n + b`` with a < b (ints hash fast)."""
+# Blocking keys by kind in two halves of similar cost, built side by side when there are workers.
+_KINDS = ("abceipqth", "RNnrg")
+
+
+def candidate_pairs(records: Sequence[Record], max_block: int, workers: int = 1) -> set[int]:
+    """Pairs sharing a blocking key, each encoded as ``a * n + b`` with a < b (ints hash fast). With
+    ``workers`` > 1 and many records, two forked processes build half the kinds of keys each."""
+    if workers <= 1 or len(records) < 50_000:
+        return _pairs_of_kinds(records, max_block, "".join(_KINDS))
+    import multiprocessing
+
+    global _BLOCKING
+    _BLOCKING = (records, max_block)
+    try:
+        with multiprocessing.get_context("fork").Pool(2) as pool:
+            parts = pool.map(_pairs_of_kinds_child, _KINDS)
+    finally:
+        _BLOCKING = None
+    pairs = set(parts[0])
+    pairs.update(parts[1])
+    return pairs
+
+
+_BLOCKING: tuple[Sequence[Record], int] | None = None
+
+
+def _pairs_of_kinds_child(kinds: str) -> array[int]:
+    assert _BLOCKING is not None
+    return array("q", _pairs_of_kinds(_BLOCKING[0], _BLOCKING[1], kinds))
+
+
+def _pairs_of_kinds(records: Sequence[Record], max_block: int, kinds: str) -> set[int]:
     blocks: dict[str, list[int]] = defaultdict(list)
+    wanted = frozenset(kinds)
     for i, r in enumerate(records):
         for key in _keys(r):
-            blocks[key].append(i)
+            if key[0] in wanted:
+                blocks[key].append(i)
     n = len(records)
     pairs: set[int] = set()
     add = pairs.add
@@ -514,6 +547,14 @@ def candidate_pairs(records: Sequence[Record], max_block: int) -> set[int]:
                 spelled[records[m].name].append(m)
             for group in spelled.values():
                 if 2 <= len(group) <= RARE_BLOCK:
+                    pairs.update(a * n + b for a, b in combinations(sorted(group), 2))
+            continue
+        if key[0] == "e" and size > max_block:
+            by_body: dict[str, list[int]] = defaultdict(list)
+            for m in members:
+                by_body[records[m].id_number[:17]].append(m)
+            for group in by_body.values():
+                if 2 <= len(group) <= max_block:
                     pairs.update(a * n + b for a, b in combinations(sorted(group), 2))
             continue
         if size < 2 or size > (RARE_BLOCK if key[0] == "N" else max_block):
@@ -834,7 +875,7 @@ def link(records: Sequence[Record], thresholds: Thresholds | None = None) -> Res
     t = thresholds or Thresholds()
     prepare(records)
     model = Model(records)
-    pairs = list(candidate_pairs(records, t.max_block))
+    pairs = list(candidate_pairs(records, t.max_block, t.workers))
     scored_pairs = score_pairs(records, model, pairs, t)
     best = scored_pairs.best.tolist()
     scored = scored_pairs.merge
