@@ -500,10 +500,12 @@ RARE_BLOCK = 8  # a name alone is a blocking key only when at most this many rec
 _KINDS = ("abceipqth", "RNnrg")
 
 
-def candidate_pairs(records: Sequence[Record], max_block: int, workers: int = 1) -> set[int]:
+def candidate_pairs(
+    records: Sequence[Record], max_block: int, workers: int = 1, parallel_from: int = 50_000
+) -> set[int]:
     """Pairs sharing a blocking key, each encoded as ``a * n + b`` with a < b (ints hash fast). With
     ``workers`` > 1 and many records, two forked processes build half the kinds of keys each."""
-    if workers <= 1 or len(records) < 50_000:
+    if workers <= 1 or len(records) < parallel_from:
         return _pairs_of_kinds(records, max_block, "".join(_KINDS))
     import multiprocessing
 
