@@ -496,46 +496,12 @@ class _Clusters:
 RARE_BLOCK = 8  # a name alone is a blocking key only when at most this many records carry it
 
 
-# Blocking keys by kind in two halves of similar cost, built side by side when there are workers.
-_KINDS = ("abceipqth", "RNnrg")
-
-
-def candidate_pairs(
-    records: Sequence[Record], max_block: int, workers: int = 1, parallel_from: int = 50_000
-) -> set[int]:
-    """Pairs sharing a blocking key, each encoded as ``a * n + b`` with a < b (ints hash fast). With
-    ``workers`` > 1 and many records, two forked processes build half the kinds of keys each."""
-    if workers <= 1 or len(records) < parallel_from:
-        return _pairs_of_kinds(records, max_block, "".join(_KINDS))
-    import multiprocessing
-
-    global _BLOCKING
-    _BLOCKING = (records, max_block)
-    try:
-        with multiprocessing.get_context("fork").Pool(2) as pool:
-            parts = pool.map(_pairs_of_kinds_child, _KINDS)
-    finally:
-        _BLOCKING = None
-    pairs = set(parts[0])
-    pairs.update(parts[1])
-    return pairs
-
-
-_BLOCKING: tuple[Sequence[Record], int] | None = None
-
-
-def _pairs_of_kinds_child(kinds: str) -> array[int]:
-    assert _BLOCKING is not None
-    return array("q", _pairs_of_kinds(_BLOCKING[0], _BLOCKING[1], kinds))
-
-
-def _pairs_of_kinds(records: Sequence[Record], max_block: int, kinds: str) -> set[int]:
+def candidate_pairs(records: Sequence[Record], max_block: int) -> set[int]:
+    """Pairs sharing a blocking key, each encoded as ``a * n + b`` with a < b (ints hash fast)."""
     blocks: dict[str, list[int]] = defaultdict(list)
-    wanted = frozenset(kinds)
     for i, r in enumerate(records):
         for key in _keys(r):
-            if key[0] in wanted:
-                blocks[key].append(i)
+            blocks[key].append(i)
     n = len(records)
     pairs: set[int] = set()
     add = pairs.add
@@ -877,7 +843,7 @@ def link(records: Sequence[Record], thresholds: Thresholds | None = None) -> Res
     t = thresholds or Thresholds()
     prepare(records)
     model = Model(records)
-    pairs = list(candidate_pairs(records, t.max_block, t.workers))
+    pairs = list(candidate_pairs(records, t.max_block))
     scored_pairs = score_pairs(records, model, pairs, t)
     best = scored_pairs.best.tolist()
     scored = scored_pairs.merge

@@ -295,17 +295,3 @@ def test_fill_rooms_picks_the_building_the_person_lives_in_and_the_households_ro
     # Options that fit none of the person's buildings stay unresolved.
     lone = [Record(name="东方白", options=((b1, b1 + "003001"), (b2, b2 + "003001"))), *filler()]
     assert linkage.fill_rooms(lone, linkage.link(lone))[0] == ""
-
-
-def test_blocking_in_two_processes_gives_the_same_pairs() -> None:
-    records = [
-        *district(300),
-        Record(
-            name="王新利", id_number=resident_id("19710224", "600"), room_code=ROOM, building_code=ROOM[:19]
-        ),
-        Record(name="王新利", phone="15715622329", room_code=ROOM, building_code=ROOM[:19]),
-    ]
-    linkage.prepare(records)
-    alone = linkage.candidate_pairs(records, 60)
-    assert alone == linkage.candidate_pairs(records, 60, workers=2, parallel_from=0)
-    assert (len(records) - 2) * len(records) + len(records) - 1 in alone
