@@ -24,6 +24,7 @@ from hanziconv import HanziConv
 
 _ID_WEIGHTS = [2 ** (17 - i) % 11 for i in range(17)]
 _ID_CHECK = "10X98765432"
+_ID_LAST = frozenset("0123456789X")
 _ID_NOISE = re.compile(r"[\s\-_.·/]")
 _PHONE_NOISE = re.compile(r"[^\d+]")
 _NAME_NOISE = re.compile(r"[\s·•.．・_]")
@@ -40,6 +41,8 @@ def id_check_digit(first17: str) -> str:
 
 def clean_id(text: str | None) -> tuple[str, bool]:
     """(the ID number in one spelling, whether it was an old 15-digit number upgraded to 18)."""
+    if text and len(text) == 18 and text.isascii() and text[:17].isdigit() and text[17] in _ID_LAST:
+        return text, False  # already in its one spelling (most numbers, and linkage's second look)
     number = _ID_NOISE.sub("", fold(text)).upper()
     if len(number) == 15 and number.isascii() and number.isdigit():
         first17 = number[:6] + "19" + number[6:]
@@ -54,6 +57,8 @@ def id_body_ok(number: str) -> bool:
 
 def clean_phone(text: str | None) -> str:
     """Digits only, without the country code: '+86 138-1234-5678' → '13812345678'."""
+    if text and len(text) == 11 and text[0] == "1" and text.isascii() and text.isdigit():
+        return text  # a mobile number already in its one spelling
     s = _PHONE_NOISE.sub("", fold(text))
     digits = s.lstrip("+")
     for prefix in ("0086", "86"):

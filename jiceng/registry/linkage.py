@@ -17,6 +17,11 @@ Pairs are merged strongest first; two records with different valid ID numbers ar
 cluster, and a pair whose names share nothing is never merged on contact details alone (families
 share phones and rooms). Scores are log2 Bayes factors; the match probability is 2^s / (1 + 2^s).
 
+A second pass weighs equal and same-sounding names by how many people (first-pass clusters) carry
+them rather than how many records, and never as rarer than the family name's and the characters'
+shares predict (``PeopleNames``): a rare name shared by a thin record and a person with many records
+counts as rare, 王敏 counts as common at any size of data.
+
 Framework-free: ``jiceng link`` feeds it records from the database, the benchmark from generated files.
 """
 
@@ -27,6 +32,8 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import combinations
+from operator import mul
 from typing import Any
 
 from pypinyin import Style, lazy_pinyin
@@ -48,6 +55,13 @@ class Thresholds:
     review_high: float = 2.0
     attach: float = -2.0  # a record merged with nothing joins its only candidate cluster from this score
     max_block: int = 60  # larger blocks (a very common name in one big building) are skipped
+    rescore_floor: float = -12.0  # pairs of equal or same-sounding names from here are scored again
+    rescore_margin: float = 1.0  # ... and merged from merge + this (their weight is an estimate)
+    # A record sharing only its name with its one candidate cluster joins it when fewer than this
+    # many people are expected to have the name (PeopleNames.share × people)...
+    thin_namesakes: float = 3.0
+    # ...and a second row of one department when fewer than this many are.
+    duplicate_namesakes: float = 0.1
     workers: int = 2  # processes scoring pairs; 2 matches the benchmark's 2 cores
 
 
@@ -95,7 +109,7 @@ def probability(score: float) -> float:
 def id_checksum_ok(number: str) -> bool:
     if len(number) != 18 or not number[:17].isdigit():
         return False
-    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
+    total = sum(map(mul, map(int, number[:17]), _ID_WEIGHTS))
     return _ID_CHECK[total % 11] == number[17]
 
 
@@ -280,6 +294,7 @@ class Model:
 
     POPULATION = 10_000
     FAMILY_CAP = -3.0  # below the review band and the sole-candidate floor
+    ROOM_GIVEN_PHONE = 0.5  # chance that two people sharing a phone share the room (a household)
 
     def __init__(self, records: Sequence[Record]) -> None:
         n = max(len(records), self.POPULATION)
@@ -317,6 +332,13 @@ class Model:
             self._weights[key] = found
         return found
 
+    def name_weight(self, a: Record, level: int) -> float:
+        """The weight of names that are equal (level 3) or sound the same (level 2), from how many
+        records carry them."""
+        if level == 3:
+            return self._w("n", a.name, self.M_NAME[3] * self.n_names, self.names)
+        return self._w("y", a.pinyin, self.M_NAME[2] * self.n_names, self.pinyins)
+
     def score(self, a: Record, b: Record) -> tuple[float, int, bool]:
         """(score, name level, both have valid and different ID numbers)."""
         s = self.prior
@@ -348,10 +370,8 @@ class Model:
         level = 0
         if a.name and b.name:
             level = _name_level(a, b)
-            if level == 3:
-                s += self._w("n", a.name, self.M_NAME[3] * self.n_names, self.names)
-            elif level == 2:
-                s += self._w("y", a.pinyin, self.M_NAME[2] * self.n_names, self.pinyins)
+            if level >= 2:
+                s += self.name_weight(a, level)
             elif level == 1:
                 s += math.log2(self.M_NAME[1] / self.surname_share)
             elif level == FAMILY_ONLY:
@@ -360,7 +380,9 @@ class Model:
                 s += math.log2(self.M_NAME[0])
         else:
             level = 1
+        phone_agrees = False
         if a.phone and b.phone:
+            phone_agrees = a.phone == b.phone
             if a.phone == b.phone:
                 s += self._w("p", a.phone, self.M_PHONE_EQ * self.n_phones, self.phones)
             elif len(a.phone) == 11 and a.phone[3:] == b.phone[3:]:
@@ -373,7 +395,11 @@ class Model:
                 s += math.log2(self.M_PHONE_DIFF)
             # else a landline and a mobile: one person has both, so they neither agree nor disagree
         if a.room_code and b.room_code:
-            if a.room_code == b.room_code:
+            if a.room_code == b.room_code and phone_agrees and level == 1 and not id_agrees:
+                # A household shares the phone and the room: for two records that already share a
+                # phone, a shared room is what most non-matches have too (张梅斌 / 张斌, siblings).
+                s += math.log2(self.M_ROOM_EQ / self.ROOM_GIVEN_PHONE)
+            elif a.room_code == b.room_code:
                 s += self._w("r", a.room_code, self.M_ROOM_EQ * self.n_places, self.rooms)
             elif a.building_code and a.building_code == b.building_code:
                 s += math.log2(self.M_BUILDING_EQ * self.n_places / max(self.buildings[a.building_code], 1))
@@ -404,9 +430,10 @@ def _keys(r: Record) -> list[str]:
         # Each key survives a typo in the part it leaves out. The region + birth date key also takes
         # the name's first letter: alone it puts everyone born on one day in one county together.
         keys += ["a" + idn[:12] + r.sound[:1], "b" + idn[6:], "c" + idn[:6] + idn[12:]]
-        keys.append("d" + idn[:17])  # a wrong check character alone (and a nickname) hides nothing
         # Region and birth date without the name: a typo in the sequence digits and a nickname
-        # together (阿桂 / 贾嘉桂). Common days in one county make blocks past max_block, skipped.
+        # together (阿桂 / 贾嘉桂). A block past max_block (a common day in one county) still pairs
+        # the records that agree on the first 17 digits: a wrong check character alone (and a
+        # nickname) hides nothing.
         keys.append("e" + idn[:14])
     elif idn:
         keys.append("i" + idn)
@@ -435,6 +462,7 @@ def _keys(r: Record) -> list[str]:
 class _Clusters:
     def __init__(self, records: Sequence[Record]) -> None:
         self.parent = list(range(len(records)))
+        self.count = len(records)  # clusters (people) so far
         # The valid ID numbers of each cluster: two different ones never share a cluster.
         self.ids: dict[int, set[str]] = {
             i: {r.id_number} for i, r in enumerate(records) if r.id_valid and r.id_number
@@ -457,6 +485,7 @@ class _Clusters:
         if rb < ra:
             ra, rb = rb, ra
         self.parent[rb] = ra
+        self.count -= 1
         merged = (ia or set()) | (ib or set())
         if merged:
             self.ids[ra] = merged
@@ -478,6 +507,24 @@ def candidate_pairs(records: Sequence[Record], max_block: int) -> set[int]:
     add = pairs.add
     for key, members in blocks.items():
         size = len(members)
+        if key[0] == "N" and size > RARE_BLOCK:
+            # Too many records sound alike to pair them all: the name as written still pairs its
+            # records when it is rare (王新利 among 王欣莉, 王鑫丽…).
+            spelled: dict[str, list[int]] = defaultdict(list)
+            for m in members:
+                spelled[records[m].name].append(m)
+            for group in spelled.values():
+                if 2 <= len(group) <= RARE_BLOCK:
+                    pairs.update(a * n + b for a, b in combinations(sorted(group), 2))
+            continue
+        if key[0] == "e" and size > max_block:
+            by_body: dict[str, list[int]] = defaultdict(list)
+            for m in members:
+                by_body[records[m].id_number[:17]].append(m)
+            for group in by_body.values():
+                if 2 <= len(group) <= max_block:
+                    pairs.update(a * n + b for a, b in combinations(sorted(group), 2))
+            continue
         if size < 2 or size > (RARE_BLOCK if key[0] == "N" else max_block):
             continue
         members.sort()
@@ -485,21 +532,96 @@ def candidate_pairs(records: Sequence[Record], max_block: int) -> set[int]:
             # A room's records pair only where one side has no valid ID number (two valid numbers
             # find each other by their own keys) and the names share a character or one is missing:
             # the rest of the household need not be scored.
+            valid = [records[m].id_valid for m in members]
+            chars = [set(records[m].name) for m in members]
             for x in range(size):
-                a = members[x]
-                base, valid, chars = a * n, records[a].id_valid, set(records[a].name)
+                base, valid_x, chars_x = members[x] * n, valid[x], chars[x]
                 for y in range(x + 1, size):
-                    other = records[members[y]]
-                    if not (valid and other.id_valid) and (
-                        not chars or not other.name or chars & set(other.name)
-                    ):
+                    if not (valid_x and valid[y]) and (not chars_x or not chars[y] or chars_x & chars[y]):
                         add(base + members[y])
             continue
-        for x in range(size):
-            base = members[x] * n
-            for y in range(x + 1, size):
-                add(base + members[y])
+        pairs.update(a * n + b for a, b in combinations(members, 2))
     return pairs
+
+
+class PeopleNames:
+    """How common a name is among people rather than records, once a first clustering has counted
+    people, for names that are equal or sound the same.
+
+    Record counts make a person's own name look common in proportion to how many records the person
+    has (李霖安 in six departments). Here a name's frequency is the number of clusters other than the
+    pair's own two that carry it, and never less than what its parts predict: the family name's
+    share times each given-name character's share (by character for equal names, by syllable for
+    names that sound the same). So two records sharing only a rare full name count for much, and
+    张伟 or 王敏, which many people of a district have, count for little, whatever the data's size."""
+
+    def __init__(
+        self,
+        records: Sequence[Record],
+        clusters: _Clusters,
+        floor: float,
+        names: Counter[str],
+        wanted: set[str],
+    ) -> None:
+        """``names``: how many records carry each name; ``wanted``: the names (and sounds) whose
+        number of people is asked for."""
+        families: Counter[str] = Counter()
+        lengths: Counter[int] = Counter()
+        chars: Counter[str] = Counter()
+        family_sounds: Counter[str] = Counter()
+        syllables: Counter[str] = Counter()
+        for name, count in names.items():
+            family = _family_name(name)
+            given = name[len(family) :]
+            families[family] += count
+            lengths[len(given)] += count
+            for ch in given:
+                chars[ch] += count
+            parts = [_char_pinyin(ch) for ch in name]
+            if all(parts):
+                family_sounds[" ".join(parts[: len(family)])] += count
+                for syllable in parts[len(family) :]:
+                    syllables[syllable] += count
+        find = clusters.find
+        spelled = {(find(i), r.name) for i, r in enumerate(records) if r.name in wanted}
+        sounded = {(find(i), r.sound) for i, r in enumerate(records) if r.sound in wanted}
+        self.families, self.lengths, self.chars = families, lengths, chars
+        self.family_sounds, self.syllables = family_sounds, syllables
+        self.n_named = max(sum(families.values()), 1)
+        self.n_chars = sum(chars.values())
+        self.n_syllables = sum(syllables.values())
+        self.name_people = Counter(name for _root, name in spelled)
+        self.sound_people = Counter(sound for _root, sound in sounded)
+        self.n_people = max(clusters.count, floor)
+        self._shares: dict[tuple[int, str], float] = {}
+
+    def share(self, r: Record, level: int) -> float:
+        """The expected share of people with this name (level 3) or its sound (level 2), from its parts."""
+        key = (level, r.name)
+        found = self._shares.get(key)
+        if found is not None:
+            return found
+        family = _family_name(r.name)
+        given = r.name[len(family) :]
+        p = (self.lengths[len(given)] + 1) / (self.n_named + 4)
+        parts = r.pinyin.split()
+        if level == 2 and len(parts) == len(r.name):
+            p *= (self.family_sounds[" ".join(parts[: len(family)])] + 1) / (self.n_named + 100)
+            for syllable in parts[len(family) :]:
+                p *= (self.syllables[syllable] + 1) / (self.n_syllables + 400)
+        else:
+            p *= (self.families[family] + 1) / (self.n_named + 100)
+            for ch in given:
+                p *= (self.chars[ch] + 1) / (self.n_chars + 1000)
+        self._shares[key] = p
+        return p
+
+    def weight(self, r: Record, level: int) -> float:
+        """log2(m / u) for a pair of records in two different clusters whose names are equal (3) or
+        sound the same (2)."""
+        people = self.name_people[r.name] if level == 3 else self.sound_people[r.sound]
+        u = max((people - 2) / self.n_people, self.share(r, level))
+        return math.log2(Model.M_NAME[level] / u)
 
 
 @dataclass
@@ -512,6 +634,9 @@ class _Scored:
     merge: list[tuple[float, int, int]]
     review: list[tuple[int, int, float]]
     conflicts: list[tuple[int, int]]
+    # Pairs below the merge threshold whose names are equal or sound the same: (a, b, level, score),
+    # scored again once clusters tell how many people carry the name (see PeopleNames).
+    names: list[tuple[int, int, int, float]] = field(default_factory=list)
 
 
 _WORK: tuple[Sequence[Record], Model, list[int], Thresholds] | None = None
@@ -525,8 +650,10 @@ def _score_chunk(bounds: tuple[int, int]) -> _Scored:
     merge: list[tuple[float, int, int]] = []
     review: list[tuple[int, int, float]] = []
     conflicts: list[tuple[int, int]] = []
+    names: list[tuple[int, int, int, float]] = []
     score = model.score
     threshold, low, high = t.merge, t.review_low, t.review_high
+    floor = t.rescore_floor
     for code in pairs[bounds[0] : bounds[1]]:
         a, b = divmod(code, n)
         ra, rb = records[a], records[b]
@@ -537,11 +664,13 @@ def _score_chunk(bounds: tuple[int, int]) -> _Scored:
             best[b] = s
         if s >= threshold:
             merge.append((s, a, b))
+        elif level >= 2 and s >= floor:
+            names.append((a, b, level, s))
         if level == 0 and ra.id_valid and ra.id_number == rb.id_number and s < threshold:
             conflicts.append((a, b))  # two people claiming one ID number
         elif low <= s < high:
             review.append((a, b, s))
-    return _Scored(best, merge, review, conflicts)
+    return _Scored(best, merge, review, conflicts, names)
 
 
 def score_pairs(records: Sequence[Record], model: Model, pairs: list[int], t: Thresholds) -> _Scored:
@@ -563,6 +692,7 @@ def score_pairs(records: Sequence[Record], model: Model, pairs: list[int], t: Th
             out.merge += part.merge
             out.review += part.review
             out.conflicts += part.conflicts
+            out.names += part.names
         return out
     finally:
         _WORK = None
@@ -595,7 +725,12 @@ def _beyond_name(a: Record, b: Record) -> bool:
 
 
 def _attach_sole_candidates(
-    records: Sequence[Record], clusters: _Clusters, review: list[tuple[int, int, float]], floor: float
+    records: Sequence[Record],
+    clusters: _Clusters,
+    review: list[tuple[int, int, float]],
+    floor: float,
+    people: PeopleNames,
+    namesakes: float,
 ) -> None:
     """A record that merged with nothing and whose every doubtful candidate (score >= ``floor``) lies in
     one cluster joins it. Such a record is thin (a name and one field, the rest missing): its score
@@ -619,18 +754,88 @@ def _attach_sole_candidates(
     for i in [i for i in near if sizes[clusters.find(i)] == 1]:
         roots = {clusters.find(o) for o in near[i]}
         roots.discard(clusters.find(i))
+        if len(roots) > 1:
+            # Another lone record that is itself a candidate of the same cluster is a second thin
+            # record of that person, not a second person: it does not make the choice doubtful.
+            larger = {x for x in roots if sizes[x] > 1}
+            if len(larger) == 1:
+                (big,) = larger
+                if all(
+                    any(clusters.find(o) == big for o in near[x])
+                    for x in [o for o in near[i] if sizes[clusters.find(o)] == 1]
+                ):
+                    roots = larger
         if len(roots) != 1:
             continue
         root = roots.pop()
         r = records[i]
         if r.source and r.source in sources[root]:
             continue
-        if len(r.name) < 3 and not any(_beyond_name(r, records[o]) for o in near[i]):
+        if (
+            not any(_beyond_name(r, records[o]) for o in near[i])
+            and people.n_people * people.share(r, 3) > namesakes
+        ):
             continue
         clusters.union(i, root)
         root = clusters.find(i)
         sources[root] |= sources[i] | {r.source} - {""}
         sizes[root] += 1
+
+
+def _rescore_names(
+    records: Sequence[Record],
+    model: Model,
+    clusters: _Clusters,
+    pairs: list[tuple[int, int, int, float]],
+    review: list[tuple[int, int, float]],
+    best: list[float],
+    t: Thresholds,
+) -> tuple[list[tuple[int, int, float]], PeopleNames]:
+    """Second pass: pairs of equal or same-sounding names still in two clusters, their name weighed by
+    how many people (clusters) carry it instead of how many records (``PeopleNames``). Pairs that now
+    reach the merge threshold are merged strongest first (never two valid ID numbers in one cluster);
+    the review list is returned with the new scores."""
+    wanted = {records[a].name for a, _b, level, _s in pairs if level == 3}
+    wanted |= {records[a].sound for a, _b, level, _s in pairs if level == 2}
+    people = PeopleNames(records, clusters, model.POPULATION / model.per_person, model.names, wanted)
+    again: dict[tuple[int, int], float] = {}
+    merge: list[tuple[float, int, int]] = []
+    for a, b, level, s in pairs:
+        if clusters.find(a) == clusters.find(b):
+            continue
+        ra = records[a]
+        s2 = s - model.name_weight(ra, level) + people.weight(ra, level)
+        again[(a, b)] = s2
+        best[a] = max(best[a], s2)
+        best[b] = max(best[b], s2)
+        if s2 >= t.merge + t.rescore_margin:
+            merge.append((s2, a, b))
+    merge.sort(reverse=True)
+    sources: dict[int, set[str]] = defaultdict(set)
+    if merge:
+        for i, r in enumerate(records):
+            if r.source:
+                sources[clusters.find(i)].add(r.source)
+    for _s, a, b in merge:
+        ra, rb = records[a], records[b]
+        root_a, root_b = clusters.find(a), clusters.find(b)
+        if root_a == root_b:
+            continue
+        if (
+            not _beyond_name(ra, rb)
+            and sources[root_a] & sources[root_b]
+            and people.n_people * people.share(ra, 3) > t.duplicate_namesakes
+        ):
+            # Only the name in common, and one department on both sides: a register holds one row
+            # per person, so unless almost nobody else is expected to have the name, that is more
+            # likely a namesake than a duplicate row (left to review).
+            continue
+        if clusters.union(a, b):
+            root = clusters.find(a)
+            sources[root] = sources.pop(root_a, set()) | sources.pop(root_b, set())
+    out = [(a, b, again.pop((a, b), s)) for a, b, s in review]
+    out += [(a, b, s) for (a, b), s in again.items()]
+    return [(a, b, s) for a, b, s in out if t.review_low <= s < t.review_high], people
 
 
 def link(records: Sequence[Record], thresholds: Thresholds | None = None) -> Result:
@@ -649,7 +854,8 @@ def link(records: Sequence[Record], thresholds: Thresholds | None = None) -> Res
     for _s, a, b in scored:
         if not clusters.union(a, b):
             conflicts.append((a, b))
-    _attach_sole_candidates(records, clusters, review, t.attach)
+    review, people = _rescore_names(records, model, clusters, scored_pairs.names, review, best, t)
+    _attach_sole_candidates(records, clusters, review, t.attach, people, t.thin_namesakes)
     cluster = [clusters.find(i) for i in range(len(records))]
     sizes = Counter(cluster)
     status = []

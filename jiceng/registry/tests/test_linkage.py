@@ -1,3 +1,5 @@
+import random
+
 from jiceng.registry import linkage
 from jiceng.registry.linkage import Record
 from jiceng.registry.tests.factories import resident_id
@@ -155,31 +157,122 @@ def test_a_shared_valid_id_number_links_names_with_a_character_in_common() -> No
     assert any(2 in (a, b) for a, b in result.id_conflicts)
 
 
-def test_a_thin_record_joins_its_sole_candidate_unless_the_department_already_has_that_person() -> None:
-    idn = resident_id("19650101", "333")
-    base = [
-        Record(name="慕容秋雨", id_number=idn, phone="13700000011", source="公安"),
-        Record(name="慕容秋雨", id_number=idn, room_code=ROOM, building_code=ROOM[:19], source="民政"),
-    ]
-    c = clusters([*base, Record(name="慕容秋雨", source="卫健"), *filler()])
-    assert c[2] == c[0]
-    # The same thin record from a department that already sent this person: likely a namesake.
-    c = clusters([*base, Record(name="慕容秋雨", source="公安"), *filler()])
-    assert c[2] != c[0]
+def district(n: int = 600, avoid: tuple[str, ...] = ()) -> list[Record]:
+    """Unrelated people whose names are made the way most names are: a few common family names and
+    given names from a few common characters, so a name's parts have realistic frequencies."""
+    rng = random.Random(5)
+    out = []
+    for i in range(n):
+        name = rng.choice("王李张刘陈") + "".join(
+            rng.choice("伟芳娜秀英敏静丽强磊") for _ in range(rng.randint(1, 2))
+        )
+        if name in avoid:
+            continue
+        out.append(
+            Record(
+                name=name,
+                id_number=resident_id("19700101", f"{i % 1000:03d}", "430524" if i < 1000 else "430521"),
+                phone=f"137{i:08d}",
+                room_code=f"44030600100201{i:05d}001001",
+                building_code=f"44030600100201{i:05d}",
+                source="公安",
+            )
+        )
+    return out
 
 
-def test_a_thin_record_with_a_two_character_name_and_nothing_else_in_common_stays_alone() -> None:
-    idn = resident_id("19650101", "335")
+def test_a_thin_record_joins_its_sole_candidate_when_its_name_is_rare() -> None:
+    """A record with only a name: it joins the one person who carries the name when few people are
+    expected to share it (a rare family name and rare characters), not when the name is made of
+    common parts (王敏), whoever else is in the data."""
+    rare, common = resident_id("19650101", "333"), resident_id("19650101", "335")
     records = [
-        Record(name="邝云", id_number=idn, phone="13700000012", source="公安"),
-        Record(name="邝云", id_number=idn, room_code=ROOM, building_code=ROOM[:19], source="民政"),
+        Record(name="邝云", id_number=rare, phone="13700000011", source="公安"),
+        Record(name="邝云", id_number=rare, room_code=ROOM, building_code=ROOM[:19], source="民政"),
         Record(name="邝云", source="卫健"),
-        Record(name="邝云", room_code=ROOM, building_code=ROOM[:19], source="住建"),
-        *filler(),
+        Record(name="王敏", id_number=common, phone="13700000012", source="公安"),
+        Record(name="王敏", id_number=common, room_code=ROOM, building_code=ROOM[:19], source="民政"),
+        Record(name="王敏", source="卫健"),
+        *district(avoid=("王敏",)),
     ]
     c = clusters(records)
-    assert c[2] != c[0]  # a name of two characters alone: many people have it
-    assert c[3] == c[0]  # the same name and the same room
+    assert c[2] == c[0]
+    assert c[5] != c[3]
+
+
+def test_a_second_row_from_one_department_joins_only_when_the_name_is_rare() -> None:
+    """A register holds one row per person, so a second row of a department with only the name in
+    common is more likely a namesake; with a name almost nobody else has, it is a duplicate row."""
+    rare, common = resident_id("19650101", "337"), resident_id("19650101", "339")
+    records = [
+        Record(name="慕容秋雨", id_number=rare, phone="13700000021", source="公安"),
+        Record(name="慕容秋雨", id_number=rare, room_code=ROOM, building_code=ROOM[:19], source="民政"),
+        Record(name="慕容秋雨", source="公安"),
+        Record(name="李娜", id_number=common, phone="13700000022", source="公安"),
+        Record(name="李娜", id_number=common, room_code=ROOM, building_code=ROOM[:19], source="民政"),
+        Record(name="李娜", source="公安"),
+        *district(avoid=("李娜",)),
+    ]
+    c = clusters(records)
+    assert c[2] == c[0]
+    assert c[5] != c[3]
+
+
+def test_a_name_carried_by_one_person_in_many_records_still_counts_as_rare() -> None:
+    """Six departments' records of 李霖安 make the name frequent among records, not among people: a
+    record sharing only that name and a changed phone still joins."""
+    idn = resident_id("19620105", "407")
+    own = [
+        Record(name="李霖安", id_number=idn, phone="13635602236", room_code=ROOM, building_code=ROOM[:19])
+        for _ in range(6)
+    ]
+    c = clusters([*own, Record(name="李霖安", phone="15900000001"), *district()])
+    assert c[6] == c[0]
+    # Another person of that name (another valid ID number) is never merged into it.
+    other = resident_id("19880808", "413")
+    c = clusters([*own, Record(name="李霖安", id_number=other, phone="15900000001"), *district()])
+    assert c[6] != c[0]
+
+
+def test_a_rare_name_meets_its_records_when_its_sound_is_common() -> None:
+    """王新利 among a dozen people whose names sound the same (王欣莉, 王鑫丽…): too many to pair by
+    sound, but the name as written still brings its two records together."""
+    homophones = [
+        Record(
+            name="王" + a + b,
+            id_number=resident_id("19750101", f"{i:03d}", "441302"),
+            phone=f"136{i:08d}",
+        )
+        for i, (a, b) in enumerate((a, b) for a in "欣鑫馨芯" for b in "莉丽力")
+    ]
+    idn = resident_id("19710224", "600")
+    records = [
+        Record(name="王新利", id_number=idn, room_code=ROOM, building_code=ROOM[:19]),
+        Record(name="王新利", phone="15715622329"),
+        *homophones,
+        *district(),
+    ]
+    assert clusters(records)[1] == 0
+
+
+def test_a_shared_room_adds_little_to_a_shared_phone_between_names_one_character_apart() -> None:
+    """张梅斌 / 张斌: one character apart, with the household's phone and room, as siblings are. For two
+    records that already share a phone, a shared room is little more evidence (a household shares
+    both), so the pair stays below the merge threshold; the same name written alike, or an ID number
+    that agrees, still merges."""
+    phone = "13174091761"
+
+    def at_home(name: str, id_number: str = "") -> Record:
+        return Record(name=name, id_number=id_number, phone=phone, room_code=ROOM, building_code=ROOM[:19])
+
+    a, b = at_home("张梅斌"), at_home("张斌", resident_id("20110310", "355"))
+    same, with_id = at_home("张梅斌"), at_home("张梅斌", b.id_number)
+    records = [a, b, same, with_id, *filler()]
+    linkage.prepare(records)
+    model = linkage.Model(records)
+    assert model.score(a, b)[0] < 0
+    assert model.score(a, same)[0] > 5
+    assert model.score(with_id, b)[0] > 5
 
 
 def test_fill_rooms_picks_the_building_the_person_lives_in_and_the_households_room() -> None:
