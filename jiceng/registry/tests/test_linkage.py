@@ -181,18 +181,24 @@ def district(n: int = 600, avoid: tuple[str, ...] = ()) -> list[Record]:
     return out
 
 
+def known_person_and_a_thin_row(name: str, id_number: str, phone: str, thin_source: str) -> list[Record]:
+    """A person the police and civil-affairs registers both know (ID, phone, room), and a third row
+    from ``thin_source`` with only the name."""
+    return [
+        Record(name=name, id_number=id_number, phone=phone, source="公安"),
+        Record(name=name, id_number=id_number, room_code=ROOM, building_code=ROOM[:19], source="民政"),
+        Record(name=name, source=thin_source),
+    ]
+
+
 def test_a_thin_record_joins_its_sole_candidate_when_its_name_is_rare() -> None:
     """A record with only a name: it joins the one person who carries the name when few people are
     expected to share it (a rare family name and rare characters), not when the name is made of
     common parts (王敏), whoever else is in the data."""
     rare, common = resident_id("19650101", "333"), resident_id("19650101", "335")
     records = [
-        Record(name="邝云", id_number=rare, phone="13700000011", source="公安"),
-        Record(name="邝云", id_number=rare, room_code=ROOM, building_code=ROOM[:19], source="民政"),
-        Record(name="邝云", source="卫健"),
-        Record(name="王敏", id_number=common, phone="13700000012", source="公安"),
-        Record(name="王敏", id_number=common, room_code=ROOM, building_code=ROOM[:19], source="民政"),
-        Record(name="王敏", source="卫健"),
+        *known_person_and_a_thin_row("邝云", rare, "13700000011", thin_source="卫健"),
+        *known_person_and_a_thin_row("王敏", common, "13700000012", thin_source="卫健"),
         *district(avoid=("王敏",)),
     ]
     c = clusters(records)
@@ -205,12 +211,8 @@ def test_a_second_row_from_one_department_joins_only_when_the_name_is_rare() -> 
     common is more likely a namesake; with a name almost nobody else has, it is a duplicate row."""
     rare, common = resident_id("19650101", "337"), resident_id("19650101", "339")
     records = [
-        Record(name="慕容秋雨", id_number=rare, phone="13700000021", source="公安"),
-        Record(name="慕容秋雨", id_number=rare, room_code=ROOM, building_code=ROOM[:19], source="民政"),
-        Record(name="慕容秋雨", source="公安"),
-        Record(name="李娜", id_number=common, phone="13700000022", source="公安"),
-        Record(name="李娜", id_number=common, room_code=ROOM, building_code=ROOM[:19], source="民政"),
-        Record(name="李娜", source="公安"),
+        *known_person_and_a_thin_row("慕容秋雨", rare, "13700000021", thin_source="公安"),
+        *known_person_and_a_thin_row("李娜", common, "13700000022", thin_source="公安"),
         *district(avoid=("李娜",)),
     ]
     c = clusters(records)
