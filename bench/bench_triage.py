@@ -308,7 +308,11 @@ def _types(ctx: Context) -> None:
             "≥ 0.95",
             f"{auto['right']} right, {auto['wrong']} wrong of {s['n']} (JICENG_AUTO_DISPATCH_CONFIDENCE)",
         )
-    ctx.row(AREA, "event type model file size", SHIPPED_MODEL.stat().st_size / 1e6, "MB", note="342 types")
+    from jiceng.triage.service import current_model
+
+    model = current_model()
+    types = f"{len(model.classes)} types" if model is not None else ""
+    ctx.row(AREA, "event type model file size", SHIPPED_MODEL.stat().st_size / 1e6, "MB", note=types)
 
 
 def _sensitive_written(ctx: Context) -> None:
@@ -333,12 +337,11 @@ def _sensitive_written(ctx: Context) -> None:
     for name, path, how in sets:
         tests, labels = sm.labelled(path)
         truth = [bool(x) for x in labels]
-        precision, recall = _pr([bool(detect(t, lexicon)) for t in tests], truth)
+        flags = [bool(detect(t, lexicon)) for t in tests]
+        precision, recall = _pr(flags, truth)
+        calm = [flag for flag, t in zip(flags, truth, strict=True) if not t]
         note = f"n={len(tests)} ({sum(truth)} sensitive), {how}"
-        ordinary = [
-            said for said, t in zip((bool(detect(x, lexicon)) for x in tests), truth, strict=True) if not t
-        ]
-        note += f"; ordinary requests flagged {sum(ordinary) / max(len(ordinary), 1):.3f}"
+        note += f"; ordinary requests flagged {sum(calm) / max(len(calm), 1):.3f}"
         ctx.row(AREA, f"sensitive precision, {name}", precision, "", "≥ 0.9", note)
         ctx.row(AREA, f"sensitive recall, {name}", recall, "", "≥ 0.9", note)
         rules_p, rules_r = _pr([bool(detect_rules(t, lexicon)) for t in tests], truth)
