@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import logging
 import os
 import socket
@@ -167,6 +168,9 @@ def _key(notification_id: int, channel: str, address: str) -> str:
     return f"n{notification_id}-{channel}-{digest}"
 
 
+_senders = itertools.count(1)
+
+
 class Sender(Loop):
     name = "notify"
 
@@ -175,7 +179,9 @@ class Sender(Loop):
     ) -> None:
         super().__init__(**kwargs)
         self.batch = batch
-        self.worker = f"{socket.gethostname()[:40]}:{os.getpid()}:{id(self) % 10000}"
+        # Unique per sender, even within one process: a claim token names the sender, and a sender that
+        # took another's token (``id(self)`` of a freed sender comes back) would pick up its rows.
+        self.worker = f"{socket.gethostname()[:40]}:{os.getpid()}:{next(_senders)}"
         self._channels = list(channel_list) if channel_list is not None else None
         self.total = PassReport()
         self._passes = 0

@@ -332,3 +332,14 @@ def test_two_senders_split_one_backlog_into_disjoint_batches_and_send_each_row_o
     sent = sorted(m["to"] for m in texts(sms_dir))
     assert sent == sorted(f"137000000{n:02d}" for n in range(5))  # each once
     assert not Notification.objects.exclude(state=NotificationState.SENT).exists()
+
+
+def test_senders_one_after_another_in_one_process_never_share_a_claim_token() -> None:
+    # (a freed sender's memory address comes back; a token built from it let the next sender take
+    # over a dead sender's rows before the lease ran out)
+    workers = []
+    for _ in range(50):
+        sender = Sender()
+        workers.append(sender.worker)
+        del sender
+    assert len(set(workers)) == 50
