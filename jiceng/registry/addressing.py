@@ -104,14 +104,19 @@ def normalise(text: str, aliases: dict[str, str] | None = None) -> str:
     s = _NOISE_RE.sub("", s)
     s = _CN_NUM_RE.sub(lambda m: str(cn_number(m.group(1))), s)
     s = _PREFIX_RE.sub("", s)
-    s = _STREET_RE.sub("", s)
-    s = _COMMUNITY_RE.sub("", s)
+    # Each pattern below needs a word of its own in the text: a test for the word is far cheaper than
+    # the search, and most addresses have no street, community or unit.
+    if "街道" in s:
+        s = _STREET_RE.sub("", s)
+    if "社区" in s:
+        s = _COMMUNITY_RE.sub("", s)
     for alias, canonical in _ordered(aliases if aliases is not None else _aliases()):
         if alias in s:
             s = s.replace(alias, canonical)
     # After the building: a unit (2单元) does not change the room number, and a room written as
     # floor and door (9楼01, 16-02) is the same room as 901, 1602.
-    s = _UNIT_RE.sub("", s)
+    if "单元" in s:
+        s = _UNIT_RE.sub("", s)
     s = _FLOOR_DOOR_RE.sub(lambda m: m.group(1) + m.group(2) + m.group(3).zfill(2), s)
     s = _BUILDING_MARK_RE.sub("栋", s)
     return s

@@ -328,6 +328,25 @@ class Model:
         self.prior = math.log2(max(self.per_person - 1, 1.0) / n)
         self.tf_bonus = math.log2(self.per_person)
         self._weights: dict[tuple[str, str], float] = {}
+        # The weights that do not depend on the values compared, worked out once, not per pair.
+        self._id_diff = math.log2(self.M_ID_DIFF)
+        self._id_one_unchecked = math.log2(self.M_ID_ONE * self.n_ids / 40.0)
+        self._name_one = math.log2(self.M_NAME[1] / self.surname_share)
+        self._name_family = math.log2(self.M_NAME[1] / self.family_share)
+        self._name_none = math.log2(self.M_NAME[0])
+        self._phone_prefix = math.log2(self.M_PHONE_PREFIX * self.n_phones / 4.0)
+        self._phone_one = math.log2(self.M_PHONE_ONE * self.n_phones / 20.0)
+        self._phone_diff = math.log2(self.M_PHONE_DIFF)
+        self._room_in_household = math.log2(self.M_ROOM_EQ / self.ROOM_GIVEN_PHONE)
+        self._place_diff = math.log2(self.M_PLACE_DIFF)
+        self._building: dict[str, float] = {}
+
+    def _building_weight(self, code: str) -> float:
+        found = self._building.get(code)
+        if found is None:
+            found = math.log2(self.M_BUILDING_EQ * self.n_places / max(self.buildings[code], 1))
+            self._building[code] = found
+        return found
 
     def _w(self, kind: str, value: str, numerator: float, counts: Counter[str]) -> float:
         """log2(m / u) + the per-person correction for an agreeing value, computed once per value."""
@@ -366,10 +385,10 @@ class Model:
                 valid = a.id_number if a.id_valid else b.id_number
                 s += self._w("j", valid, self.M_ID_ONE * self.n_ids, self.ids) - 2.0
             elif not (a.id_valid and b.id_valid) and _one_off(a.id_number, b.id_number):
-                s += math.log2(self.M_ID_ONE * self.n_ids / 40.0)
+                s += self._id_one_unchecked
             else:
                 id_agrees = False
-                s += math.log2(self.M_ID_DIFF)
+                s += self._id_diff
                 id_conflict = a.id_valid and b.id_valid
                 if id_conflict:
                     s -= 6.0
@@ -379,11 +398,11 @@ class Model:
             if level >= 2:
                 s += self.name_weight(a, level)
             elif level == 1:
-                s += math.log2(self.M_NAME[1] / self.surname_share)
+                s += self._name_one
             elif level == FAMILY_ONLY:
-                s += math.log2(self.M_NAME[1] / self.family_share)
+                s += self._name_family
             else:
-                s += math.log2(self.M_NAME[0])
+                s += self._name_none
         else:
             level = 1
         phone_agrees = False
@@ -394,25 +413,25 @@ class Model:
             elif len(a.phone) == 11 and a.phone[3:] == b.phone[3:]:
                 # The same eight subscriber digits behind another prefix (138 → 188, 12x): a mistyped
                 # prefix. Two people's numbers rarely share the last eight digits.
-                s += math.log2(self.M_PHONE_PREFIX * self.n_phones / 4.0)
+                s += self._phone_prefix
             elif _one_off(a.phone, b.phone):
-                s += math.log2(self.M_PHONE_ONE * self.n_phones / 20.0)
+                s += self._phone_one
             elif _mobile(a.phone) == _mobile(b.phone):
-                s += math.log2(self.M_PHONE_DIFF)
+                s += self._phone_diff
             # else a landline and a mobile: one person has both, so they neither agree nor disagree
         if a.room_code and b.room_code:
             if a.room_code == b.room_code and phone_agrees and level == 1 and not id_agrees:
                 # A household shares the phone and the room: for two records that already share a
                 # phone, a shared room is what most non-matches have too (张梅斌 / 张斌, siblings).
-                s += math.log2(self.M_ROOM_EQ / self.ROOM_GIVEN_PHONE)
+                s += self._room_in_household
             elif a.room_code == b.room_code:
                 s += self._w("r", a.room_code, self.M_ROOM_EQ * self.n_places, self.rooms)
             elif a.building_code and a.building_code == b.building_code:
-                s += math.log2(self.M_BUILDING_EQ * self.n_places / max(self.buildings[a.building_code], 1))
+                s += self._building_weight(a.building_code)
             else:
-                s += math.log2(self.M_PLACE_DIFF)
+                s += self._place_diff
         elif a.building_code and a.building_code == b.building_code:
-            s += math.log2(self.M_BUILDING_EQ * self.n_places / max(self.buildings[a.building_code], 1))
+            s += self._building_weight(a.building_code)
         if a.id_valid and a.id_number == b.id_number and (level != 0 or _names_touch(a.name, b.name)):
             # A shared ID number that passes its checksum, and names that do not contradict it (one
             # missing, a nickname, a typo, a character in common): the same person, whatever else
@@ -533,7 +552,7 @@ def candidate_pairs(records: Sequence[Record], max_block: int) -> set[int]:
             continue
         if size < 2 or size > (RARE_BLOCK if key[0] == "N" else max_block):
             continue
-        members.sort()
+        # Members are in record order already (appended as the records were walked).
         if key[0] == "R":
             # A room's records pair only where one side has no valid ID number (two valid numbers
             # find each other by their own keys) and the names share a character or one is missing:
@@ -546,7 +565,10 @@ def candidate_pairs(records: Sequence[Record], max_block: int) -> set[int]:
                     if not (valid_x and valid[y]) and (not chars_x or not chars[y] or chars_x & chars[y]):
                         add(base + members[y])
             continue
-        pairs.update(a * n + b for a, b in combinations(members, 2))
+        if size == 2:
+            add(members[0] * n + members[1])  # most blocks: no generator for one pair
+        else:
+            pairs.update(a * n + b for a, b in combinations(members, 2))
     return pairs
 
 
