@@ -107,10 +107,17 @@ def probability(score: float) -> float:
     return 2**score / (1 + 2**score)
 
 
+_ID_ZERO = ord("0") * sum(_ID_WEIGHTS)
+
+
 def id_checksum_ok(number: str) -> bool:
     if len(number) != 18 or not number[:17].isdigit():
         return False
-    total = sum(map(mul, map(int, number[:17]), _ID_WEIGHTS))
+    if number.isascii():
+        # Σ w·(code − 48) = Σ w·code − 48·Σ w: the digits' character codes, no int() per digit.
+        total = sum(map(mul, number[:17].encode(), _ID_WEIGHTS)) - _ID_ZERO
+    else:
+        total = sum(map(mul, map(int, number[:17]), _ID_WEIGHTS))
     return _ID_CHECK[total % 11] == number[17]
 
 
@@ -327,7 +334,15 @@ class Model:
         # Prior: (records per person − 1) true pairs per record among n²/2 random pairs.
         self.prior = math.log2(max(self.per_person - 1, 1.0) / n)
         self.tf_bonus = math.log2(self.per_person)
-        self._weights: dict[tuple[str, str], float] = {}
+        # Agreement weights by kind, then by value (see _w); the kinds scored on most pairs are
+        # looked up in score() directly.
+        self._weights: dict[str, dict[str, float]] = {kind: {} for kind in "nyijpr"}
+        self._by_name, self._by_pinyin = self._weights["n"], self._weights["y"]
+        self._by_id, self._by_phone, self._by_room = (
+            self._weights["i"],
+            self._weights["p"],
+            self._weights["r"],
+        )
         # The weights that do not depend on the values compared, worked out once, not per pair.
         self._id_diff = math.log2(self.M_ID_DIFF)
         self._id_one_unchecked = math.log2(self.M_ID_ONE * self.n_ids / 40.0)
@@ -350,19 +365,21 @@ class Model:
 
     def _w(self, kind: str, value: str, numerator: float, counts: Counter[str]) -> float:
         """log2(m / u) + the per-person correction for an agreeing value, computed once per value."""
-        key = (kind, value)
-        found = self._weights.get(key)
+        table = self._weights[kind]
+        found = table.get(value)
         if found is None:
             found = math.log2(numerator / max(counts[value], 1)) + self.tf_bonus
-            self._weights[key] = found
+            table[value] = found
         return found
 
     def name_weight(self, a: Record, level: int) -> float:
         """The weight of names that are equal (level 3) or sound the same (level 2), from how many
         records carry them."""
         if level == 3:
-            return self._w("n", a.name, self.M_NAME[3] * self.n_names, self.names)
-        return self._w("y", a.pinyin, self.M_NAME[2] * self.n_names, self.pinyins)
+            found = self._by_name.get(a.name)
+            return self._w("n", a.name, self.M_NAME[3] * self.n_names, self.names) if found is None else found
+        found = self._by_pinyin.get(a.pinyin)
+        return self._w("y", a.pinyin, self.M_NAME[2] * self.n_names, self.pinyins) if found is None else found
 
     def score(self, a: Record, b: Record) -> tuple[float, int, bool]:
         """(score, name level, both have valid and different ID numbers)."""
@@ -372,7 +389,8 @@ class Model:
         if a.id_number and b.id_number:
             id_agrees = True
             if a.id_number == b.id_number:
-                s += self._w("i", a.id_number, self.M_ID_EQ * self.n_ids, self.ids)
+                w = self._by_id.get(a.id_number)
+                s += self._w("i", a.id_number, self.M_ID_EQ * self.n_ids, self.ids) if w is None else w
             elif len(a.id_number) == 18 and a.id_number[:17] == b.id_number[:17] and a.id_valid != b.id_valid:
                 # Only the check character differs and one side passes its check: the 17 digits that
                 # carry the person (region, birth date, sequence) agree, so it counts almost as equal.
@@ -409,7 +427,8 @@ class Model:
         if a.phone and b.phone:
             phone_agrees = a.phone == b.phone
             if a.phone == b.phone:
-                s += self._w("p", a.phone, self.M_PHONE_EQ * self.n_phones, self.phones)
+                w = self._by_phone.get(a.phone)
+                s += self._w("p", a.phone, self.M_PHONE_EQ * self.n_phones, self.phones) if w is None else w
             elif len(a.phone) == 11 and a.phone[3:] == b.phone[3:]:
                 # The same eight subscriber digits behind another prefix (138 → 188, 12x): a mistyped
                 # prefix. Two people's numbers rarely share the last eight digits.
@@ -425,7 +444,8 @@ class Model:
                 # phone, a shared room is what most non-matches have too (张梅斌 / 张斌, siblings).
                 s += self._room_in_household
             elif a.room_code == b.room_code:
-                s += self._w("r", a.room_code, self.M_ROOM_EQ * self.n_places, self.rooms)
+                w = self._by_room.get(a.room_code)
+                s += self._w("r", a.room_code, self.M_ROOM_EQ * self.n_places, self.rooms) if w is None else w
             elif a.building_code and a.building_code == b.building_code:
                 s += self._building_weight(a.building_code)
             else:
