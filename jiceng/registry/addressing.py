@@ -214,9 +214,13 @@ class AddressIndex:
         # road's former name or without the road at all.
         self.by_tail: dict[str, list[tuple[str, str]]] = defaultdict(list)
         self._cache: dict[str, Match] = {}
+        # (building key, community) → (building, score, estate options): many addresses differ only
+        # in the room, so the building is looked up once per key.
+        self._found: dict[tuple[str, str], tuple[str | None, float, list[str]]] = {}
         self._communities: dict[str, str] = {}
 
     def add_building(self, code: str, address: str) -> None:
+        self._found.clear()
         parsed = parse(address, self.aliases)
         key = parsed.building_key or normalise(address, self.aliases)
         if key in self.buildings and self.buildings[key] != code:
@@ -332,9 +336,15 @@ class AddressIndex:
         if cached is not None:
             return cached
         parsed = parse(text, self.aliases)
-        building, score = self.find_building(parsed.building_key, parsed.community)
+        where = (parsed.building_key, parsed.community)
+        found = self._found.get(where)
+        if found is None:
+            building, score = self.find_building(*where)
+            found = (building, score, self.estate_options(parsed.building_key) if building is None else [])
+            if len(self._found) < 500_000:
+                self._found[where] = found
+        building, score, options = found
         if building is None:
-            options = self.estate_options(parsed.building_key)
             result = (
                 Match(None, None, 0.0, tuple((code, self._room(code, parsed.room_no)) for code in options))
                 if 1 < len(options) <= 8
