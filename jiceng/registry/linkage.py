@@ -149,6 +149,8 @@ def name_pinyin(name: str) -> str:
 def prepare(records: Sequence[Record]) -> None:
     # A name's spelling, pinyin and sound are worked out once per name as written, not per record.
     names: dict[str, tuple[str, str, str]] = {}
+    numbers: dict[str, tuple[str, bool, str, str]] = {}
+    phones: dict[str, str] = {}
     for r in records:
         found = names.get(r.name)
         if found is None:
@@ -156,15 +158,17 @@ def prepare(records: Sequence[Record]) -> None:
             pinyin = name_pinyin(name) if name else ""
             found = names[r.name] = (name, pinyin, " ".join(sorted(pinyin.split())))
         r.name, r.pinyin, r.sound = found
-        r.id_number = cleaning.clean_id(r.id_number)[0]
-        r.id_valid = id_checksum_ok(r.id_number)
-        r.birth = _birth(r.id_number)
-        r.sex = (
-            ("M" if int(r.id_number[16]) % 2 else "F")
-            if len(r.id_number) == 18 and r.id_number[16].isdigit()
-            else ""
-        )
-        r.phone = cleaning.clean_phone(r.phone)
+        # Likewise an ID number (a person's records mostly carry the same one) and a phone.
+        read = numbers.get(r.id_number)
+        if read is None:
+            number = cleaning.clean_id(r.id_number)[0]
+            sex = ("M" if int(number[16]) % 2 else "F") if len(number) == 18 and number[16].isdigit() else ""
+            read = numbers[r.id_number] = (number, id_checksum_ok(number), _birth(number), sex)
+        r.id_number, r.id_valid, r.birth, r.sex = read
+        phone = phones.get(r.phone)
+        if phone is None:
+            phone = phones[r.phone] = cleaning.clean_phone(r.phone)
+        r.phone = phone
 
 
 def _mobile(phone: str) -> bool:
