@@ -104,14 +104,19 @@ def normalise(text: str, aliases: dict[str, str] | None = None) -> str:
     s = _NOISE_RE.sub("", s)
     s = _CN_NUM_RE.sub(lambda m: str(cn_number(m.group(1))), s)
     s = _PREFIX_RE.sub("", s)
-    s = _STREET_RE.sub("", s)
-    s = _COMMUNITY_RE.sub("", s)
+    # Each pattern below needs a word of its own in the text: a test for the word is far cheaper than
+    # the search, and most addresses have no street, community or unit.
+    if "街道" in s:
+        s = _STREET_RE.sub("", s)
+    if "社区" in s:
+        s = _COMMUNITY_RE.sub("", s)
     for alias, canonical in _ordered(aliases if aliases is not None else _aliases()):
         if alias in s:
             s = s.replace(alias, canonical)
     # After the building: a unit (2单元) does not change the room number, and a room written as
     # floor and door (9楼01, 16-02) is the same room as 901, 1602.
-    s = _UNIT_RE.sub("", s)
+    if "单元" in s:
+        s = _UNIT_RE.sub("", s)
     s = _FLOOR_DOOR_RE.sub(lambda m: m.group(1) + m.group(2) + m.group(3).zfill(2), s)
     s = _BUILDING_MARK_RE.sub("栋", s)
     return s
@@ -209,9 +214,13 @@ class AddressIndex:
         # road's former name or without the road at all.
         self.by_tail: dict[str, list[tuple[str, str]]] = defaultdict(list)
         self._cache: dict[str, Match] = {}
+        # (building key, community) → (building, score, estate options): many addresses differ only
+        # in the room, so the building is looked up once per key.
+        self._found: dict[tuple[str, str], tuple[str | None, float, list[str]]] = {}
         self._communities: dict[str, str] = {}
 
     def add_building(self, code: str, address: str) -> None:
+        self._found.clear()
         parsed = parse(address, self.aliases)
         key = parsed.building_key or normalise(address, self.aliases)
         if key in self.buildings and self.buildings[key] != code:
@@ -327,9 +336,15 @@ class AddressIndex:
         if cached is not None:
             return cached
         parsed = parse(text, self.aliases)
-        building, score = self.find_building(parsed.building_key, parsed.community)
+        where = (parsed.building_key, parsed.community)
+        found = self._found.get(where)
+        if found is None:
+            building, score = self.find_building(*where)
+            found = (building, score, self.estate_options(parsed.building_key) if building is None else [])
+            if len(self._found) < 500_000:
+                self._found[where] = found
+        building, score, options = found
         if building is None:
-            options = self.estate_options(parsed.building_key)
             result = (
                 Match(None, None, 0.0, tuple((code, self._room(code, parsed.room_no)) for code in options))
                 if 1 < len(options) <= 8

@@ -27,6 +27,7 @@ Framework-free: ``jiceng link`` feeds it records from the database, the benchmar
 
 from __future__ import annotations
 
+import gc
 import math
 from array import array
 from collections import Counter, defaultdict
@@ -106,10 +107,17 @@ def probability(score: float) -> float:
     return 2**score / (1 + 2**score)
 
 
+_ID_ZERO = ord("0") * sum(_ID_WEIGHTS)
+
+
 def id_checksum_ok(number: str) -> bool:
     if len(number) != 18 or not number[:17].isdigit():
         return False
-    total = sum(map(mul, map(int, number[:17]), _ID_WEIGHTS))
+    if number.isascii():
+        # Σ w·(code − 48) = Σ w·code − 48·Σ w: the digits' character codes, no int() per digit.
+        total = sum(map(mul, number[:17].encode(), _ID_WEIGHTS)) - _ID_ZERO
+    else:
+        total = sum(map(mul, map(int, number[:17]), _ID_WEIGHTS))
     return _ID_CHECK[total % 11] == number[17]
 
 
@@ -139,19 +147,28 @@ def name_pinyin(name: str) -> str:
 
 
 def prepare(records: Sequence[Record]) -> None:
+    # A name's spelling, pinyin and sound are worked out once per name as written, not per record.
+    names: dict[str, tuple[str, str, str]] = {}
+    numbers: dict[str, tuple[str, bool, str, str]] = {}
+    phones: dict[str, str] = {}
     for r in records:
-        r.name = cleaning.clean_name(r.name)
-        r.pinyin = name_pinyin(r.name) if r.name else ""
-        r.sound = " ".join(sorted(r.pinyin.split()))
-        r.id_number = cleaning.clean_id(r.id_number)[0]
-        r.id_valid = id_checksum_ok(r.id_number)
-        r.birth = _birth(r.id_number)
-        r.sex = (
-            ("M" if int(r.id_number[16]) % 2 else "F")
-            if len(r.id_number) == 18 and r.id_number[16].isdigit()
-            else ""
-        )
-        r.phone = cleaning.clean_phone(r.phone)
+        found = names.get(r.name)
+        if found is None:
+            name = cleaning.clean_name(r.name)
+            pinyin = name_pinyin(name) if name else ""
+            found = names[r.name] = (name, pinyin, " ".join(sorted(pinyin.split())))
+        r.name, r.pinyin, r.sound = found
+        # Likewise an ID number (a person's records mostly carry the same one) and a phone.
+        read = numbers.get(r.id_number)
+        if read is None:
+            number = cleaning.clean_id(r.id_number)[0]
+            sex = ("M" if int(number[16]) % 2 else "F") if len(number) == 18 and number[16].isdigit() else ""
+            read = numbers[r.id_number] = (number, id_checksum_ok(number), _birth(number), sex)
+        r.id_number, r.id_valid, r.birth, r.sex = read
+        phone = phones.get(r.phone)
+        if phone is None:
+            phone = phones[r.phone] = cleaning.clean_phone(r.phone)
+        r.phone = phone
 
 
 def _mobile(phone: str) -> bool:
@@ -321,23 +338,52 @@ class Model:
         # Prior: (records per person − 1) true pairs per record among n²/2 random pairs.
         self.prior = math.log2(max(self.per_person - 1, 1.0) / n)
         self.tf_bonus = math.log2(self.per_person)
-        self._weights: dict[tuple[str, str], float] = {}
+        # Agreement weights by kind, then by value (see _w); the kinds scored on most pairs are
+        # looked up in score() directly.
+        self._weights: dict[str, dict[str, float]] = {kind: {} for kind in "nyijpr"}
+        self._by_name, self._by_pinyin = self._weights["n"], self._weights["y"]
+        self._by_id, self._by_phone, self._by_room = (
+            self._weights["i"],
+            self._weights["p"],
+            self._weights["r"],
+        )
+        # The weights that do not depend on the values compared, worked out once, not per pair.
+        self._id_diff = math.log2(self.M_ID_DIFF)
+        self._id_one_unchecked = math.log2(self.M_ID_ONE * self.n_ids / 40.0)
+        self._name_one = math.log2(self.M_NAME[1] / self.surname_share)
+        self._name_family = math.log2(self.M_NAME[1] / self.family_share)
+        self._name_none = math.log2(self.M_NAME[0])
+        self._phone_prefix = math.log2(self.M_PHONE_PREFIX * self.n_phones / 4.0)
+        self._phone_one = math.log2(self.M_PHONE_ONE * self.n_phones / 20.0)
+        self._phone_diff = math.log2(self.M_PHONE_DIFF)
+        self._room_in_household = math.log2(self.M_ROOM_EQ / self.ROOM_GIVEN_PHONE)
+        self._place_diff = math.log2(self.M_PLACE_DIFF)
+        self._building: dict[str, float] = {}
+
+    def _building_weight(self, code: str) -> float:
+        found = self._building.get(code)
+        if found is None:
+            found = math.log2(self.M_BUILDING_EQ * self.n_places / max(self.buildings[code], 1))
+            self._building[code] = found
+        return found
 
     def _w(self, kind: str, value: str, numerator: float, counts: Counter[str]) -> float:
         """log2(m / u) + the per-person correction for an agreeing value, computed once per value."""
-        key = (kind, value)
-        found = self._weights.get(key)
+        table = self._weights[kind]
+        found = table.get(value)
         if found is None:
             found = math.log2(numerator / max(counts[value], 1)) + self.tf_bonus
-            self._weights[key] = found
+            table[value] = found
         return found
 
     def name_weight(self, a: Record, level: int) -> float:
         """The weight of names that are equal (level 3) or sound the same (level 2), from how many
         records carry them."""
         if level == 3:
-            return self._w("n", a.name, self.M_NAME[3] * self.n_names, self.names)
-        return self._w("y", a.pinyin, self.M_NAME[2] * self.n_names, self.pinyins)
+            found = self._by_name.get(a.name)
+            return self._w("n", a.name, self.M_NAME[3] * self.n_names, self.names) if found is None else found
+        found = self._by_pinyin.get(a.pinyin)
+        return self._w("y", a.pinyin, self.M_NAME[2] * self.n_names, self.pinyins) if found is None else found
 
     def score(self, a: Record, b: Record) -> tuple[float, int, bool]:
         """(score, name level, both have valid and different ID numbers)."""
@@ -347,7 +393,8 @@ class Model:
         if a.id_number and b.id_number:
             id_agrees = True
             if a.id_number == b.id_number:
-                s += self._w("i", a.id_number, self.M_ID_EQ * self.n_ids, self.ids)
+                w = self._by_id.get(a.id_number)
+                s += self._w("i", a.id_number, self.M_ID_EQ * self.n_ids, self.ids) if w is None else w
             elif len(a.id_number) == 18 and a.id_number[:17] == b.id_number[:17] and a.id_valid != b.id_valid:
                 # Only the check character differs and one side passes its check: the 17 digits that
                 # carry the person (region, birth date, sequence) agree, so it counts almost as equal.
@@ -360,10 +407,10 @@ class Model:
                 valid = a.id_number if a.id_valid else b.id_number
                 s += self._w("j", valid, self.M_ID_ONE * self.n_ids, self.ids) - 2.0
             elif not (a.id_valid and b.id_valid) and _one_off(a.id_number, b.id_number):
-                s += math.log2(self.M_ID_ONE * self.n_ids / 40.0)
+                s += self._id_one_unchecked
             else:
                 id_agrees = False
-                s += math.log2(self.M_ID_DIFF)
+                s += self._id_diff
                 id_conflict = a.id_valid and b.id_valid
                 if id_conflict:
                     s -= 6.0
@@ -373,40 +420,42 @@ class Model:
             if level >= 2:
                 s += self.name_weight(a, level)
             elif level == 1:
-                s += math.log2(self.M_NAME[1] / self.surname_share)
+                s += self._name_one
             elif level == FAMILY_ONLY:
-                s += math.log2(self.M_NAME[1] / self.family_share)
+                s += self._name_family
             else:
-                s += math.log2(self.M_NAME[0])
+                s += self._name_none
         else:
             level = 1
         phone_agrees = False
         if a.phone and b.phone:
             phone_agrees = a.phone == b.phone
             if a.phone == b.phone:
-                s += self._w("p", a.phone, self.M_PHONE_EQ * self.n_phones, self.phones)
+                w = self._by_phone.get(a.phone)
+                s += self._w("p", a.phone, self.M_PHONE_EQ * self.n_phones, self.phones) if w is None else w
             elif len(a.phone) == 11 and a.phone[3:] == b.phone[3:]:
                 # The same eight subscriber digits behind another prefix (138 → 188, 12x): a mistyped
                 # prefix. Two people's numbers rarely share the last eight digits.
-                s += math.log2(self.M_PHONE_PREFIX * self.n_phones / 4.0)
+                s += self._phone_prefix
             elif _one_off(a.phone, b.phone):
-                s += math.log2(self.M_PHONE_ONE * self.n_phones / 20.0)
+                s += self._phone_one
             elif _mobile(a.phone) == _mobile(b.phone):
-                s += math.log2(self.M_PHONE_DIFF)
+                s += self._phone_diff
             # else a landline and a mobile: one person has both, so they neither agree nor disagree
         if a.room_code and b.room_code:
             if a.room_code == b.room_code and phone_agrees and level == 1 and not id_agrees:
                 # A household shares the phone and the room: for two records that already share a
                 # phone, a shared room is what most non-matches have too (张梅斌 / 张斌, siblings).
-                s += math.log2(self.M_ROOM_EQ / self.ROOM_GIVEN_PHONE)
+                s += self._room_in_household
             elif a.room_code == b.room_code:
-                s += self._w("r", a.room_code, self.M_ROOM_EQ * self.n_places, self.rooms)
+                w = self._by_room.get(a.room_code)
+                s += self._w("r", a.room_code, self.M_ROOM_EQ * self.n_places, self.rooms) if w is None else w
             elif a.building_code and a.building_code == b.building_code:
-                s += math.log2(self.M_BUILDING_EQ * self.n_places / max(self.buildings[a.building_code], 1))
+                s += self._building_weight(a.building_code)
             else:
-                s += math.log2(self.M_PLACE_DIFF)
+                s += self._place_diff
         elif a.building_code and a.building_code == b.building_code:
-            s += math.log2(self.M_BUILDING_EQ * self.n_places / max(self.buildings[a.building_code], 1))
+            s += self._building_weight(a.building_code)
         if a.id_valid and a.id_number == b.id_number and (level != 0 or _names_touch(a.name, b.name)):
             # A shared ID number that passes its checksum, and names that do not contradict it (one
             # missing, a nickname, a typo, a character in common): the same person, whatever else
@@ -527,7 +576,7 @@ def candidate_pairs(records: Sequence[Record], max_block: int) -> set[int]:
             continue
         if size < 2 or size > (RARE_BLOCK if key[0] == "N" else max_block):
             continue
-        members.sort()
+        # Members are in record order already (appended as the records were walked).
         if key[0] == "R":
             # A room's records pair only where one side has no valid ID number (two valid numbers
             # find each other by their own keys) and the names share a character or one is missing:
@@ -540,7 +589,10 @@ def candidate_pairs(records: Sequence[Record], max_block: int) -> set[int]:
                     if not (valid_x and valid[y]) and (not chars_x or not chars[y] or chars_x & chars[y]):
                         add(base + members[y])
             continue
-        pairs.update(a * n + b for a, b in combinations(members, 2))
+        if size == 2:
+            add(members[0] * n + members[1])  # most blocks: no generator for one pair
+        else:
+            pairs.update(a * n + b for a, b in combinations(members, 2))
     return pairs
 
 
@@ -678,7 +730,9 @@ def score_pairs(records: Sequence[Record], model: Model, pairs: list[int], t: Th
     global _WORK
     _WORK = (records, model, pairs, t)
     try:
-        if t.workers <= 1 or len(pairs) < 200_000:
+        # Forking the workers and sending their results back costs more than it saves below about
+        # a million pairs (100 K records make about 220 K).
+        if t.workers <= 1 or len(pairs) < 1_000_000:
             return _score_chunk((0, len(pairs)))
         import multiprocessing
 
@@ -840,7 +894,19 @@ def _rescore_names(
 
 def link(records: Sequence[Record], thresholds: Thresholds | None = None) -> Result:
     """Cluster ``records`` into people. Mutates the records (normalisation)."""
-    t = thresholds or Thresholds()
+    # Linkage builds millions of small objects (blocking keys, blocks, pairs) and no reference
+    # cycles: the cyclic collector would walk every live object again and again for nothing (about
+    # a third of the linker's time at 100 K records). Reference counting still frees everything.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _link(records, thresholds or Thresholds())
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _link(records: Sequence[Record], t: Thresholds) -> Result:
     prepare(records)
     model = Model(records)
     pairs = list(candidate_pairs(records, t.max_block))
