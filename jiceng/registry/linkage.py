@@ -34,15 +34,11 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
-from operator import mul
 from typing import Any
 
 from pypinyin import Style, lazy_pinyin
 
 from jiceng.registry import cleaning
-
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
 
 LINKED = "linked"
 REVIEW = "review"
@@ -107,18 +103,8 @@ def probability(score: float) -> float:
     return 2**score / (1 + 2**score)
 
 
-_ID_ZERO = ord("0") * sum(_ID_WEIGHTS)
-
-
 def id_checksum_ok(number: str) -> bool:
-    if len(number) != 18 or not number[:17].isdigit():
-        return False
-    if number.isascii():
-        # Σ w·(code − 48) = Σ w·code − 48·Σ w: the digits' character codes, no int() per digit.
-        total = sum(map(mul, number[:17].encode(), _ID_WEIGHTS)) - _ID_ZERO
-    else:
-        total = sum(map(mul, map(int, number[:17]), _ID_WEIGHTS))
-    return _ID_CHECK[total % 11] == number[17]
+    return len(number) == 18 and number[:17].isdigit() and cleaning.id_check_digit(number[:17]) == number[17]
 
 
 def _birth(number: str) -> str:
@@ -559,20 +545,10 @@ def candidate_pairs(records: Sequence[Record], max_block: int) -> set[int]:
         if key[0] == "N" and size > RARE_BLOCK:
             # Too many records sound alike to pair them all: the name as written still pairs its
             # records when it is rare (王新利 among 王欣莉, 王鑫丽…).
-            spelled: dict[str, list[int]] = defaultdict(list)
-            for m in members:
-                spelled[records[m].name].append(m)
-            for group in spelled.values():
-                if 2 <= len(group) <= RARE_BLOCK:
-                    pairs.update(a * n + b for a, b in combinations(sorted(group), 2))
+            _pair_within(pairs, n, members, [records[m].name for m in members], RARE_BLOCK)
             continue
         if key[0] == "e" and size > max_block:
-            by_body: dict[str, list[int]] = defaultdict(list)
-            for m in members:
-                by_body[records[m].id_number[:17]].append(m)
-            for group in by_body.values():
-                if 2 <= len(group) <= max_block:
-                    pairs.update(a * n + b for a, b in combinations(sorted(group), 2))
+            _pair_within(pairs, n, members, [records[m].id_number[:17] for m in members], max_block)
             continue
         if size < 2 or size > (RARE_BLOCK if key[0] == "N" else max_block):
             continue
@@ -594,6 +570,17 @@ def candidate_pairs(records: Sequence[Record], max_block: int) -> set[int]:
         else:
             pairs.update(a * n + b for a, b in combinations(members, 2))
     return pairs
+
+
+def _pair_within(pairs: set[int], n: int, members: list[int], keys: list[str], most: int) -> None:
+    """Add the pairs of a block too large to pair whole, among the members that share a finer key
+    (``keys``, one per member), where at most ``most`` share it."""
+    groups: dict[str, list[int]] = defaultdict(list)
+    for m, key in zip(members, keys, strict=True):
+        groups[key].append(m)
+    for group in groups.values():
+        if 2 <= len(group) <= most:
+            pairs.update(a * n + b for a, b in combinations(sorted(group), 2))
 
 
 class PeopleNames:

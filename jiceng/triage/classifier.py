@@ -122,6 +122,8 @@ class TextModel:
             "blocks": [{"ns": list(b.ns), "weight": b.weight, "head": b.head} for b in self.blocks],
             "meta": self.meta,
         }
+        if self.memory is not None:
+            header["neighbours"] = {"k": self.memory.k, "weight": self.memory.weight}
         arrays: dict[str, np.ndarray] = {
             "header": np.frombuffer(json.dumps(header, ensure_ascii=False).encode(), dtype=np.uint8),
             "coef": self.coef.astype(np.float32),
@@ -130,8 +132,6 @@ class TextModel:
         if self.background is not None:
             arrays["background"] = self.background.astype(np.float32)
         if self.memory is not None:
-            header["neighbours"] = {"k": self.memory.k, "weight": self.memory.weight}
-            arrays["header"] = np.frombuffer(json.dumps(header, ensure_ascii=False).encode(), dtype=np.uint8)
             rows = self.memory.rows
             arrays["memory_data"] = rows.data.astype(np.float32)
             arrays["memory_indices"] = rows.indices.astype(np.int32)
