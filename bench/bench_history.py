@@ -111,13 +111,18 @@ def prepare(cases: int, years: float = 2) -> dict[str, Any]:
     }
 
 
-def _cpu(pid: int | None = None) -> float:
-    """CPU seconds (user + system) of this process, or of ``pid`` (a backend on this machine)."""
+def _cpu(pid: int | None = None, children: bool = False) -> float:
+    """CPU seconds (user + system) of this process (with ``children``, plus its finished child
+    processes), or of ``pid`` (a backend on this machine)."""
     if pid is None:
         import resource
 
         usage = resource.getrusage(resource.RUSAGE_SELF)
-        return usage.ru_utime + usage.ru_stime
+        total = usage.ru_utime + usage.ru_stime
+        if children:
+            forked = resource.getrusage(resource.RUSAGE_CHILDREN)
+            total += forked.ru_utime + forked.ru_stime
+        return total
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:  # a server on another machine
@@ -150,17 +155,11 @@ def rebuild() -> dict[str, Any]:
 def verify(jobs: int = 1) -> dict[str, Any]:
     """``trail.verify`` over the whole trail in ``jobs`` processes (``jiceng cases verify --jobs``),
     with the CPU time of this process and its workers (the PostgreSQL backends are not counted)."""
-    import resource
-
     from jiceng.cases import trail
     from jiceng.cases.models import CaseEvent
 
-    def cpu() -> float:
-        own, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-        return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
-
     events = CaseEvent.objects.count()
-    before = cpu()
+    before = _cpu(children=True)
     started = time.perf_counter()
     breaks = sum(1 for _ in trail.verify(chunk=2000, jobs=jobs))
     seconds = time.perf_counter() - started
@@ -169,7 +168,7 @@ def verify(jobs: int = 1) -> dict[str, Any]:
         "seconds": seconds,
         "breaks": breaks,
         "jobs": jobs,
-        "python_cpu": cpu() - before,
+        "python_cpu": _cpu(children=True) - before,
         "load": load(),
     }
 
