@@ -925,13 +925,16 @@ def _check_deferred(cursor: Any) -> None:
 
 def pending_indexes() -> list[tuple[str, str]]:
     """(kind, SQL) of what a bulk load dropped and has not put back yet, in restore order."""
+    return [(kind, sql) for kind, sql, _pos in _pending()]
+
+
+def _pending() -> list[tuple[str, str, int]]:
     if connection.vendor != "postgresql" or BULK_TABLE not in connection.introspection.table_names():
         return []
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT kind, sql, pos FROM {BULK_TABLE}")
         rows = cursor.fetchall()
-    rows.sort(key=lambda r: (_RESTORE_ORDER[r[0]], r[2]))
-    return [(kind, sql) for kind, sql, _pos in rows]
+    return sorted(rows, key=lambda r: (_RESTORE_ORDER[r[0]], r[2]))
 
 
 def drop_indexes() -> int:
@@ -991,22 +994,31 @@ def drop_indexes() -> int:
 
 def restore_indexes() -> int:
     """Put back what ``drop_indexes`` dropped (indexes, then unique constraints, then foreign keys,
-    each validated against the rows now there), in one transaction, and forget the record. Returns
-    how many were restored; 0 when nothing was pending."""
+    each validated against the rows now there), one at a time, each in its own transaction with its
+    record, and forget the record when all are back. On a history of tens of millions of cases this
+    takes most of an hour: a restore that is killed or fails half-way keeps what it built, and the
+    next one starts with what is still pending. Returns how many were restored; 0 when nothing was
+    pending."""
     if connection.vendor != "postgresql" or BULK_TABLE not in connection.introspection.table_names():
         return 0
-    pending = pending_indexes()
-    with transaction.atomic(), connection.cursor() as cursor:
-        _check_deferred(cursor)
-        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-        for _kind, sql in pending:
+    rows = _pending()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_size_bytes(current_setting('maintenance_work_mem'))")
+        memory = cursor.fetchone()[0]
+    for _kind, sql, pos in rows:
+        with transaction.atomic(), connection.cursor() as cursor:
+            _check_deferred(cursor)
+            if memory < 512 * 1024 * 1024:  # sorting for an index build; a larger setting stays
+                cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
             cursor.execute(sql)
+            cursor.execute(f"DELETE FROM {BULK_TABLE} WHERE pos = %s", [pos])
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE {BULK_TABLE}")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     with connection.cursor() as cursor:
         for table in _bulk_tables():
             cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
-    return len(pending)
+    return len(rows)
 
 
 def _day_count(seed: int, day: dt.date, n: int, now: dt.datetime) -> int:

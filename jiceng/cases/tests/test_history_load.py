@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.utils import ProgrammingError
 from django.utils import timezone
 
 from jiceng.cases import history, trail
@@ -223,3 +224,24 @@ def test_the_walk_uses_the_callers_time_zone_in_its_thread(cw: World) -> None:
     office = sum(1 for h in hours if 8 <= h < 20)
     assert office > 0.7 * len(hours)  # office hours in UTC, the zone active when it was called
     assert list(trail.verify()) == []
+
+
+def test_a_restore_that_fails_half_way_keeps_what_it_built_and_the_next_one_finishes(cw: World) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite keeps its indexes through a load: nothing is dropped or restored")
+    before = schema()
+    dropped = history.drop_indexes()
+    broken = "ALTER TABLE cases_case ADD CONSTRAINT broken CHECK (no_such_column > 0)"
+    with connection.cursor() as cursor:  # a step that fails, restored last
+        cursor.execute(
+            f"INSERT INTO {history.BULK_TABLE} (kind, name, sql) VALUES ('foreign', 'broken', %s)", [broken]
+        )
+    with pytest.raises(ProgrammingError, match="no_such_column"):
+        history.restore_indexes()
+    # Everything before the failing step is back and no longer pending; only that step waits.
+    assert history.pending_indexes() == [("foreign", broken)]
+    assert schema() == before
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {history.BULK_TABLE} WHERE name = 'broken'")
+    assert history.restore_indexes() == 0 and history.pending_indexes() == []
+    assert dropped > 20
