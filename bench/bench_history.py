@@ -8,6 +8,10 @@ history that the rebuild's per-month cost is measured on) with ``BENCH_HISTORY_B
 Bao'an history (33 M cases, about 275 M events; many hours and ~100 GB of disk) with
 ``BENCH_HISTORY_33M=1``.
 
+A history already written (33 M cases take hours, and may be written over several runs with
+``jiceng generate … --resume``): ``BENCH_HISTORY_URL=postgres://…`` measures it instead — size, rebuild,
+verify and panels; nothing is generated.
+
 Read routing: a primary and a ``pg_basebackup`` hot standby of their own (``BENCH_REPLICA_CASES``, 5 K
 cases under ``--quick``, else 20 K), the panels timed on the primary and then through
 ``DATABASE_REPLICA_URLS`` / ``using_replica`` on the standby.
@@ -312,7 +316,62 @@ def _rebuild_row(ctx: Context, url: str, name: str) -> tuple[dict[str, Any], flo
     return built, speed
 
 
+def size() -> dict[str, Any]:
+    """How many cases and events the database holds, and its size in PostgreSQL's pages."""
+    from django.db import connection
+
+    from jiceng.cases.models import Case, CaseEvent
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_database_size(current_database())")
+        nbytes = cursor.fetchone()[0]
+    return {
+        "cases": Case.objects.count(),
+        "events": CaseEvent.objects.count(),
+        "bytes": nbytes,
+        "load": load(),
+    }
+
+
+def _existing_rows(ctx: Context, url: str) -> None:
+    """A history already in the database at ``BENCH_HISTORY_URL`` (``jiceng generate --scale baoan
+    --history 2 --bulk``, resumed with ``--resume`` as often as it took): its size, the set-based
+    rebuild, ``cases verify --jobs N`` (``BENCH_HISTORY_VERIFY_JOBS``, default 2) and the panels on the
+    rollups rebuilt from it. Nothing is generated or dropped."""
+    held = ctx.in_django(url, "bench.bench_history:size", timeout=6 * 3600)
+    ctx.row(
+        AREA,
+        "existing history: cases",
+        held["cases"],
+        "cases",
+        note=f"{held['events']:,} events; {held['bytes'] / 1e9:,.1f} GB in PostgreSQL's pages; {held['load']}",
+    )
+    built, _speed = _rebuild_row(ctx, url, "set-based rebuild of the existing history")
+    ctx.row(AREA, "set-based rebuild of the existing history", built["seconds"] / 60, "min", "< 30 min")
+    jobs = int(os.environ.get("BENCH_HISTORY_VERIFY_JOBS", "2"))
+    checked = ctx.in_django(url, "bench.bench_history:verify", jobs, timeout=48 * 3600)
+    ctx.row(
+        AREA,
+        f"jiceng cases verify --jobs {jobs}, existing history",
+        checked["seconds"] / 3600,
+        "h",
+        note=f"{checked['events']:,} events, {checked['events'] / checked['seconds']:,.0f} events/s, "
+        f"{checked['breaks']} breaks; {checked['load']}",
+    )
+    timings = ctx.in_django(url, "bench.bench_command:time_panels", 5 if ctx.quick else 15)
+    worst = max(timings, key=lambda t: t["p99"])
+    for t in timings:
+        if t["level"] == "区·近30天" or t is worst:
+            ctx.row(
+                AREA, f"existing history: panel {t['panel']} ({t['level']}) p99", t["p99"], "ms", "< 300 ms"
+            )
+
+
 def run(ctx: Context) -> None:
+    existing = os.environ.get("BENCH_HISTORY_URL")
+    if existing:
+        _existing_rows(ctx, existing)
+        return
     years = 2.0
     if os.environ.get("BENCH_HISTORY_33M") == "1":
         cases = BAOAN_CASES
