@@ -337,7 +337,7 @@ class _Walk:
             cid, seq, at_text, action, from_status, target, actor, unit, reason, data_json
         )
         prev = case.trail_head
-        digest = self.mac((prev + body).encode())
+        digest = trail.chained(prev, body, True, self.mac)
         if self.lines:
             line = _event_copy_line(
                 cid, seq, at_text, action, from_status, target, actor, unit, reason, data_json, prev, digest

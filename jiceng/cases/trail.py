@@ -201,10 +201,14 @@ def event_hash(
     body = event_body(
         case_id, seq, at, action, from_status, to_status, actor_id, unit_id, reason, canonical_data(data)
     )
+    return chained(prev_hash, body, keyed)
+
+
+def chained(prev_hash: str, body: str, keyed: bool, mac: Callable[[bytes], str] = mac_hex) -> str:
+    """The hash of an event's ``body`` chained to the one before: keyed (``mac``, the HMAC of
+    ``hasher``), or the plain SHA-256 of the first, unkeyed version (events before the upgrade)."""
     message = (prev_hash + body).encode()
-    if not keyed:
-        return hashlib.sha256(message).hexdigest()  # the first, unkeyed version (events before the upgrade)
-    return mac_hex(message)
+    return mac(message) if keyed else hashlib.sha256(message).hexdigest()
 
 
 def hash_of(event: CaseEvent | Any) -> str:
@@ -429,10 +433,7 @@ def _row_digest() -> Callable[[_Row], str]:
             row.case_id, row.seq, row.at_text, row.action, row.from_status, row.to_status,
             row.actor_id, row.unit_id, row.reason, text,
         )  # fmt: skip
-        message = (row.prev_hash + body).encode()
-        if not row.keyed:
-            return hashlib.sha256(message).hexdigest()
-        return mac(message)
+        return chained(row.prev_hash, body, row.keyed, mac)
 
     return digest
 
