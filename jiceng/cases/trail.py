@@ -28,7 +28,6 @@ out. Keep the directory on append-only storage (``chattr +a``, a WORM bucket, a 
 
 from __future__ import annotations
 
-import bisect
 import fcntl
 import hashlib
 import hmac
@@ -36,13 +35,14 @@ import json
 import logging
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import numpy as np
 from django.conf import settings
 from django.db import connection, connections
 from django.db.models import Max, Min
@@ -445,8 +445,8 @@ class _Plan:
     cases: Any  # a queryset of the cases to verify, or None for all
     chunk: int
     legacy_max: int
-    checkpoints: dict[int, tuple[int, str]]
-    checkpointed: list[int]  # the checkpointed case ids, sorted (for the missing ones)
+    checkpoints: Heads
+    checkpointed: np.ndarray  # the checkpointed case ids to account for, sorted (for the missing ones)
 
 
 @dataclass
@@ -463,8 +463,8 @@ class RangeResult:
 def _missing_between(plan: _Plan, low: int, high: int, present: set[int]) -> list[int]:
     """Checkpointed case ids from ``low`` to ``high`` (inclusive) that are not in ``present``."""
     keys = plan.checkpointed
-    first, last = bisect.bisect_left(keys, low), bisect.bisect_right(keys, high)
-    return [pk for pk in keys[first:last] if pk not in present]
+    first, last = np.searchsorted(keys, low, "left"), np.searchsorted(keys, high, "right")
+    return [pk for pk in keys[first:last].tolist() if pk not in present]
 
 
 def _verify_range(plan: _Plan, low: int, high: int) -> Iterator[Break | RangeResult]:
@@ -507,11 +507,11 @@ def _verify_range(plan: _Plan, low: int, high: int) -> Iterator[Break | RangeRes
                 checkpoint=plan.checkpoints.get(pk),
                 digest=digest,
             )
-        if plan.checkpointed:
+        if len(plan.checkpointed):
             result.missing += _missing_between(plan, last + 1, ids[-1], set(ids))
         result.cases += len(ids)
         last = ids[-1]
-    if plan.checkpointed and last < high:
+    if len(plan.checkpointed) and last < high:
         result.missing += _missing_between(plan, last + 1, high, set())
     yield result
 
@@ -572,7 +572,7 @@ def can_fork() -> bool:
 def verify(
     cases: Any = None,
     chunk: int = 500,
-    checkpoints: dict[int, tuple[int, str]] | None = None,
+    checkpoints: Mapping[int, tuple[int, str]] | None = None,
     *,
     jobs: int = 1,
     ranges: int | None = None,
@@ -588,18 +588,22 @@ def verify(
     legacy_max, seal_break = legacy_boundary()
     if seal_break is not None:
         yield seal_break
-    checkpoints = checkpoints or {}
+    heads = checkpoints if isinstance(checkpoints, Heads) else Heads.of(checkpoints or {})
     base = cases if cases is not None else Case.objects.all()
-    plan = _Plan(cases, chunk, legacy_max, checkpoints, sorted(checkpoints) if cases is None else [])
+    plan = _Plan(cases, chunk, legacy_max, heads, heads.ids if cases is None else heads.ids[:0])
     span = base.aggregate(low=Min("pk"), high=Max("pk"))
     missing: list[int] = []
     if span["low"] is None:
-        missing = list(plan.checkpointed)
+        missing = plan.checkpointed.tolist()
     else:
         low, high = span["low"], span["high"]
         jobs = max(1, jobs)
         bounds = split_ranges(low, high, ranges or (1 if jobs == 1 else jobs * RANGES_PER_JOB))
-        missing = [pk for pk in plan.checkpointed if pk < low or pk > high]
+        keys = plan.checkpointed
+        outside = np.concatenate(
+            [keys[: np.searchsorted(keys, low)], keys[np.searchsorted(keys, high, "right") :]]
+        )
+        missing = outside.tolist()
         if jobs > 1 and len(bounds) > 1 and can_fork():
             connections.close_all()  # the workers open their own; none inherits this one
             _forked_plan = plan
@@ -712,14 +716,65 @@ def write_checkpoint(directory: str | Path | None = None) -> CheckpointReport:
     return CheckpointReport(path, written, lines, max_id)
 
 
-def read_checkpoints(directory: str | Path | None = None) -> tuple[dict[int, tuple[int, str]], list[Break]]:
+class Heads(Mapping[int, tuple[int, str]]):
+    """The checkpointed (length, head) of each case, in three arrays sorted by case id. At Bao'an's 33 M
+    cases a dict of tuples of Python objects takes about 8 GB (243 MB a million), and forked ``verify`` workers copied
+    what their reference counts touched; these arrays take 2.6 GB (80 MB a million), shared untouched."""
+
+    def __init__(self, ids: np.ndarray, lengths: np.ndarray, heads: np.ndarray) -> None:
+        self.ids, self.lengths, self.heads = ids, lengths, heads
+
+    @classmethod
+    def of(cls, items: Mapping[int, tuple[int, str]]) -> Heads:
+        ids = np.fromiter(items.keys(), dtype=np.int64, count=len(items))
+        order = np.argsort(ids, kind="stable")
+        lengths = np.fromiter((v[0] for v in items.values()), dtype=np.int64, count=len(items))
+        heads = np.array([v[1].encode() for v in items.values()], dtype=bytes)
+        return cls(ids[order], lengths[order], heads[order])
+
+    def _at(self, pk: int) -> int | None:
+        i = int(np.searchsorted(self.ids, pk))
+        return i if i < len(self.ids) and self.ids[i] == pk else None
+
+    def __getitem__(self, pk: int) -> tuple[int, str]:
+        i = self._at(pk)
+        if i is None:
+            raise KeyError(pk)
+        return int(self.lengths[i]), self.heads[i].decode()
+
+    def __contains__(self, pk: object) -> bool:
+        return isinstance(pk, int | np.integer) and self._at(int(pk)) is not None
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.ids.tolist())
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def _latest(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> Heads:
+    """One ``Heads`` from the file's lines in order: a case in several lines keeps its last one."""
+    if not parts:
+        return Heads.of({})
+    ids = np.concatenate([p[0] for p in parts])
+    order = np.argsort(ids, kind="stable")  # a case's lines stay in file order
+    ordered = ids[order]
+    last = np.ones(len(ordered), dtype=bool)
+    last[:-1] = ordered[1:] != ordered[:-1]
+    keep = order[last]
+    lengths = np.concatenate([p[1] for p in parts])[keep]
+    heads = np.concatenate([p[2] for p in parts])[keep]
+    return Heads(ordered[last], lengths, heads)
+
+
+def read_checkpoints(directory: str | Path | None = None) -> tuple[Heads, list[Break]]:
     """The latest checkpointed (length, head) per case, and the breaks of the file itself: a line
     whose signature does not match, or that does not follow the one before it."""
     path = checkpoint_path(directory)
-    heads: dict[int, tuple[int, str]] = {}
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     breaks: list[Break] = []
     if not path.exists():
-        return heads, breaks
+        return _latest(parts), breaks
     prev, expected_n = "", 1
     with path.open("r", encoding="utf-8") as fh:
         for number, text in enumerate(fh, start=1):
@@ -735,7 +790,14 @@ def read_checkpoints(directory: str | Path | None = None) -> tuple[dict[int, tup
                 continue
             if line.get("n") != expected_n or line.get("prev") != prev:
                 breaks.append(Break(0, None, f"检查点文件第 {number} 行之前有行被删除或插入"))
-            for pk, length, head in line.get("heads", []):
-                heads[int(pk)] = (int(length), str(head))
+            rows = line.get("heads", [])
+            if rows:
+                parts.append(
+                    (
+                        np.array([int(r[0]) for r in rows], dtype=np.int64),
+                        np.array([int(r[1]) for r in rows], dtype=np.int64),
+                        np.array([str(r[2]).encode() for r in rows], dtype=bytes),
+                    )
+                )
             prev, expected_n = line["mac"], int(line["n"]) + 1
-    return heads, breaks
+    return _latest(parts), breaks

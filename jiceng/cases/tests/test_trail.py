@@ -180,6 +180,24 @@ def test_checkpoints_are_appended_incrementally_and_signed(cw: World, tmp_path) 
     assert list(trail.verify(checkpoints=heads)) == []
 
 
+def test_a_case_in_several_checkpoint_lines_keeps_its_latest_head(cw: World, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    case = submit(cw)
+    other = submit(cw, description="路灯坏了好几天了晚上很黑")
+    trail.write_checkpoint(tmp_path)
+    before = Case.objects.get(pk=case.pk)
+    actions.check_accept(cw.people["handler"], case.pk)  # the case moves on
+    after = Case.objects.get(pk=case.pk)
+    assert after.trail_length > before.trail_length
+    trail.write_checkpoint(tmp_path)
+    heads, breaks = trail.read_checkpoints(tmp_path)
+    assert breaks == [] and len(heads) == 2
+    assert heads[case.pk] == (after.trail_length, after.trail_head)
+    assert heads.get(other.pk) == (other.trail_length, Case.objects.get(pk=other.pk).trail_head)
+    assert case.pk in heads and -1 not in heads and heads.get(-1) is None
+    assert list(heads) == sorted([case.pk, other.pk])
+    assert list(trail.verify(checkpoints=heads)) == []
+
+
 def test_an_edited_or_removed_checkpoint_line_is_reported(cw: World, tmp_path) -> None:  # type: ignore[no-untyped-def]
     import json
 
