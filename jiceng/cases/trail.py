@@ -717,9 +717,10 @@ def write_checkpoint(directory: str | Path | None = None) -> CheckpointReport:
 
 
 class Heads(Mapping[int, tuple[int, str]]):
-    """The checkpointed (length, head) of each case, in three arrays sorted by case id. At Bao'an's 33 M
-    cases a dict of tuples of Python objects takes about 8 GB (243 MB a million), and forked ``verify`` workers copied
-    what their reference counts touched; these arrays take 2.6 GB (80 MB a million), shared untouched."""
+    """The checkpointed (length, head) of each case, in three arrays sorted by case id. At Bao'an's
+    33 M cases a dict of tuples of Python objects takes about 8 GB (243 MB a million), and forked
+    ``verify`` workers copied what their reference counts touched; these arrays take 2.6 GB (80 MB a
+    million), shared untouched."""
 
     def __init__(self, ids: np.ndarray, lengths: np.ndarray, heads: np.ndarray) -> None:
         self.ids, self.lengths, self.heads = ids, lengths, heads
