@@ -20,7 +20,7 @@ def texts(name: str) -> set[str]:
         return {t for r in csv.DictReader(fh) if len(t := _NOISE.sub("", r["text"]).lower()) >= 4}
 
 
-@pytest.mark.parametrize("test", ["type_test.csv", "type_test2.csv", "type_test3.csv"])
+@pytest.mark.parametrize("test", ["type_test.csv", "type_test2.csv", "type_test3.csv", "type_test4.csv"])
 def test_no_event_type_test_message_is_a_training_message(test: str) -> None:
     assert len(texts(test)) > 150
     shared = len(texts(test) & texts("type_corpus.csv"))
@@ -28,7 +28,14 @@ def test_no_event_type_test_message_is_a_training_message(test: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "test", ["sensitive_test.csv", "sensitive_test2.csv", "sensitive_test3.csv", "sensitive_test4.csv"]
+    "test",
+    [
+        "sensitive_test.csv",
+        "sensitive_test2.csv",
+        "sensitive_test3.csv",
+        "sensitive_test4.csv",
+        "sensitive_test5.csv",
+    ],
 )
 def test_no_sensitive_test_message_is_a_training_message(test: str) -> None:
     training = texts("sensitive_train.csv") | texts("sensitive_written.csv")
