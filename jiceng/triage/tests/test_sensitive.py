@@ -287,6 +287,17 @@ def test_rules_still_as_shipped_before_are_narrowed_and_edited_ones_kept() -> No
         row = SensitiveRule.objects.get(name=name)
         row.pattern = row.pattern.replace(now, before)
         row.save()
+    for name, before, now in migration.EXCLUDES:
+        row = SensitiveRule.objects.get(name=name)
+        row.exclude = row.exclude.replace(now, before)
+        row.save()
+    harmless = [
+        "猫从沙发上跳下来，把花瓶打碎了",
+        "今天热到爆炸，空调又坏了",
+        "小孩的皮球掉进湖里了，能不能帮忙捞一下",
+    ]
+    for text in harmless:
+        assert detect(text, current_lexicon(), learned=False), text
     lost = SensitiveRule.objects.get(name="未成年人-直接风险")
     lost.pattern = "走失|拐走"  # edited on this site
     lost.save()
@@ -300,3 +311,12 @@ def test_rules_still_as_shipped_before_are_narrowed_and_edited_ones_kept() -> No
     assert detect("村民在路口堵路，渣土车一辆也过不去", current_lexicon(), learned=False)
     assert SensitiveRule.objects.get(name="未成年人-直接风险").pattern == "走失|拐走"
     assert detect("我外公有老年痴呆，想给他办个防走失手环", current_lexicon(), learned=False)
+    for text in harmless:
+        assert not detect(text, current_lexicon(), learned=False), text
+    for text in [
+        "邻居老王站在楼顶说要跳下来，快来人",
+        "小区里的煤气管道爆炸了，好几户窗户都碎了",
+        "有个小孩掉进河里了，快救人",
+        "电影院里着火了，人都在往外跑",
+    ]:
+        assert detect(text, current_lexicon(), learned=False), text
