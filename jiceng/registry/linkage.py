@@ -376,6 +376,7 @@ class Model:
         s = self.prior
         id_conflict = False
         id_agrees = False  # equal, or one typo apart
+        slip_from_valid = False  # one digit mistyped (or two transposed) against a valid number
         if a.id_number and b.id_number:
             id_agrees = True
             if a.id_number == b.id_number:
@@ -392,6 +393,7 @@ class Model:
                 # mistyped one is rare (about one in ten of its neighbours passes the check).
                 valid = a.id_number if a.id_valid else b.id_number
                 s += self._w("j", valid, self.M_ID_ONE * self.n_ids, self.ids) - 2.0
+                slip_from_valid = True
             elif not (a.id_valid and b.id_valid) and _one_off(a.id_number, b.id_number):
                 s += self._id_one_unchecked
             else:
@@ -442,11 +444,22 @@ class Model:
                 s += self._place_diff
         elif a.building_code and a.building_code == b.building_code:
             s += self._building_weight(a.building_code)
-        if a.id_valid and a.id_number == b.id_number and (level != 0 or _names_touch(a.name, b.name)):
+        if (
+            a.id_valid
+            and a.id_number == b.id_number
+            and (
+                level != 0 or _names_touch(a.name, b.name) or _nickname_form(a.name) or _nickname_form(b.name)
+            )
+        ):
             # A shared ID number that passes its checksum, and names that do not contradict it (one
             # missing, a nickname, a typo, a character in common): the same person, whatever else
-            # is missing.
+            # is missing. A nickname (小海, 阿住) says nothing against any full name.
             s = max(s, 3.0)
+        elif slip_from_valid and level >= 1 and a.name and b.name and not id_conflict:
+            # One keystroke from a number that passes its check, and names that agree as far as they
+            # are written (equal, same sound, a nickname, one character off): the mistyped number is
+            # that person's. Not for names sharing only the family name (a sibling, a twin).
+            s = max(s, 0.5)
         elif level == 0:
             # Names that share nothing are another person of the household or a wrong ID: never a
             # match on contact details alone.
@@ -765,6 +778,29 @@ def _beyond_name(a: Record, b: Record) -> bool:
     return bool(a.building_code and a.building_code == b.building_code)
 
 
+def _lone_group(
+    i: int,
+    near: dict[int, list[int]],
+    records: Sequence[Record],
+    clusters: _Clusters,
+    people: PeopleNames,
+    namesakes: float,
+) -> bool:
+    """Whether record ``i`` (alone in its cluster) and its doubtful candidates are all lone records
+    of the same name, from different departments, whose only doubtful candidates are one another,
+    and they share more than the name or fewer than ``namesakes`` people are expected to have it."""
+    group = {i, *near[i]}
+    r = records[i]
+    if len({records[x].source for x in group}) != len(group) or not all(records[x].source for x in group):
+        return False
+    for x in group:
+        if records[x].name != r.name or clusters.find(x) != x or not set(near[x]) <= group:
+            return False
+    if any(_beyond_name(records[x], records[y]) for x in group for y in near[x]):
+        return True
+    return people.n_people * people.share(r, 3) <= namesakes
+
+
 def _attach_sole_candidates(
     records: Sequence[Record],
     clusters: _Clusters,
@@ -806,6 +842,15 @@ def _attach_sole_candidates(
                     for x in [o for o in near[i] if sizes[clusters.find(o)] == 1]
                 ):
                     roots = larger
+            elif not larger and _lone_group(i, near, records, clusters, people, namesakes):
+                # Lone records of one name from as many departments, each the others' only
+                # candidates, and a name few people are expected to have: one person written thinly.
+                for o in near[i]:
+                    clusters.union(i, o)
+                root = clusters.find(i)
+                sizes[root] = 1 + len(near[i])
+                sources[root] = {records[x].source for x in (i, *near[i])}
+                continue
         if len(roots) != 1:
             continue
         root = roots.pop()
