@@ -251,6 +251,12 @@ def _names_touch(na: str, nb: str) -> bool:
     return bool(set(na) & set(nb))
 
 
+def _rotated(na: str, nb: str) -> bool:
+    """伟张 for 张伟, 琪嘉秦 for 秦琪嘉: the same characters, the family name written after the given
+    name."""
+    return len(na) == len(nb) and len(na) >= 2 and na != nb and nb in na + na
+
+
 def _name_level(a: Record, b: Record) -> int:
     """3 equal, 2 same pinyin (or the same characters with family and given name swapped), 1 one
     character different or missing, or a nickname of the other; 0 different; ``FAMILY_ONLY`` (−1)
@@ -371,6 +377,14 @@ class Model:
         found = self._by_pinyin.get(a.pinyin)
         return self._w("y", a.pinyin, self.M_NAME[2] * self.n_names, self.pinyins) if found is None else found
 
+    def rotated_weight(self, a: Record, b: Record) -> float:
+        """The weight of a name written in the other order (琪嘉秦 / 秦琪嘉). A true pair is written so
+        only as often as someone writes a name that way, and so is a false one (two people's names
+        are rotations of each other only when one of them is written so): that rate cancels out, and
+        the name weighs what it weighs written alike, counted in both spellings."""
+        both = self.names[a.name] + self.names[b.name]
+        return math.log2(self.M_NAME[3] * self.n_names / max(both, 1)) + self.tf_bonus
+
     def score(self, a: Record, b: Record) -> tuple[float, int, bool]:
         """(score, name level, both have valid and different ID numbers)."""
         s = self.prior
@@ -405,8 +419,10 @@ class Model:
         level = 0
         if a.name and b.name:
             level = _name_level(a, b)
-            if level >= 2:
+            if level == 3 or (level == 2 and not _rotated(a.name, b.name)):
                 s += self.name_weight(a, level)
+            elif level == 2:
+                s += self.rotated_weight(a, b)
             elif level == 1:
                 s += self._name_one
             elif level == FAMILY_ONLY:
@@ -668,6 +684,13 @@ class PeopleNames:
         self._shares[key] = p
         return p
 
+    def rotated_weight(self, a: Record, b: Record) -> float:
+        """log2(m / u) for a name and the same name written in the other order (see
+        ``Model.rotated_weight``): as for equal names, the share taken from whichever spelling's
+        parts predict more people (the one with the family name first)."""
+        u = max((self.sound_people[a.sound] - 2) / self.n_people, self.share(a, 3), self.share(b, 3))
+        return math.log2(Model.M_NAME[3] / u)
+
     def weight(self, r: Record, level: int) -> float:
         """log2(m / u) for a pair of records in two different clusters whose names are equal (3) or
         sound the same (2)."""
@@ -778,6 +801,12 @@ def _beyond_name(a: Record, b: Record) -> bool:
     return bool(a.building_code and a.building_code == b.building_code)
 
 
+def _spellings(r: Record, near: list[int], records: Sequence[Record]) -> list[Record]:
+    """``r`` and the candidates whose name is ``r``'s written in the other order: how many people
+    have the name is judged by the spelling that predicts more."""
+    return [r, *(records[o] for o in near if _rotated(r.name, records[o].name))]
+
+
 def _lone_group(
     i: int,
     near: dict[int, list[int]],
@@ -859,7 +888,7 @@ def _attach_sole_candidates(
             continue
         if (
             not any(_beyond_name(r, records[o]) for o in near[i])
-            and people.n_people * people.share(r, 3) > namesakes
+            and people.n_people * max(people.share(x, 3) for x in _spellings(r, near[i], records)) > namesakes
         ):
             continue
         clusters.union(i, root)
@@ -889,8 +918,11 @@ def _rescore_names(
     for a, b, level, s in pairs:
         if clusters.find(a) == clusters.find(b):
             continue
-        ra = records[a]
-        s2 = s - model.name_weight(ra, level) + people.weight(ra, level)
+        ra, rb = records[a], records[b]
+        if level == 2 and _rotated(ra.name, rb.name):
+            s2 = s - model.rotated_weight(ra, rb) + people.rotated_weight(ra, rb)
+        else:
+            s2 = s - model.name_weight(ra, level) + people.weight(ra, level)
         again[(a, b)] = s2
         best[a] = max(best[a], s2)
         best[b] = max(best[b], s2)
@@ -910,7 +942,7 @@ def _rescore_names(
         if (
             not _beyond_name(ra, rb)
             and sources[root_a] & sources[root_b]
-            and people.n_people * people.share(ra, 3) > t.duplicate_namesakes
+            and people.n_people * max(people.share(ra, 3), people.share(rb, 3)) > t.duplicate_namesakes
         ):
             # Only the name in common, and one department on both sides: a register holds one row
             # per person, so unless almost nobody else is expected to have the name, that is more

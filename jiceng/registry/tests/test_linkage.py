@@ -352,3 +352,21 @@ def test_lone_records_of_a_rare_name_from_several_departments_are_one_person() -
     c = clusters(records)
     assert c[0] == c[1] == c[2]
     assert len({c[3], c[4], c[5]}) == 3
+
+
+def test_a_name_written_given_name_first_weighs_as_the_name() -> None:
+    """玮钫邝 for 邝玮钫 (family name last), a thin record with nothing else: it joins the one person of
+    that rare name, though its sounds (wei, fang) are common ones. 敏王 for 王敏 (common parts) does
+    not: how many people have the name is judged by the spelling with the family name first."""
+    rare, common = resident_id("19650101", "341"), resident_id("19650101", "343")
+    records = [
+        *known_person_and_a_thin_row("邝玮钫", rare, "13700000031", thin_source="卫健"),
+        *known_person_and_a_thin_row("王敏", common, "13700000032", thin_source="卫健"),
+        *district(avoid=("王敏",)),
+    ]
+    records[2].name, records[5].name = "玮钫邝", "敏王"
+    result = linkage.link(records)
+    c = result.cluster
+    # Linked on its own score (as 邝玮钫 would be), not as a doubtful sole candidate.
+    assert c[2] == c[0] and result.status[2] == linkage.LINKED and result.score[2] >= 0
+    assert c[5] != c[3]
