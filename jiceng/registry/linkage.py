@@ -165,6 +165,11 @@ def _one_off(a: str, b: str) -> bool:
     """Same length and one substitution, or one transposition of neighbouring characters."""
     if len(a) != len(b):
         return False
+    # Most numbers compared differ in many places: one slip leaves one half of the number as it was
+    # (or, for two characters swapped across the middle, all but those two). Slices compare in C.
+    h = len(a) // 2
+    if a[:h] != b[:h] and a[h:] != b[h:] and (a[: h - 1] != b[: h - 1] or a[h + 1 :] != b[h + 1 :]):
+        return False
     diffs = [i for i in range(len(a)) if a[i] != b[i]]
     if len(diffs) == 1:
         return True
