@@ -55,7 +55,10 @@ _NOISE_RE = re.compile(r"[\s，,。.、;；:：()（）\[\]【】\"'“”]")
 _BUILDING_MARK_RE = re.compile(r"(号楼|栋楼|幢|座|栋|楼)(?=[A-Za-z0-9\-]|$)")
 _ROOM_TAIL_RE = re.compile(r"[-—_]?([A-Za-z]?\d{1,5}[A-Za-z]?)(室|房|户|号房|号)?$")
 _UNIT_RE = re.compile(r"(?<=[栋座幢楼])\d{1,2}单元")
-_FLOOR_DOOR_RE = re.compile(r"((?:号楼|栋|座|幢)[-—_]?)(\d{1,2})(?:楼|层|[-—_])(\d{1,2})(?:室|房|户|号)?$")
+# Floor and door after a building mark (12栋9楼01) or after a village house number (23号4楼02).
+_FLOOR_DOOR_RE = re.compile(r"((?:号楼|栋|座|幢)[-—_]?|号)(\d{1,2})(?:楼|层|[-—_])(\d{1,2})(?:室|房|户|号)?$")
+# A village house's room written with 号 too: 23号102号 is room 102 of house 23.
+_HOUSE_ROOM_RE = re.compile(r"(\d+号)(\d{3,4})号$")
 _DIGITS_RE = re.compile(r"\d+")
 
 
@@ -118,6 +121,8 @@ def normalise(text: str, aliases: dict[str, str] | None = None) -> str:
     if "单元" in s:
         s = _UNIT_RE.sub("", s)
     s = _FLOOR_DOOR_RE.sub(lambda m: m.group(1) + m.group(2) + m.group(3).zfill(2), s)
+    if s.endswith("号"):
+        s = _HOUSE_ROOM_RE.sub(r"\1\2", s)
     s = _BUILDING_MARK_RE.sub("栋", s)
     return s
 
@@ -162,6 +167,17 @@ def parse(text: str, aliases: dict[str, str] | None = None) -> ParsedAddress:
 
 
 _HOUSE_RE = re.compile(r"(\d+)号(?=[^号]*$)")
+_AS_NUMERAL = str.maketrans("0123456789", "零一二三四五六七八九")
+
+
+def _road_part(key: str) -> str:
+    """What comes before the last two numbers of a key (固戍1路 of 固戍1路263号1栋), its digits written
+    as numerals again (固戍一路), so a mistyped numeral (固戍西路, 沙一海) is one character off; "" when
+    the key has fewer than two numbers."""
+    numbers = list(_DIGITS_RE.finditer(key))
+    if len(numbers) < 2:
+        return ""
+    return key[: numbers[-2].start()].translate(_AS_NUMERAL)
 
 
 def _estate_tail(key: str) -> tuple[str, str]:
@@ -209,6 +225,9 @@ class AddressIndex:
         # Keys shared by buildings of different communities ("1栋" in two villages): community → code.
         self.shared: dict[str, dict[str, str]] = defaultdict(dict)
         self.by_numbers: dict[tuple[str, ...], list[tuple[str, str]]] = defaultdict(list)
+        # The last two numbers of a key (house and building, or lane and house): a mistyped road name
+        # that loses or gains a numeral (固戍一路 → 固戍西路) keeps them.
+        self.by_house: dict[tuple[str, ...], list[tuple[str, str]]] = defaultdict(list)
         self.rooms: dict[str, dict[str, str]] = defaultdict(dict)
         # Estate and building ("名仕大厦2栋") → (house number, code): finds a building written with the
         # road's former name or without the road at all.
@@ -229,7 +248,10 @@ class AddressIndex:
             self.shared[key].setdefault(self._communities.get(first, ""), first)
         self.buildings.setdefault(key, code)
         self._communities[code] = parsed.community
-        self.by_numbers[tuple(_DIGITS_RE.findall(key))].append((key, code))
+        numbers = tuple(_DIGITS_RE.findall(key))
+        self.by_numbers[numbers].append((key, code))
+        if len(numbers) >= 2:
+            self.by_house[numbers[-2:]].append((key, code))
         house, tail = _estate_tail(key)
         if tail:
             self.by_tail[tail].append((house, code))
@@ -289,7 +311,30 @@ class AddressIndex:
             code = self.buildings.get(key[start:])
             if code is not None:
                 return code, 0.9
+        nearest = self.house_options(key)
+        if len(nearest) == 1:
+            return nearest[0], 0.6
         return None, 0.0
+
+    def house_options(self, key: str) -> list[str]:
+        """The buildings with the same last two numbers (house and building, or lane and house) whose
+        road, or a name people write for that road (广深公路 for 107国道), is the most like this one's
+        (at least 0.6 alike, read with its numerals as characters): a road name mistyped into one that
+        does not exist (固戍西路 for 固戍一路, 广深湖路 for 广深公路, 沙一海 for 沙一村). Several equally
+        alike → all of them (linkage picks the one the person's other records are in)."""
+        road = _road_part(key)
+        candidates = self.by_house.get(tuple(_DIGITS_RE.findall(key))[-2:], []) if road else []
+        best: list[str] = []
+        best_score = 0.6
+        aliases = _ordered(self.aliases)
+        for cand_key, cand_code in candidates[:200]:
+            written = [cand_key] + [cand_key.replace(c, a) for a, c in aliases if c in cand_key]
+            score = max(SequenceMatcher(None, road, _road_part(form)).ratio() for form in written)
+            if score > best_score:
+                best, best_score = [cand_code], score
+            elif score == best_score and cand_code not in best:
+                best.append(cand_code)
+        return sorted(best)
 
     def estate_options(self, key: str) -> list[str]:
         """Every building the estate and building number (and house number, when written) could be,
@@ -340,7 +385,10 @@ class AddressIndex:
         found = self._found.get(where)
         if found is None:
             building, score = self.find_building(*where)
-            found = (building, score, self.estate_options(parsed.building_key) if building is None else [])
+            options = []
+            if building is None:
+                options = self.estate_options(parsed.building_key) or self.house_options(parsed.building_key)
+            found = (building, score, options)
             if len(self._found) < 500_000:
                 self._found[where] = found
         building, score, options = found

@@ -165,6 +165,11 @@ def _one_off(a: str, b: str) -> bool:
     """Same length and one substitution, or one transposition of neighbouring characters."""
     if len(a) != len(b):
         return False
+    # Most numbers compared differ in many places: one slip leaves one half of the number as it was
+    # (or, for two characters swapped across the middle, all but those two). Slices compare in C.
+    h = len(a) // 2
+    if a[:h] != b[:h] and a[h:] != b[h:] and (a[: h - 1] != b[: h - 1] or a[h + 1 :] != b[h + 1 :]):
+        return False
     diffs = [i for i in range(len(a)) if a[i] != b[i]]
     if len(diffs) == 1:
         return True
@@ -249,6 +254,12 @@ def _names_touch(na: str, nb: str) -> bool:
     """Names that do not contradict each other outright: a character in common (晟刘 for 刘晨, the
     order swapped and a character misread)."""
     return bool(set(na) & set(nb))
+
+
+def _rotated(na: str, nb: str) -> bool:
+    """伟张 for 张伟, 琪嘉秦 for 秦琪嘉: the same characters, the family name written after the given
+    name."""
+    return len(na) == len(nb) and len(na) >= 2 and na != nb and nb in na + na
 
 
 def _name_level(a: Record, b: Record) -> int:
@@ -371,11 +382,20 @@ class Model:
         found = self._by_pinyin.get(a.pinyin)
         return self._w("y", a.pinyin, self.M_NAME[2] * self.n_names, self.pinyins) if found is None else found
 
+    def rotated_weight(self, a: Record, b: Record) -> float:
+        """The weight of a name written in the other order (琪嘉秦 / 秦琪嘉). A true pair is written so
+        only as often as someone writes a name that way, and so is a false one (two people's names
+        are rotations of each other only when one of them is written so): that rate cancels out, and
+        the name weighs what it weighs written alike, counted in both spellings."""
+        both = self.names[a.name] + self.names[b.name]
+        return math.log2(self.M_NAME[3] * self.n_names / max(both, 1)) + self.tf_bonus
+
     def score(self, a: Record, b: Record) -> tuple[float, int, bool]:
         """(score, name level, both have valid and different ID numbers)."""
         s = self.prior
         id_conflict = False
         id_agrees = False  # equal, or one typo apart
+        slip_from_valid = False  # one digit mistyped (or two transposed) against a valid number
         if a.id_number and b.id_number:
             id_agrees = True
             if a.id_number == b.id_number:
@@ -392,6 +412,7 @@ class Model:
                 # mistyped one is rare (about one in ten of its neighbours passes the check).
                 valid = a.id_number if a.id_valid else b.id_number
                 s += self._w("j", valid, self.M_ID_ONE * self.n_ids, self.ids) - 2.0
+                slip_from_valid = True
             elif not (a.id_valid and b.id_valid) and _one_off(a.id_number, b.id_number):
                 s += self._id_one_unchecked
             else:
@@ -403,8 +424,10 @@ class Model:
         level = 0
         if a.name and b.name:
             level = _name_level(a, b)
-            if level >= 2:
+            if level == 3 or (level == 2 and not _rotated(a.name, b.name)):
                 s += self.name_weight(a, level)
+            elif level == 2:
+                s += self.rotated_weight(a, b)
             elif level == 1:
                 s += self._name_one
             elif level == FAMILY_ONLY:
@@ -442,11 +465,22 @@ class Model:
                 s += self._place_diff
         elif a.building_code and a.building_code == b.building_code:
             s += self._building_weight(a.building_code)
-        if a.id_valid and a.id_number == b.id_number and (level != 0 or _names_touch(a.name, b.name)):
+        if (
+            a.id_valid
+            and a.id_number == b.id_number
+            and (
+                level != 0 or _names_touch(a.name, b.name) or _nickname_form(a.name) or _nickname_form(b.name)
+            )
+        ):
             # A shared ID number that passes its checksum, and names that do not contradict it (one
             # missing, a nickname, a typo, a character in common): the same person, whatever else
-            # is missing.
+            # is missing. A nickname (小海, 阿住) says nothing against any full name.
             s = max(s, 3.0)
+        elif slip_from_valid and level >= 1 and a.name and b.name and not id_conflict:
+            # One keystroke from a number that passes its check, and names that agree as far as they
+            # are written (equal, same sound, a nickname, one character off): the mistyped number is
+            # that person's. Not for names sharing only the family name (a sibling, a twin).
+            s = max(s, 0.5)
         elif level == 0:
             # Names that share nothing are another person of the household or a wrong ID: never a
             # match on contact details alone.
@@ -655,6 +689,13 @@ class PeopleNames:
         self._shares[key] = p
         return p
 
+    def rotated_weight(self, a: Record, b: Record) -> float:
+        """log2(m / u) for a name and the same name written in the other order (see
+        ``Model.rotated_weight``): as for equal names, the share taken from whichever spelling's
+        parts predict more people (the one with the family name first)."""
+        u = max((self.sound_people[a.sound] - 2) / self.n_people, self.share(a, 3), self.share(b, 3))
+        return math.log2(Model.M_NAME[3] / u)
+
     def weight(self, r: Record, level: int) -> float:
         """log2(m / u) for a pair of records in two different clusters whose names are equal (3) or
         sound the same (2)."""
@@ -765,6 +806,35 @@ def _beyond_name(a: Record, b: Record) -> bool:
     return bool(a.building_code and a.building_code == b.building_code)
 
 
+def _spellings(r: Record, near: list[int], records: Sequence[Record]) -> list[Record]:
+    """``r`` and the candidates whose name is ``r``'s written in the other order: how many people
+    have the name is judged by the spelling that predicts more."""
+    return [r, *(records[o] for o in near if _rotated(r.name, records[o].name))]
+
+
+def _lone_group(
+    i: int,
+    near: dict[int, list[int]],
+    records: Sequence[Record],
+    clusters: _Clusters,
+    people: PeopleNames,
+    namesakes: float,
+) -> bool:
+    """Whether record ``i`` (alone in its cluster) and its doubtful candidates are all lone records
+    of the same name, from different departments, whose only doubtful candidates are one another,
+    and they share more than the name or fewer than ``namesakes`` people are expected to have it."""
+    group = {i, *near[i]}
+    r = records[i]
+    if len({records[x].source for x in group}) != len(group) or not all(records[x].source for x in group):
+        return False
+    for x in group:
+        if records[x].name != r.name or clusters.find(x) != x or not set(near[x]) <= group:
+            return False
+    if any(_beyond_name(records[x], records[y]) for x in group for y in near[x]):
+        return True
+    return people.n_people * people.share(r, 3) <= namesakes
+
+
 def _attach_sole_candidates(
     records: Sequence[Record],
     clusters: _Clusters,
@@ -806,6 +876,15 @@ def _attach_sole_candidates(
                     for x in [o for o in near[i] if sizes[clusters.find(o)] == 1]
                 ):
                     roots = larger
+            elif not larger and _lone_group(i, near, records, clusters, people, namesakes):
+                # Lone records of one name from as many departments, each the others' only
+                # candidates, and a name few people are expected to have: one person written thinly.
+                for o in near[i]:
+                    clusters.union(i, o)
+                root = clusters.find(i)
+                sizes[root] = 1 + len(near[i])
+                sources[root] = {records[x].source for x in (i, *near[i])}
+                continue
         if len(roots) != 1:
             continue
         root = roots.pop()
@@ -814,7 +893,7 @@ def _attach_sole_candidates(
             continue
         if (
             not any(_beyond_name(r, records[o]) for o in near[i])
-            and people.n_people * people.share(r, 3) > namesakes
+            and people.n_people * max(people.share(x, 3) for x in _spellings(r, near[i], records)) > namesakes
         ):
             continue
         clusters.union(i, root)
@@ -844,8 +923,11 @@ def _rescore_names(
     for a, b, level, s in pairs:
         if clusters.find(a) == clusters.find(b):
             continue
-        ra = records[a]
-        s2 = s - model.name_weight(ra, level) + people.weight(ra, level)
+        ra, rb = records[a], records[b]
+        if level == 2 and _rotated(ra.name, rb.name):
+            s2 = s - model.rotated_weight(ra, rb) + people.rotated_weight(ra, rb)
+        else:
+            s2 = s - model.name_weight(ra, level) + people.weight(ra, level)
         again[(a, b)] = s2
         best[a] = max(best[a], s2)
         best[b] = max(best[b], s2)
@@ -865,7 +947,7 @@ def _rescore_names(
         if (
             not _beyond_name(ra, rb)
             and sources[root_a] & sources[root_b]
-            and people.n_people * people.share(ra, 3) > t.duplicate_namesakes
+            and people.n_people * max(people.share(ra, 3), people.share(rb, 3)) > t.duplicate_namesakes
         ):
             # Only the name in common, and one department on both sides: a register holds one row
             # per person, so unless almost nobody else is expected to have the name, that is more

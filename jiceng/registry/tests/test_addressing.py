@@ -67,3 +67,39 @@ def test_an_estate_building_found_on_several_roads_is_left_unmatched_with_its_op
     assert set(found.options) == {(a, a + "020001"), (b, b + "020001")}
     # With the house number it is the one building.
     assert idx.match("宝源大道57号翠湖苑三栋2001").room_code == b + "020001"
+
+
+def test_a_road_name_mistyped_out_of_its_numeral_is_found_by_house_and_building_number() -> None:
+    a, b = "4403060010010100005", "4403060010010100006"
+    idx = AddressIndex.build(
+        [(a, "深圳市宝安区固戍一路263号1栋"), (b, "深圳市宝安区宝城路263号1栋")],
+        [(a + "003006", "306"), (b + "003006", "306")],
+    )
+    # 固戍西路 does not exist and has no numeral where 固戍一路 has one: the numbers no longer agree
+    # with the library's key, but its house and building number and most of its text do.
+    assert idx.match("固戍西路263号一号楼306室").room_code == a + "003006"
+    # A mistyped road name people write for a library road (广深公路 for 107国道).
+    assert index().match("广深湖路88号2栋301").room_code == OTHER + "003001"
+    # Nothing alike enough with those numbers: no guess.
+    assert not idx.match("人民南路263号1栋306").matched
+
+
+def test_equally_alike_buildings_for_a_mistyped_road_are_left_as_options() -> None:
+    a, b = "4403060010010100007", "4403060010010100008"
+    idx = AddressIndex.build(
+        [(a, "深圳市宝安区创业一路143号1栋"), (b, "深圳市宝安区创业二路143号1栋")],
+        [(a + "007007", "707"), (b + "007007", "707")],
+    )
+    found = idx.match("创业新路143号1座707")
+    assert found.building_code is None
+    assert set(found.options) == {(a, a + "007007"), (b, b + "007007")}
+
+
+def test_a_village_house_room_written_with_hao_or_as_floor_and_door() -> None:
+    house = "4403060010010100009"
+    idx = AddressIndex.build(
+        [(house, "深圳市宝安区塘尾村9巷23号")], [(house + "001002", "102"), (house + "004002", "402")]
+    )
+    assert idx.match("塘尾村9巷23号102号").room_code == house + "001002"
+    assert idx.match("深圳宝安塘尾村9巷23号4楼02").room_code == house + "004002"
+    assert parse("名仕大厦2栋9楼01").room_no == "901"  # a building's floor and door as before

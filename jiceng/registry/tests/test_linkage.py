@@ -297,3 +297,76 @@ def test_fill_rooms_picks_the_building_the_person_lives_in_and_the_households_ro
     # Options that fit none of the person's buildings stay unresolved.
     lone = [Record(name="东方白", options=((b1, b1 + "003001"), (b2, b2 + "003001"))), *filler()]
     assert linkage.fill_rooms(lone, linkage.link(lone))[0] == ""
+
+
+def test_a_nickname_with_a_shared_valid_id_number_is_its_holder() -> None:
+    """小海 for 卢梅 (a misread character): a nickname says nothing against any full name, so a shared
+    ID number that passes its check links them; a full name with nothing in common does not."""
+    idn = resident_id("20080719", "644")
+    result = linkage.link(
+        [
+            Record(name="卢梅", id_number=idn, phone="18987254368"),
+            Record(name="小海", id_number=idn),
+            Record(name="林大海", id_number=resident_id("19900101", "011")),
+            *filler(),
+        ]
+    )
+    assert result.cluster[0] == result.cluster[1]
+    other = linkage.link(
+        [Record(name="卢梅", id_number=idn), Record(name="郑国平", id_number=idn), *filler()]
+    )
+    assert other.cluster[0] != other.cluster[1] and other.id_conflicts
+
+
+def test_an_id_number_one_slip_from_a_valid_one_links_names_that_agree_as_written() -> None:
+    """姜华舂 with 1179 for the year 1979 of 姜华春's number: one keystroke from a number that passes
+    its check, and the names one (look-alike) character apart. With names sharing only the family
+    name (a sibling), it does not link."""
+    idn = resident_id("19791111", "586")
+    slip = idn[:7] + "1" + idn[8:]
+    assert not linkage.id_checksum_ok(slip)
+    c = clusters(
+        [
+            Record(name="姜华春", id_number=idn),
+            Record(name="姜华舂", id_number=slip, phone="14766625778"),
+            Record(name="姜伟", id_number=idn[:14] + ("5" if idn[14] != "5" else "6") + idn[15:]),
+            *filler(),
+        ]
+    )
+    assert c[1] == c[0]
+    assert c[2] != c[0]
+
+
+def test_lone_records_of_a_rare_name_from_several_departments_are_one_person() -> None:
+    """吴海金 in three departments, each with nothing but the name, and no other 吴海金 known: one person
+    (a rare name). Three lone 王敏 rows (common parts) stay apart."""
+    records = [
+        Record(name="邝海云", source="公安"),
+        Record(name="邝海云", source="卫健"),
+        Record(name="邝海云", source="住建"),
+        Record(name="王敏", source="公安"),
+        Record(name="王敏", source="卫健"),
+        Record(name="王敏", source="住建"),
+        *district(avoid=("王敏",)),
+    ]
+    c = clusters(records)
+    assert c[0] == c[1] == c[2]
+    assert len({c[3], c[4], c[5]}) == 3
+
+
+def test_a_name_written_given_name_first_weighs_as_the_name() -> None:
+    """玮钫邝 for 邝玮钫 (family name last), a thin record with nothing else: it joins the one person of
+    that rare name, though its sounds (wei, fang) are common ones. 敏王 for 王敏 (common parts) does
+    not: how many people have the name is judged by the spelling with the family name first."""
+    rare, common = resident_id("19650101", "341"), resident_id("19650101", "343")
+    records = [
+        *known_person_and_a_thin_row("邝玮钫", rare, "13700000031", thin_source="卫健"),
+        *known_person_and_a_thin_row("王敏", common, "13700000032", thin_source="卫健"),
+        *district(avoid=("王敏",)),
+    ]
+    records[2].name, records[5].name = "玮钫邝", "敏王"
+    result = linkage.link(records)
+    c = result.cluster
+    # Linked on its own score (as 邝玮钫 would be), not as a doubtful sole candidate.
+    assert c[2] == c[0] and result.status[2] == linkage.LINKED and result.score[2] >= 0
+    assert c[5] != c[3]
