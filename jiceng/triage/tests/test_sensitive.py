@@ -229,14 +229,19 @@ def test_the_second_test_set_is_well_formed_and_covers_every_reason() -> None:
     assert 0.4 <= sum(r["sensitive"] == "1" for r in rows) / len(rows) <= 0.6
 
 
-def test_a_stove_that_will_not_light_a_campaign_and_a_stray_cat_are_not_alarms() -> None:
+def rules_tell_apart(calm: list[str], alarms: list[str]) -> None:
+    """The shipped rules alone (no learned model) flag none of ``calm`` and every one of ``alarms``."""
     lexicon = default_lexicon()
-    assert not detect("家里燃气灶打不着火了，咔咔响就是点不着，找谁修", lexicon, learned=False)
-    assert not detect("社区反家暴宣传活动在哪里报名当志愿者", lexicon, learned=False)
-    assert not detect("流浪猫半夜打架，叫得跟小孩哭一样，吵得睡不着", lexicon, learned=False)
-    assert detect("厨房着火了，烟很大，快来人", lexicon, learned=False)
-    assert detect("隔壁又在家暴了，女的一直在哭喊", lexicon, learned=False)
-    assert detect("有个小孩在天桥底下流浪好几天了，没人管", lexicon, learned=False)
+    assert [t for t in calm if detect(t, lexicon, learned=False)] == []
+    assert [t for t in alarms if not detect(t, lexicon, learned=False)] == []
+
+
+def test_a_stove_that_will_not_light_a_campaign_and_a_stray_cat_are_not_alarms() -> None:
+    rules_tell_apart(
+        ["家里燃气灶打不着火了，咔咔响就是点不着，找谁修", "社区反家暴宣传活动在哪里报名当志愿者",
+         "流浪猫半夜打架，叫得跟小孩哭一样，吵得睡不着"],
+        ["厨房着火了，烟很大，快来人", "隔壁又在家暴了，女的一直在哭喊", "有个小孩在天桥底下流浪好几天了，没人管"],
+    )  # fmt: skip
 
 
 @pytest.mark.django_db
@@ -265,15 +270,14 @@ def test_rules_still_as_shipped_before_are_brought_up_to_date_and_edited_ones_ke
 
 
 def test_exclamations_congestion_and_an_anti_loss_wristband_are_not_alarms() -> None:
-    lexicon = default_lexicon()
-    assert not detect("楼下的狗半夜一直叫，吓死人了", lexicon, learned=False)
-    assert not detect("烧烤摊的烟熏死人了，能不能管管", lexicon, learned=False)
-    assert not detect("早高峰地铁里挤死人了，能不能加开班次", lexicon, learned=False)
-    assert not detect("这里是全区最拥堵路段，红绿灯只有十五秒", lexicon, learned=False)
-    assert not detect("我外公有老年痴呆，想给他办个防走失手环", lexicon, learned=False)
-    assert detect("出车祸了，路口死人了，快来人", lexicon, learned=False)
-    assert detect("村民在路口堵路，渣土车一辆也过不去", lexicon, learned=False)
-    assert detect("有个小女孩在商场门口哭，好像走失了", lexicon, learned=False)
+    rules_tell_apart(
+        ["楼下的狗半夜一直叫，吓死人了", "烧烤摊的烟熏死人了，能不能管管", "早高峰地铁里挤死人了，能不能加开班次",
+         "这里是全区最拥堵路段，红绿灯只有十五秒", "我外公有老年痴呆，想给他办个防走失手环",
+         "猫从沙发上跳下来，把花瓶打碎了", "今天热到爆炸，空调又坏了", "小孩的皮球掉进湖里了，能不能帮忙捞一下"],
+        ["出车祸了，路口死人了，快来人", "村民在路口堵路，渣土车一辆也过不去", "有个小女孩在商场门口哭，好像走失了",
+         "邻居老王站在楼顶说要跳下来，快来人", "小区里的煤气管道爆炸了，好几户窗户都碎了", "有个小孩掉进河里了，快救人",
+         "电影院里着火了，人都在往外跑"],
+    )  # fmt: skip
 
 
 @pytest.mark.django_db
@@ -313,10 +317,3 @@ def test_rules_still_as_shipped_before_are_narrowed_and_edited_ones_kept() -> No
     assert detect("我外公有老年痴呆，想给他办个防走失手环", current_lexicon(), learned=False)
     for text in harmless:
         assert not detect(text, current_lexicon(), learned=False), text
-    for text in [
-        "邻居老王站在楼顶说要跳下来，快来人",
-        "小区里的煤气管道爆炸了，好几户窗户都碎了",
-        "有个小孩掉进河里了，快救人",
-        "电影院里着火了，人都在往外跑",
-    ]:
-        assert detect(text, current_lexicon(), learned=False), text
