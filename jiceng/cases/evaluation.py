@@ -15,12 +15,12 @@ period:
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from django.db.models import Count, F, FloatField, Func, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -165,6 +165,31 @@ def _bounds(
     return aware(start, False), aware(end, True)
 
 
+class JSONNumber(Func):
+    """``field[key]`` when it is a JSON number, else NULL (a string or a boolean there counts as
+    missing)."""
+
+    output_field = FloatField()
+
+    def __init__(self, field: str, key: str) -> None:
+        super().__init__(F(field))
+        self.key = key
+
+    def _sql(self, compiler: Any, connection: Any, template: str, key: str) -> tuple[str, list[Any]]:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return template.format(field=sql), [*params, key, *params, key]
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # SQLite
+        template = (
+            "CASE WHEN json_type({field}, %s) IN ('integer', 'real') THEN json_extract({field}, %s) END"
+        )
+        return self._sql(compiler, connection, template, f"$.{self.key}")
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        template = "CASE WHEN jsonb_typeof({field} -> %s) = 'number' THEN ({field} ->> %s)::float8 END"
+        return self._sql(compiler, connection, template, self.key)
+
+
 def evaluate(
     start: date | datetime | None = None,
     end: date | datetime | None = None,
@@ -182,38 +207,38 @@ def evaluate(
         events = events.filter(unit__in=units)
     if cases is not None:
         events = events.filter(case__in=cases)
+    # One grouped scan (a month of Bao'an's trail is ~11 M events: reading them into Python took
+    # 40 s, the database's aggregate a few): each figure a filtered count over the unit's events.
+    on_time = Q(data__on_time=True)
+    figures = events.values("unit_id").annotate(
+        received=Count("id", filter=Q(action__in=RECEIVE)),
+        accepted=Count("id", filter=Q(action="accept")),
+        accepted_on_time=Count("id", filter=Q(action="accept") & on_time),
+        completed=Count("id", filter=Q(action="complete")),
+        completed_on_time=Count("id", filter=Q(action="complete") & on_time),
+        returned=Count("id", filter=Q(action="return")),
+        reopened=Count("id", filter=Q(action="reopen")),
+        rated=Count("id", filter=Q(action="rate")),
+        # ``satisfied`` as recorded; a rating without it counts as satisfied at 3 or more
+        satisfied=Count(
+            "id",
+            filter=Q(action="rate")
+            & (Q(data__satisfied=True) | Q(data__satisfied__isnull=True, data__score__gte=3)),
+        ),
+        # distinct cases overdue on the unit's clock (a mark without ``clock`` is the unit's)
+        overdue=Count(
+            "case_id",
+            distinct=True,
+            filter=Q(action="sla_overdue") & (Q(data__clock="unit") | Q(data__clock__isnull=True)),
+        ),
+        handling_hours_total=Sum(JSONNumber("data", "work_hours"), filter=Q(action="complete")),
+        handling_hours_count=Count(JSONNumber("data", "work_hours"), filter=Q(action="complete")),
+    )
     rows: dict[int, UnitEvaluation] = {}
-    overdue_cases: dict[int, set[int]] = defaultdict(set)
-    for unit_id, action, case_id, data in events.values_list("unit_id", "action", "case_id", "data").iterator(
-        chunk_size=5000
-    ):
-        data = data or {}
-        row = rows.get(unit_id)
-        if row is None:
-            row = rows[unit_id] = UnitEvaluation(unit_id, "", "")
-        if action in RECEIVE:
-            row.received += 1
-        elif action == "accept":
-            row.accepted += 1
-            row.accepted_on_time += bool(data.get("on_time"))
-        elif action == "complete":
-            row.completed += 1
-            row.completed_on_time += bool(data.get("on_time"))
-            hours = data.get("work_hours")
-            if isinstance(hours, int | float):
-                row.handling_hours_total += float(hours)
-                row.handling_hours_count += 1
-        elif action == "return":
-            row.returned += 1
-        elif action == "reopen":
-            row.reopened += 1
-        elif action == "rate":
-            row.rated += 1
-            row.satisfied += bool(data.get("satisfied", int(data.get("score", 0)) >= 3))
-        elif action == "sla_overdue" and data.get("clock", "unit") == "unit":
-            overdue_cases[unit_id].add(case_id)
-    for unit_id, cases in overdue_cases.items():
-        rows[unit_id].overdue = len(cases)
+    for values in figures.order_by():
+        unit_id = values.pop("unit_id")
+        values["handling_hours_total"] = float(values["handling_hours_total"] or 0.0)
+        rows[unit_id] = UnitEvaluation(unit_id, "", "", **values)
     for unit in Unit.objects.filter(pk__in=rows.keys()).only("pk", "code", "name"):
         rows[unit.pk].unit_code, rows[unit.pk].unit_name = unit.code, unit.name
     return sorted(rows.values(), key=lambda r: (-r.received, r.unit_code))
