@@ -179,7 +179,7 @@ class JSONNumber(Func):
         sql, params = compiler.compile(self.source_expressions[0])
         return template.format(field=sql), [*params, key, *params, key]
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # SQLite
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         template = (
             "CASE WHEN json_type({field}, %s) IN ('integer', 'real') THEN json_extract({field}, %s) END"
         )
