@@ -141,10 +141,11 @@ def decided_since(user: Any, since: dt.datetime) -> list[Decided]:
     scope = scope_for(user)
     if scope.is_empty:
         return []
+    decided = Case.objects.filter(
+        scope.q("grid_code"), registered_at__gte=since, event_type__isnull=False
+    ).exclude(status__in=UNDECIDED)
     cases = list(
-        Case.objects.filter(scope.q("grid_code"), registered_at__gte=since, event_type__isnull=False)
-        .exclude(status__in=UNDECIDED)
-        .values_list(
+        decided.values_list(
             "pk",
             "event_type__code",
             "event_type__name",
@@ -155,8 +156,11 @@ def decided_since(user: Any, since: dt.datetime) -> list[Decided]:
     )
     submitted: dict[int, dict[str, Any]] = {}
     auto: set[int] = set()
+    # The cases as a subquery, not a list of their ids (eight weeks of a district are millions of
+    # cases: a list that long made a PostgreSQL backend plan the query in 17 GB), and only the
+    # trail's months since then (no event precedes its case's registration).
     for case_id, action, data in CaseEvent.objects.filter(
-        case_id__in=[c[0] for c in cases], action__in=("submit", "dispatch")
+        case_id__in=decided.values("pk"), at__gte=since, action__in=("submit", "dispatch")
     ).values_list("case_id", "action", "data"):
         if action == "submit":
             submitted[case_id] = data or {}
