@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,43 +133,59 @@ class Decided:
         return list(proposals[:3]) if isinstance(proposals, list) and proposals else [self.proposed or ""]
 
 
-def decided_since(user: Any, since: dt.datetime) -> list[Decided]:
-    """The cases registered since ``since`` inside ``user``'s scope that have a final type."""
+def _kept(data: dict[str, Any] | None) -> dict[str, Any]:
+    """What ``Decided`` reads of a submit event's data: the type, its confidence, the first three
+    proposals (the rest of the data is not held for every case of the window)."""
+    data = data or {}
+    kept = {k: data[k] for k in ("type", "confidence") if k in data}
+    proposals = data.get("proposals")
+    if isinstance(proposals, list):
+        kept["proposals"] = proposals[:3]
+    return kept
+
+
+def decided_since(user: Any, since: dt.datetime) -> Iterator[Decided]:
+    """The cases registered since ``since`` inside ``user``'s scope that have a final type, one at a
+    time (eight weeks of a district are millions of cases)."""
     from jiceng.cases.models import Case, CaseEvent
     from jiceng.org.scopes import scope_for
 
     scope = scope_for(user)
     if scope.is_empty:
-        return []
+        return
     decided = Case.objects.filter(
         scope.q("grid_code"), registered_at__gte=since, event_type__isnull=False
     ).exclude(status__in=UNDECIDED)
-    cases = list(
-        decided.values_list(
-            "pk",
-            "event_type__code",
-            "event_type__name",
-            "event_type__category__code",
-            "event_type__category__name",
-            "registered_at",
-        )
-    )
     submitted: dict[int, dict[str, Any]] = {}
     auto: set[int] = set()
-    # The cases as a subquery, not a list of their ids (eight weeks of a district are millions of
-    # cases: a list that long made a PostgreSQL backend plan the query in 17 GB), and only the
-    # trail's months since then (no event precedes its case's registration).
-    for case_id, action, data in CaseEvent.objects.filter(
-        case_id__in=decided.values("pk"), at__gte=since, action__in=("submit", "dispatch")
-    ).values_list("case_id", "action", "data"):
+    # The cases as a subquery, not a list of their ids (a list of millions made a PostgreSQL backend
+    # plan the query in 17 GB), and only the trail's months since then (no event precedes its case's
+    # registration); of each submit only what is read.
+    for case_id, action, data in (
+        CaseEvent.objects.filter(
+            case_id__in=decided.values("pk"), at__gte=since, action__in=("submit", "dispatch")
+        )
+        .values_list("case_id", "action", "data")
+        .iterator(chunk_size=5000)
+    ):
         if action == "submit":
-            submitted[case_id] = data or {}
+            submitted[case_id] = _kept(data)
         elif (data or {}).get("auto"):
             auto.add(case_id)
-    return [Decided(*row, submitted.get(row[0], {}), row[0] in auto) for row in cases]
+    names: dict[str, str] = {}  # one copy of each type's and category's code and name
+    fields = (
+        "pk",
+        "event_type__code",
+        "event_type__name",
+        "event_type__category__code",
+        "event_type__category__name",
+    )
+    for pk, *texts, registered in decided.values_list(*fields, "registered_at").iterator(chunk_size=5000):
+        code, name, category, category_name = (names.setdefault(t, t) for t in texts)
+        yield Decided(pk, code, name, category, category_name, registered, submitted.pop(pk, {}), pk in auto)
 
 
-def _scored(cases: list[Decided], result: LiveAccuracy | ByCategory) -> Iterator[tuple[Decided, str]]:
+def _scored(cases: Iterable[Decided], result: LiveAccuracy | ByCategory) -> Iterator[tuple[Decided, str]]:
     """The cases triage typed, with its first proposal; the others are counted on ``result``."""
     for case in cases:
         proposed = case.proposed
