@@ -549,6 +549,20 @@ RANGES_PER_JOB = 4
 _forked_plan: _Plan | None = None
 
 
+_inherited: list[Any] = []
+
+
+def _forget_inherited_connections() -> None:
+    """In a forked worker, first: set aside any database connection the parent still had open, without
+    closing it (closing would say goodbye on the parent's socket) and keeping a reference (so it is
+    never finalised here). Two workers writing on one inherited socket interleave the wire protocol
+    ("lost synchronization with server"); each worker opens its own connection instead."""
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is not None:
+            _inherited.append(conn.connection)
+            conn.connection = None
+
+
 def _forked_range(bounds: tuple[int, int]) -> RangeResult:
     """One range in a forked worker, on a connection of its own (closed after: the next range, if
     any, opens another)."""
@@ -608,7 +622,8 @@ def verify(
             connections.close_all()  # the workers open their own; none inherits this one
             _forked_plan = plan
             try:
-                with multiprocessing.get_context("fork").Pool(min(jobs, len(bounds))) as pool:
+                pool_of = multiprocessing.get_context("fork").Pool
+                with pool_of(min(jobs, len(bounds)), initializer=_forget_inherited_connections) as pool:
                     for result in pool.imap(_forked_range, bounds):
                         yield from result.breaks
                         missing += result.missing

@@ -150,3 +150,35 @@ def test_jobs_read_their_ranges_in_processes_of_their_own(cw: World, tmp_path: P
         while sessions() > before and time.monotonic() < deadline:
             time.sleep(0.1)
         assert sessions() == before  # the workers' connections are closed
+
+
+def _worker_query(_: int) -> tuple[bool, int]:
+    from django.db import connection as worker
+    from django.db import connections
+
+    fresh = worker.connection is None  # the parent's open connection was set aside
+    try:
+        with worker.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            return fresh, int(cursor.fetchone()[0])
+    finally:
+        connections.close_all()  # as verify's workers do after each range
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_never_writes_on_a_connection_its_parent_left_open() -> None:
+    import multiprocessing
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the forked workers' own connections are a PostgreSQL matter")
+    with connection.cursor() as cursor:  # the parent's connection, open at the fork
+        cursor.execute("SELECT pg_backend_pid()")
+        parent = int(cursor.fetchone()[0])
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(2, initializer=trail._forget_inherited_connections) as pool:
+        seen = pool.map(_worker_query, range(6))
+    assert all(fresh for fresh, _pid in seen)
+    assert parent not in {pid for _fresh, pid in seen}
+    with connection.cursor() as cursor:  # and the parent's own session is undisturbed
+        cursor.execute("SELECT pg_backend_pid()")
+        assert int(cursor.fetchone()[0]) == parent
