@@ -19,12 +19,11 @@ import datetime as dt
 import re
 import unicodedata
 from functools import lru_cache
-from operator import mul
 
 from hanziconv import HanziConv
 
-_ID_WEIGHTS = [2 ** (17 - i) % 11 for i in range(17)]
-_ID_CHECK = "10X98765432"
+from jiceng.lib.identity import resident_id_check_digit as id_check_digit
+
 _ID_LAST = frozenset("0123456789X")
 _ID_NOISE = re.compile(r"[\s\-_.·/]")
 _PHONE_NOISE = re.compile(r"[^\d+]")
@@ -34,16 +33,6 @@ _NAME_NOISE = re.compile(r"[\s·•.．・_]")
 def fold(text: str | None) -> str:
     """NFKC (full width → half width) and surrounding spaces removed."""
     return unicodedata.normalize("NFKC", text or "").strip()
-
-
-_ID_ZERO = ord("0") * sum(_ID_WEIGHTS)
-
-
-def id_check_digit(first17: str) -> str:
-    if first17.isascii():
-        # Σ w·(code − 48) = Σ w·code − 48·Σ w: the digits' character codes, no int() per digit.
-        return _ID_CHECK[(sum(map(mul, first17.encode(), _ID_WEIGHTS)) - _ID_ZERO) % 11]
-    return _ID_CHECK[sum(map(mul, map(int, first17), _ID_WEIGHTS)) % 11]
 
 
 def clean_id(text: str | None) -> tuple[str, bool]:
