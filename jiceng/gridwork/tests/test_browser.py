@@ -103,7 +103,16 @@ def test_a_collection_refused_for_a_bad_id_number_keeps_every_input(
     page.select_option("#f-sex", "男")
     page.click("h1")  # leave the field: its change is saved to the draft
     page.wait_for_selector("#save-state:has-text('草稿已自动保存')")
-    # the draft is on the server before any submit: a reload shows it again
+    # the draft is on the server before any submit (every change, not only the first one saved):
+    # a reload shows it again
+    import time
+
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        draft = CollectionDraft.objects.first()
+        if draft is not None and draft.data.get("name") == "陈采集" and draft.data.get("sex") == "男":
+            break
+        time.sleep(0.1)
     page.reload()
     assert page.input_value("#f-name") == "陈采集"
     page.click("#submit-collection")
