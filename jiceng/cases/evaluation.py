@@ -175,7 +175,7 @@ class JSONNumber(Func):
         super().__init__(F(field))
         self.key = key
 
-    def _sql(self, compiler: Any, connection: Any, template: str, key: str) -> tuple[str, list[Any]]:
+    def _sql(self, compiler: Any, template: str, key: str) -> tuple[str, list[Any]]:
         sql, params = compiler.compile(self.source_expressions[0])
         return template.format(field=sql), [*params, key, *params, key]
 
@@ -183,11 +183,11 @@ class JSONNumber(Func):
         template = (
             "CASE WHEN json_type({field}, %s) IN ('integer', 'real') THEN json_extract({field}, %s) END"
         )
-        return self._sql(compiler, connection, template, f"$.{self.key}")
+        return self._sql(compiler, template, f"$.{self.key}")
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         template = "CASE WHEN jsonb_typeof({field} -> %s) = 'number' THEN ({field} ->> %s)::float8 END"
-        return self._sql(compiler, connection, template, self.key)
+        return self._sql(compiler, template, self.key)
 
 
 def evaluate(
